@@ -1,0 +1,297 @@
+package io.github.dl4jcompress.regularization;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.schedule.FixedSchedule;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Puts structured-sparsity regularizers on a built DL4J configuration, each bound to its own layer's weight shape —
+ * the one clean way to use {@link GroupLasso} on every eligible layer or on named ones.
+ *
+ * <pre>{@code
+ * MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()...setInputType(...).build();
+ * StructuredSparsity.builder().filters(1e-3).channels(1e-3).build().applyTo(conf);
+ * MultiLayerNetwork net = new MultiLayerNetwork(conf);
+ * }</pre>
+ *
+ * Eligibility when no layers are named: FILTER on convolutions and hidden dense layers (never the output layer, whose
+ * outputs are the classes); CHANNEL on convolutions, dense and output layers; SHAPE on convolutions; DEPTH only on
+ * layers named with {@link Builder#depthLayers}; binary push on every convolution, dense and output layer. Naming
+ * layers with {@link Builder#layers} restricts to them, and a kind that does not fit a named layer is an error.
+ *
+ * <p>{@link #validate} checks a configuration for the misuse DL4J's global builder invites: an unbound Group Lasso, an
+ * instance shared by several layers, or one added twice to a layer.
+ */
+public final class StructuredSparsity {
+
+    private static final Logger log = LoggerFactory.getLogger(StructuredSparsity.class);
+
+    private final Map<GroupKind, ISchedule> strengths;
+    private final ISchedule binaryPush;
+    private final double binaryPushFullScale;
+    private final Set<String> layers;
+    private final Set<String> depthLayers;
+    private final double epsilon;
+
+    private StructuredSparsity(Builder b) {
+        this.strengths = Collections.unmodifiableMap(new EnumMap<>(b.strengths));
+        this.binaryPush = b.binaryPush;
+        this.binaryPushFullScale = b.binaryPushFullScale;
+        this.layers = Collections.unmodifiableSet(new LinkedHashSet<>(b.layers));
+        this.depthLayers = Collections.unmodifiableSet(new LinkedHashSet<>(b.depthLayers));
+        this.epsilon = b.epsilon;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Adds the regularizers to the layers of a built configuration (in place) and validates the result.
+     *
+     * @return the regularizers added, by layer name
+     */
+    public Map<String, List<Regularization>> applyTo(MultiLayerConfiguration conf) {
+        Map<String, List<Regularization>> added = applyTo(NamedLayer.of(conf));
+        validate(conf);
+        return added;
+    }
+
+    /** As {@link #applyTo(MultiLayerConfiguration)}, for a graph. */
+    public Map<String, List<Regularization>> applyTo(ComputationGraphConfiguration conf) {
+        Map<String, List<Regularization>> added = applyTo(NamedLayer.of(conf));
+        validate(conf);
+        return added;
+    }
+
+    private Map<String, List<Regularization>> applyTo(List<NamedLayer> all) {
+        Set<String> known = new LinkedHashSet<>();
+        for (NamedLayer n : all) {
+            known.add(n.name());
+        }
+        for (String name : union(layers, depthLayers)) {
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException("StructuredSparsity: no layer named '" + name + "' in the configuration; layers are " + known);
+            }
+        }
+        Map<String, List<Regularization>> added = new LinkedHashMap<>();
+        for (NamedLayer n : all) {
+            List<Regularization> regs = regularizersFor(n);
+            if (regs.isEmpty()) {
+                continue;
+            }
+            BaseLayer layer = (BaseLayer) n.layer();
+            List<Regularization> list = new ArrayList<>(layer.getRegularization() == null ? List.of() : layer.getRegularization());
+            list.addAll(regs);
+            layer.setRegularization(list);
+            added.put(n.name(), regs);
+            log.debug("Layer '{}': added {}", n.name(), regs);
+        }
+        if (added.isEmpty()) {
+            log.warn("StructuredSparsity: no layer of the configuration received a regularizer");
+        }
+        return added;
+    }
+
+    private List<Regularization> regularizersFor(NamedLayer n) {
+        boolean named = layers.contains(n.name());
+        boolean selected = layers.isEmpty() || named;
+        List<Regularization> out = new ArrayList<>();
+        if (!WeightLayout.isSupported(n.layer())) {
+            if (named || depthLayers.contains(n.name())) {
+                throw new UnsupportedLayerException(n.name(), n.layer());
+            }
+            return out;
+        }
+        WeightLayout layout = WeightLayout.of(n.name(), n.layer());
+        boolean isOutput = n.layer() instanceof OutputLayer;
+        for (Map.Entry<GroupKind, ISchedule> e : strengths.entrySet()) {
+            GroupKind kind = e.getKey();
+            boolean eligible;
+            if (kind == GroupKind.DEPTH) {
+                eligible = depthLayers.contains(n.name());
+            } else if (!selected) {
+                eligible = false;
+            } else if (named) {
+                layout.requireSupports(kind);
+                eligible = true;
+            } else {
+                eligible = layout.supports(kind) && !(kind == GroupKind.FILTER && isOutput);
+            }
+            if (eligible) {
+                out.add(new GroupLasso(kind, e.getValue().clone(), layout, epsilon));
+            }
+        }
+        if (binaryPush != null && selected) {
+            out.add(new BinaryPush(binaryPush.clone(), binaryPushFullScale));
+        }
+        return out;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> u = new LinkedHashSet<>(a);
+        u.addAll(b);
+        return u;
+    }
+
+    /** Checks every layer's regularizers; throws {@link IllegalStateException} naming the layer on misuse. */
+    public static void validate(MultiLayerConfiguration conf) {
+        validate(NamedLayer.of(conf));
+    }
+
+    /** As {@link #validate(MultiLayerConfiguration)}, for a graph. */
+    public static void validate(ComputationGraphConfiguration conf) {
+        validate(NamedLayer.of(conf));
+    }
+
+    private static void validate(List<NamedLayer> all) {
+        Map<Regularization, String> owner = new IdentityHashMap<>();
+        for (NamedLayer n : all) {
+            if (!(n.layer() instanceof BaseLayer) || ((BaseLayer) n.layer()).getRegularization() == null) {
+                continue;
+            }
+            Set<Regularization> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (Regularization r : ((BaseLayer) n.layer()).getRegularization()) {
+                if (!(r instanceof GroupLasso || r instanceof BinaryPush)) {
+                    continue;
+                }
+                if (!seen.add(r)) {
+                    throw new IllegalStateException("Layer '" + n.name() + "': " + r + " is added twice to the same layer, as DL4J's global "
+                            + "NeuralNetConfiguration.Builder.regularization(...) does; use StructuredSparsity.applyTo(conf) instead");
+                }
+                String other = owner.put(r, n.name());
+                if (other != null && r instanceof GroupLasso) {
+                    throw new IllegalStateException("Layer '" + n.name() + "': " + r + " is the same instance as on layer '" + other
+                            + "' (set on DL4J's global builder?); each layer needs its own, bound to its weight shape: use StructuredSparsity.applyTo(conf)");
+                }
+                if (r instanceof GroupLasso) {
+                    GroupLasso g = (GroupLasso) r;
+                    if (!g.isBound()) {
+                        throw new IllegalStateException("Layer '" + n.name() + "': " + g + " is not bound to the layer's weight shape "
+                                + "(set on DL4J's global builder?); use StructuredSparsity.applyTo(conf) or GroupLasso.bind(WeightLayout.of(...))");
+                    }
+                    WeightLayout expected = WeightLayout.of(n.name(), n.layer());
+                    if (!sameShape(expected, g.getLayout())) {
+                        throw new IllegalStateException("Layer '" + n.name() + "': " + g + " is bound to " + g.getLayout().describeShape()
+                                + " but the layer's weight is " + expected.describeShape());
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean sameShape(WeightLayout a, WeightLayout b) {
+        return a.getType() == b.getType() && a.getNOut() == b.getNOut() && a.getNIn() == b.getNIn()
+                && a.getKernelH() == b.getKernelH() && a.getKernelW() == b.getKernelW();
+    }
+
+    /** The Group Lasso strengths configured, by kind. */
+    public Map<GroupKind, ISchedule> getStrengths() {
+        return strengths;
+    }
+
+    /** Builder of {@link StructuredSparsity}; strengths are λ ≥ 0, fixed or scheduled. */
+    public static final class Builder {
+        private final Map<GroupKind, ISchedule> strengths = new EnumMap<>(GroupKind.class);
+        private ISchedule binaryPush;
+        private double binaryPushFullScale;
+        private final Set<String> layers = new LinkedHashSet<>();
+        private final Set<String> depthLayers = new LinkedHashSet<>();
+        private double epsilon = GroupLasso.DEFAULT_EPSILON;
+
+        private Builder() {
+        }
+
+        public Builder groupLasso(GroupKind kind, double strength) {
+            return groupLasso(kind, new FixedSchedule(Strengths.check("GroupLasso(" + kind + ")", null, strength)));
+        }
+
+        public Builder groupLasso(GroupKind kind, ISchedule strength) {
+            strengths.put(kind, strength);
+            return this;
+        }
+
+        public Builder filters(double strength) { return groupLasso(GroupKind.FILTER, strength); }
+        public Builder filters(ISchedule strength) { return groupLasso(GroupKind.FILTER, strength); }
+        public Builder channels(double strength) { return groupLasso(GroupKind.CHANNEL, strength); }
+        public Builder channels(ISchedule strength) { return groupLasso(GroupKind.CHANNEL, strength); }
+        public Builder shapes(double strength) { return groupLasso(GroupKind.SHAPE, strength); }
+        public Builder shapes(ISchedule strength) { return groupLasso(GroupKind.SHAPE, strength); }
+
+        /** Whole-layer Group Lasso (DEPTH) on the named layers, e.g. the convolutions of residual branches. */
+        public Builder depth(double strength, String... layerNames) {
+            groupLasso(GroupKind.DEPTH, strength);
+            Collections.addAll(depthLayers, layerNames);
+            return this;
+        }
+
+        /** Same as {@link #depth(double, String...)} with a scheduled strength. */
+        public Builder depth(ISchedule strength, String... layerNames) {
+            groupLasso(GroupKind.DEPTH, strength);
+            Collections.addAll(depthLayers, layerNames);
+            return this;
+        }
+
+        /** Names further layers for the DEPTH group. */
+        public Builder depthLayers(String... layerNames) {
+            Collections.addAll(depthLayers, layerNames);
+            return this;
+        }
+
+        /** Adds {@link BinaryPush} (normalized by each layer's max|w|). */
+        public Builder binaryPush(double strength) {
+            return binaryPush(new FixedSchedule(Strengths.check("BinaryPush", null, strength)));
+        }
+
+        public Builder binaryPush(ISchedule strength) {
+            this.binaryPush = strength;
+            return this;
+        }
+
+        /** Binary push normalized by a fixed full-scale weight instead of the layer max. */
+        public Builder binaryPushFullScale(double c) {
+            BinaryPush.of(0).withFullScale(c);
+            this.binaryPushFullScale = c;
+            return this;
+        }
+
+        /** Restricts FILTER/CHANNEL/SHAPE and binary push to these layers (default: every eligible layer). */
+        public Builder layers(String... layerNames) {
+            Collections.addAll(layers, layerNames);
+            return this;
+        }
+
+        /** Smoothing ε of the Group Lasso norm. */
+        public Builder epsilon(double epsilon) {
+            GroupLasso.of(GroupKind.FILTER, 0).withEpsilon(epsilon);
+            this.epsilon = epsilon;
+            return this;
+        }
+
+        public StructuredSparsity build() {
+            if (strengths.isEmpty() && binaryPush == null) {
+                throw new IllegalStateException("StructuredSparsity: configure at least one Group Lasso kind or binary push");
+            }
+            if (strengths.containsKey(GroupKind.DEPTH) && depthLayers.isEmpty()) {
+                throw new IllegalStateException("StructuredSparsity: DEPTH Group Lasso needs the layers it applies to (depth(strength, names...))");
+            }
+            return new StructuredSparsity(this);
+        }
+    }
+}

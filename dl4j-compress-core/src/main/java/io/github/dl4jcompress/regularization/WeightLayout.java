@@ -1,0 +1,222 @@
+package io.github.dl4jcompress.regularization;
+
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+import java.io.Serializable;
+import java.util.Objects;
+
+/**
+ * The shape of one layer's weight parameter {@code W}, as DL4J stores it, so that a regularizer handed a flat view of
+ * the weights (as DL4J's updater does) can still find its groups.
+ *
+ * <p>Canonical order: every weight is read as a flat vector in DL4J's parameter-view order. A convolution stores
+ * {@code [nOut, nIn, kH, kW]} in c order; a dense layer stores {@code [nIn, nOut]} in f order, which is the same
+ * memory as {@code [nOut, nIn]} in c order. So both are handled as a c-order matrix {@code [nOut, nIn * kH * kW]}
+ * (dense: {@code kH = kW = 1}), and each {@link GroupKind} is a view {@code [outer, groups, inner]} of that vector
+ * whose group norms are taken over the outer and inner axes.
+ */
+public final class WeightLayout implements Serializable {
+
+    /** How DL4J lays the weight out in its parameter vector. */
+    public enum Type {
+        /** {@code [nOut, nIn, kH, kW]}, c order. */
+        CONVOLUTION,
+        /** {@code [nIn, nOut]}, f order. */
+        DENSE
+    }
+
+    private final String layerName;
+    private final Type type;
+    private final long nOut;
+    private final long nIn;
+    private final long kernelH;
+    private final long kernelW;
+
+    public WeightLayout(@JsonProperty("layerName") String layerName, @JsonProperty("type") Type type,
+                        @JsonProperty("nOut") long nOut, @JsonProperty("nIn") long nIn,
+                        @JsonProperty("kernelH") long kernelH, @JsonProperty("kernelW") long kernelW) {
+        this.layerName = layerName;
+        this.type = Objects.requireNonNull(type, "type");
+        if (nOut < 1 || nIn < 1 || kernelH < 1 || kernelW < 1) {
+            throw new IllegalArgumentException("Layer '" + layerName + "': weight shape must be positive, got nOut=" + nOut
+                    + ", nIn=" + nIn + ", kernel=" + kernelH + "x" + kernelW + " (is nIn known? build the configuration with setInputType first)");
+        }
+        if (type == Type.DENSE && (kernelH != 1 || kernelW != 1)) {
+            throw new IllegalArgumentException("Layer '" + layerName + "': a dense layout has no kernel, got " + kernelH + "x" + kernelW);
+        }
+        this.nOut = nOut;
+        this.nIn = nIn;
+        this.kernelH = kernelH;
+        this.kernelW = kernelW;
+    }
+
+    /** Layout of a convolution weight {@code [nOut, nIn, kH, kW]}. */
+    public static WeightLayout convolution(String layerName, long nOut, long nIn, long kernelH, long kernelW) {
+        return new WeightLayout(layerName, Type.CONVOLUTION, nOut, nIn, kernelH, kernelW);
+    }
+
+    /** Layout of a dense weight {@code [nIn, nOut]}. */
+    public static WeightLayout dense(String layerName, long nIn, long nOut) {
+        return new WeightLayout(layerName, Type.DENSE, nOut, nIn, 1, 1);
+    }
+
+    /**
+     * Reads the layout of a layer configuration whose {@code nIn} is already set (after {@code build()} with
+     * {@code setInputType}, or set by hand).
+     *
+     * @throws UnsupportedLayerException for layer types whose weights are not a plain convolution or dense matrix
+     */
+    public static WeightLayout of(String layerName, Layer layer) {
+        if (layer != null && layer.getClass() == ConvolutionLayer.class
+                || layer instanceof org.deeplearning4j.nn.conf.layers.Convolution1DLayer) {
+            ConvolutionLayer c = (ConvolutionLayer) layer;
+            int[] k = c.getKernelSize();
+            return convolution(layerName, c.getNOut(), c.getNIn(), k[0], k.length > 1 ? k[1] : 1);
+        }
+        if (layer instanceof DenseLayer || layer != null && layer.getClass() == OutputLayer.class) {
+            org.deeplearning4j.nn.conf.layers.FeedForwardLayer f = (org.deeplearning4j.nn.conf.layers.FeedForwardLayer) layer;
+            return dense(layerName, f.getNIn(), f.getNOut());
+        }
+        throw new UnsupportedLayerException(layerName, layer);
+    }
+
+    /** True for the layer types {@link #of} understands. */
+    public static boolean isSupported(Layer layer) {
+        return layer != null && (layer.getClass() == ConvolutionLayer.class
+                || layer instanceof org.deeplearning4j.nn.conf.layers.Convolution1DLayer
+                || layer instanceof DenseLayer || layer.getClass() == OutputLayer.class);
+    }
+
+    @JsonProperty("layerName")
+    public String getLayerName() { return layerName; }
+    @JsonProperty("type")
+    public Type getType() { return type; }
+    @JsonProperty("nOut")
+    public long getNOut() { return nOut; }
+    @JsonProperty("nIn")
+    public long getNIn() { return nIn; }
+    @JsonProperty("kernelH")
+    public long getKernelH() { return kernelH; }
+    @JsonProperty("kernelW")
+    public long getKernelW() { return kernelW; }
+
+    /** Number of weights. */
+    @JsonIgnore
+    public long length() {
+        return nOut * nIn * kernelH * kernelW;
+    }
+
+    /** Kernel positions per input channel ({@code kH * kW}; 1 for dense). */
+    @JsonIgnore
+    public long kernelArea() {
+        return kernelH * kernelW;
+    }
+
+    /** Whether this layout has groups of the given kind (SHAPE only exists for convolutions). */
+    public boolean supports(GroupKind kind) {
+        return kind != GroupKind.SHAPE || type == Type.CONVOLUTION;
+    }
+
+    /** Number of groups of the given kind. */
+    public long groupCount(GroupKind kind) {
+        return groupView(kind)[1];
+    }
+
+    /** Elements in each group of the given kind. */
+    public long groupSize(GroupKind kind) {
+        long[] v = groupView(kind);
+        return v[0] * v[2];
+    }
+
+    /**
+     * The view {@code [outer, groups, inner]} of the canonical flat weight vector in which the groups of {@code kind}
+     * lie along the middle axis.
+     */
+    public long[] groupView(GroupKind kind) {
+        requireSupports(kind);
+        long cols = nIn * kernelArea();
+        switch (kind) {
+            case FILTER:
+                return new long[]{1, nOut, cols};
+            case CHANNEL:
+                return new long[]{nOut, nIn, kernelArea()};
+            case SHAPE:
+                return new long[]{nOut, cols, 1};
+            case DEPTH:
+                return new long[]{1, 1, length()};
+            default:
+                throw new IllegalStateException(kind.name());
+        }
+    }
+
+    void requireSupports(GroupKind kind) {
+        if (!supports(kind)) {
+            throw new IllegalArgumentException("Layer '" + layerName + "': group kind " + kind + " does not fit a "
+                    + type.name().toLowerCase() + " weight " + describeShape() + " (SHAPE groups exist only for convolutions)");
+        }
+    }
+
+    /**
+     * The weights as the canonical flat vector (a view where possible). Accepts DL4J's flat parameter view (a vector or
+     * {@code [1, n]} row) or the shaped parameter ({@code [nOut,nIn,kH,kW]} for convolutions, {@code [nIn,nOut]} for
+     * dense layers).
+     */
+    public INDArray canonicalFlat(INDArray weights) {
+        if (weights.length() != length()) {
+            throw new IllegalArgumentException("Layer '" + layerName + "': expected a weight with " + length()
+                    + " values " + describeShape() + " but got shape " + java.util.Arrays.toString(weights.shape())
+                    + " — is one regularizer instance shared between layers of different shapes?");
+        }
+        if (weights.isVector() || weights.isScalar()) {
+            return weights.reshape(weights.length());
+        }
+        char order = type == Type.CONVOLUTION ? 'c' : 'f';
+        return Nd4j.toFlattened(order, weights);
+    }
+
+    /** The L2 norm of each group of {@code kind}, as a vector of {@link #groupCount} values. */
+    public INDArray groupNorms(INDArray weights, GroupKind kind) {
+        INDArray squares = groupSquares(canonicalFlat(weights), kind);
+        return org.nd4j.linalg.ops.transforms.Transforms.sqrt(squares, false);
+    }
+
+    /** Sum of squares of each group of {@code kind} over a canonical flat vector. */
+    INDArray groupSquares(INDArray canonicalFlat, GroupKind kind) {
+        long[] v = groupView(kind);
+        INDArray view = canonicalFlat.reshape('c', v[0], v[1], v[2]);
+        return view.mul(view).sum(0, 2).reshape(v[1]);
+    }
+
+    /** A human-readable shape, e.g. {@code [nOut=20, nIn=1, 5x5]}. */
+    public String describeShape() {
+        return type == Type.CONVOLUTION
+                ? "[nOut=" + nOut + ", nIn=" + nIn + ", " + kernelH + "x" + kernelW + "]"
+                : "[nIn=" + nIn + ", nOut=" + nOut + "]";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) return true;
+        if (!(o instanceof WeightLayout)) return false;
+        WeightLayout w = (WeightLayout) o;
+        return nOut == w.nOut && nIn == w.nIn && kernelH == w.kernelH && kernelW == w.kernelW && type == w.type
+                && Objects.equals(layerName, w.layerName);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(layerName, type, nOut, nIn, kernelH, kernelW);
+    }
+
+    @Override
+    public String toString() {
+        return "WeightLayout{" + layerName + " " + describeShape() + "}";
+    }
+}
