@@ -1,0 +1,76 @@
+package io.github.dl4jcompress.listeners;
+
+import io.github.dl4jcompress.regularization.GroupKind;
+import io.github.dl4jcompress.regularization.GroupLasso;
+import io.github.dl4jcompress.regularization.WeightLayout;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.learning.regularization.Regularization;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/** The weight-grouped layers of a model (MLN or CG), with their names, layouts and Group Lasso kinds. */
+final class ModelLayers {
+
+    /** One layer whose weights can be grouped. */
+    static final class Entry {
+        final String name;
+        final Layer layer;
+        final WeightLayout layout;
+        final Set<GroupKind> regularizedKinds;
+
+        Entry(String name, Layer layer, WeightLayout layout, Set<GroupKind> regularizedKinds) {
+            this.name = name;
+            this.layer = layer;
+            this.layout = layout;
+            this.regularizedKinds = regularizedKinds;
+        }
+    }
+
+    private ModelLayers() {
+    }
+
+    static List<Entry> of(Model model) {
+        List<Entry> out = new ArrayList<>();
+        if (model instanceof MultiLayerNetwork) {
+            MultiLayerNetwork net = (MultiLayerNetwork) model;
+            for (int i = 0; i < net.getnLayers(); i++) {
+                org.deeplearning4j.nn.conf.layers.Layer lc = net.getLayer(i).conf().getLayer();
+                add(out, lc.getLayerName() != null ? lc.getLayerName() : "layer" + i, net.getLayer(i));
+            }
+        } else if (model instanceof ComputationGraph) {
+            ComputationGraph cg = (ComputationGraph) model;
+            for (int idx : cg.topologicalSortOrder()) {
+                org.deeplearning4j.nn.graph.vertex.GraphVertex v = cg.getVertices()[idx];
+                if (v.hasLayer()) {
+                    add(out, v.getVertexName(), v.getLayer());
+                }
+            }
+        } else {
+            throw new IllegalArgumentException("Only MultiLayerNetwork and ComputationGraph are supported, got " + model.getClass().getName());
+        }
+        return out;
+    }
+
+    private static void add(List<Entry> out, String name, Layer layer) {
+        org.deeplearning4j.nn.conf.layers.Layer lc = layer.conf().getLayer();
+        if (!WeightLayout.isSupported(lc)) {
+            return;
+        }
+        Set<GroupKind> kinds = EnumSet.noneOf(GroupKind.class);
+        if (lc instanceof BaseLayer && ((BaseLayer) lc).getRegularization() != null) {
+            for (Regularization r : ((BaseLayer) lc).getRegularization()) {
+                if (r instanceof GroupLasso) {
+                    kinds.add(((GroupLasso) r).getKind());
+                }
+            }
+        }
+        out.add(new Entry(name, layer, WeightLayout.of(name, lc), kinds));
+    }
+}
