@@ -22,7 +22,8 @@ import java.util.Set;
  *
  * <p>The kinds zeroed in a layer are the Group Lasso kinds configured on it, or a fixed set given to the builder.
  * With {@code keepZero} a zeroed group stays zero for the rest of training (a mask re-applied after every update);
- * without it the group may regrow if the data gradient pushes it out.
+ * without it the group may regrow if the data gradient pushes it out. Norms are checked every {@code frequency}
+ * iterations (default 1); kept masks are re-applied after every update.
  */
 public class ZeroingListener extends BaseTrainingListener {
 
@@ -30,6 +31,7 @@ public class ZeroingListener extends BaseTrainingListener {
 
     private final double threshold;
     private final boolean keepZero;
+    private final int frequency;
     private final Set<GroupKind> kinds;
     private final Map<String, Double> reference = new HashMap<>();
     private final Map<String, INDArray> masks = new HashMap<>();
@@ -39,6 +41,7 @@ public class ZeroingListener extends BaseTrainingListener {
         this.threshold = b.threshold;
         this.keepZero = b.keepZero;
         this.kinds = b.kinds;
+        this.frequency = b.frequency;
     }
 
     public static Builder builder() {
@@ -47,7 +50,12 @@ public class ZeroingListener extends BaseTrainingListener {
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
+        boolean check = iteration % frequency == 0;
         for (ModelLayers.Entry e : ModelLayers.of(model)) {
+            if (!check) {
+                reapplyMasks(e);
+                continue;
+            }
             Set<GroupKind> layerKinds = kinds != null ? kinds : e.regularizedKinds;
             if (layerKinds.isEmpty()) {
                 continue;
@@ -95,6 +103,30 @@ public class ZeroingListener extends BaseTrainingListener {
         }
     }
 
+    /** Between checks: re-zero the groups already masked in this layer (keepZero only). */
+    private void reapplyMasks(ModelLayers.Entry e) {
+        if (!keepZero) {
+            return;
+        }
+        INDArray flat = null;
+        INDArray shaped = e.layer.getParam("W");
+        for (GroupKind kind : GroupKind.values()) {
+            INDArray mask = masks.get(e.name + "/" + kind);
+            if (mask == null || mask.minNumber().doubleValue() > 0) {
+                continue;
+            }
+            if (flat == null) {
+                flat = Nd4j.toFlattened(orderOf(e.layout), shaped);
+            }
+            long[] v = e.layout.groupView(kind);
+            INDArray w3 = flat.reshape('c', v[0], v[1], v[2]);
+            Nd4j.exec(new BroadcastMulOp(w3, mask, w3, 1));
+        }
+        if (flat != null) {
+            e.layer.setParam("W", flat.reshape(orderOf(e.layout), shaped.shape()));
+        }
+    }
+
     private static char orderOf(WeightLayout layout) {
         return layout.getType() == WeightLayout.Type.CONVOLUTION ? 'c' : 'f';
     }
@@ -117,6 +149,19 @@ public class ZeroingListener extends BaseTrainingListener {
         private double threshold = 1e-4;
         private boolean keepZero;
         private Set<GroupKind> kinds;
+        private int frequency = 1;
+
+        /**
+         * Check the group norms every this many iterations (default 1). With keepZero, groups already zeroed are still
+         * re-zeroed after every update.
+         */
+        public Builder frequency(int iterations) {
+            if (iterations < 1) {
+                throw new IllegalArgumentException("ZeroingListener: frequency must be >= 1 iteration, got " + iterations);
+            }
+            this.frequency = iterations;
+            return this;
+        }
 
         public Builder threshold(double relativeThreshold) {
             if (!(relativeThreshold >= 0) || relativeThreshold >= 1) {

@@ -1,0 +1,25 @@
+package io.github.dl4jcompress.examples;
+
+import io.github.dl4jcompress.examples.ssl.SslLenetCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code dl4jc} command line: one subcommand per example job. */
+@Command(name = "dl4jc", mixinStandardHelpOptions = true, version = "dl4j-compress 0.1.0",
+        description = "Structured sparsity, pruning and low-precision training for Deeplearning4j.",
+        subcommands = {SslLenetCommand.class, ReportCommand.class, io.github.dl4jcompress.examples.bench.LenetThroughputCommand.class})
+public final class Dl4jc implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        System.exit(new CommandLine(new Dl4jc()).execute(args));
+    }
+}

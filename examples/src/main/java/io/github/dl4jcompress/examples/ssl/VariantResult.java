@@ -1,0 +1,36 @@
+package io.github.dl4jcompress.examples.ssl;
+
+import io.github.dl4jcompress.cost.LayerCost;
+import io.github.dl4jcompress.cost.NetworkCost;
+import org.nd4j.shade.jackson.annotation.JsonInclude;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+import java.util.List;
+
+/** One row of the SSL table: what a trained LeNet variant keeps, costs and scores. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class VariantResult {
+    @JsonProperty public final double accuracy;
+    @JsonProperty public final long macs;
+    @JsonProperty public final long params;
+    @JsonProperty public final double macsRatio;
+    @JsonProperty public final long[] filters;
+    @JsonProperty public final long[] channels;
+    @JsonProperty public final long[] shapes;
+    @JsonProperty public final long[] fcUnits;
+    @JsonProperty public final double trainSeconds;
+    @JsonProperty public Double inferenceSpeedup;
+
+    VariantResult(double accuracy, NetworkCost cost, long denseMacs, double trainSeconds) {
+        this.accuracy = accuracy;
+        this.macs = cost.getEffectiveMacs();
+        this.params = cost.getEffectiveParams();
+        this.macsRatio = (double) cost.getEffectiveMacs() / denseMacs;
+        List<String> conv = List.of("conv1", "conv2");
+        this.filters = conv.stream().mapToLong(n -> cost.layer(n).map(LayerCost::getKeptFilters).orElse(-1L)).toArray();
+        this.channels = conv.stream().mapToLong(n -> cost.layer(n).map(LayerCost::getKeptChannels).orElse(-1L)).toArray();
+        this.shapes = conv.stream().mapToLong(n -> cost.layer(n).map(LayerCost::getKeptShapes).orElse(-1L)).toArray();
+        this.fcUnits = new long[]{cost.layer("fc1").map(LayerCost::getKeptFilters).orElse(-1L)};
+        this.trainSeconds = trainSeconds;
+    }
+}
