@@ -26,6 +26,12 @@ import org.slf4j.LoggerFactory;
  * each clone draws from its own stream seeded with {@code seed ⊕ (cloneIndex·0x9E3779B97F4A7C15)}. Note
  * that DL4J shares the post-updater update (use the {@code Sgd} updater for paper-faithful TernGrad) and sums,
  * not averages, the workers' messages. For one scaler per layer use {@link TernGradGradientsAccumulator}.
+ *
+ * <p>Known DL4J limitation inherited here: DL4J's {@code EncodingHandler} switches to sparse (threshold)
+ * encoding after an update with fewer than ≈ length/32 non-zeros; if the next update is dense, its sparse
+ * attempt has already consumed length/16 values when it falls back to a bitmap, and those values are dropped.
+ * TernGrad updates are normally ≈ 30% non-zero, so this needs an almost-all-zero update first; the per-layer
+ * accumulator has no such path.
  */
 public final class TernGradThresholdAlgorithm implements ThresholdAlgorithm {
 

@@ -125,4 +125,41 @@ class TernGradThresholdAlgorithmTest {
         new ZeroResidualPostProcessor().processResidual(0, 0, 1.0, residual);
         assertArrayEquals(new float[50], residual.toFloatVector());
     }
+
+    /**
+     * Documents a DL4J M2.1 behaviour that simple mode inherits: after a very sparse update the handler
+     * switches to threshold (sparse) encoding; if the next update is dense, thresholdEncode has already
+     * consumed length/16 values (subtracting them from the residual) when the handler falls back to a bitmap of
+     * what is left, and the sparse message is dropped. Those values are lost. Per-layer mode is not affected.
+     */
+    @Test
+    void dl4jSparseToDenseSwitchDropsTheValuesAlreadyThresholdEncoded() {
+        int n = 1600;
+        INDArray sparse = gaussian(n, 0.995, 6);
+        INDArray dense = gaussian(n, 0, 7);
+        // Replay the handler's clone (worker 1) on copies to know the ternarized dense update.
+        TernGradThresholdAlgorithm replay = new TernGradThresholdAlgorithm(2.5, 9).clone();
+        float[] unused = new float[1];
+        ternarizedBy(replay, sparse, unused);
+        float[] expected = ternarizedBy(replay, dense, unused);
+
+        EncodingHandler handler = new EncodingHandler(new TernGradThresholdAlgorithm(2.5, 9),
+                new ZeroResidualPostProcessor(), Integer.MAX_VALUE, false);
+        handler.encodeUpdates(0, 0, sparse.dup()); // < (n/16+5)/2 non-zeros: handler switches to sparse encoding
+        INDArray message = handler.encodeUpdates(1, 0, dense.dup());
+        assertEquals(ThresholdCompression.BITMAP_ENCODING, message.getInt(3), "fell back to a bitmap");
+        INDArray decoded = Nd4j.create(DataType.FLOAT, n);
+        Nd4j.getExecutioner().bitmapDecode(message, decoded);
+
+        float[] sent = decoded.toFloatVector();
+        int expectedNonZero = 0;
+        int sentNonZero = 0;
+        for (int i = 0; i < n; i++) {
+            assertTrue(sent[i] == 0f || sent[i] == expected[i], "sent values are a subset of the ternarized ones");
+            expectedNonZero += expected[i] != 0 ? 1 : 0;
+            sentNonZero += sent[i] != 0 ? 1 : 0;
+        }
+        assertTrue(expectedNonZero > n / 16);
+        assertEquals(expectedNonZero - n / 16, sentNonZero, "exactly length/16 values were lost");
+    }
 }
