@@ -162,4 +162,14 @@ class TernGradThresholdAlgorithmTest {
         assertTrue(expectedNonZero > n / 16);
         assertEquals(expectedNonZero - n / 16, sentNonZero, "exactly length/16 values were lost");
     }
+
+    @Test
+    void nonFiniteUpdateIsRefusedAndLeftUntouched() {
+        INDArray update = Nd4j.createFromArray(new float[] {1e-3f, Float.POSITIVE_INFINITY, -2e-3f});
+        NonFiniteGradientException e = org.junit.jupiter.api.Assertions.assertThrows(NonFiniteGradientException.class,
+                () -> new TernGradThresholdAlgorithm(1).calculateThreshold(0, 0, null, null, null, update));
+        assertEquals("all", e.segmentName());
+        assertEquals(1, e.indexInSegment());
+        assertArrayEquals(new float[] {1e-3f, Float.POSITIVE_INFINITY, -2e-3f}, update.toFloatVector());
+    }
 }
