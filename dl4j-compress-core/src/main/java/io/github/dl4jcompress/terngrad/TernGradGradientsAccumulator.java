@@ -1,0 +1,117 @@
+package io.github.dl4jcompress.terngrad;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.BlockingQueue;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.api.StepFunction;
+import org.deeplearning4j.optimize.solvers.accumulation.EncodedGradientsAccumulator;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Per-layer TernGrad for DL4J's gradient sharing: every worker sends a {@link TernaryMessage} with one scaler
+ * per segment (by default one per parameter-table entry, see {@link SegmentLayout#perParameter(Model)}), and
+ * every worker applies the sum of all workers' decoded messages, {@code Δ = Σ_w t_w}, through the model's
+ * step function, so replicas stay identical.
+ *
+ * <p>Reuses {@link EncodedGradientsAccumulator}'s residual accumulation, per-worker queues/workspaces and
+ * barrier; the sender is a {@link TernGradMessageHandler} and only {@code applyUpdate} is replaced, to decode
+ * TernGrad messages (each validated before it is added) instead of DL4J's bitmap/threshold format. Needs
+ * nothing from ParallelWrapper at compile time. Use it with
+ * {@code new ParallelWrapper.Builder<>(model).workers(n).trainingMode(TrainingMode.CUSTOM)
+ * .gradientsAccumulator(TernGradGradientsAccumulator.forModel(model, n, seed))}, and fit all epochs in one
+ * {@code fit(..)} call. As in DL4J's own sharing, what is shared is the post-updater update (use {@code Sgd}
+ * for paper-faithful TernGrad) and workers' contributions are summed, not averaged.
+ */
+public class TernGradGradientsAccumulator extends EncodedGradientsAccumulator {
+
+    private static final long serialVersionUID = 1L;
+
+    private final SegmentLayout layout;
+
+    /**
+     * @param workers    number of training threads (ParallelWrapper workers)
+     * @param layout     segments of the flattened update vector, one scaler each
+     * @param clipFactor {@code c} of the clip bound {@code c·σ}
+     * @param seed       base seed; worker {@code k} uses {@code seed ⊕ (k·0x9E3779B97F4A7C15)}
+     */
+    public TernGradGradientsAccumulator(int workers, SegmentLayout layout, double clipFactor, long seed) {
+        super(workers, new TernGradMessageHandler(layout, clipFactor, seed), workspaceBytes(workers, layout),
+                queueSize(workers), Integer.MAX_VALUE, false);
+        this.layout = layout;
+    }
+
+    /** One scaler per parameter-table entry of {@code model}, clip factor 2.5. */
+    public static TernGradGradientsAccumulator forModel(Model model, int workers, long seed) {
+        return new TernGradGradientsAccumulator(workers, SegmentLayout.perParameter(model),
+                Ternarizer.DEFAULT_CLIP_FACTOR, seed);
+    }
+
+    /** The segment layout messages are built with. */
+    public SegmentLayout layout() {
+        return layout;
+    }
+
+    private static int queueSize(int workers) {
+        return workers + 2;
+    }
+
+    /** Each worker's circular workspace must hold a full queue of messages, with slack for alignment. */
+    private static long workspaceBytes(int workers, SegmentLayout layout) {
+        long messageBytes = TernaryMessage.sizeInBytes(layout.count(), layout.totalLength()) + 1024;
+        return Math.max(1L << 20, 2 * (queueSize(workers) + 2) * messageBytes);
+    }
+
+    @Override
+    public void applyUpdate(StepFunction function, INDArray params, INDArray updates, boolean isFinalStep) {
+        try {
+            int received = sumReceivedMessagesInto(updates);
+            if (isFinalStep) {
+                synchronize(currentConsumers.get(), true);
+            }
+            if (received > 0) {
+                function.step(params, updates);
+            }
+        } catch (RuntimeException e) {
+            throwable.setIfFirst(e);
+            throw e;
+        }
+    }
+
+    @Override
+    public void applyUpdate(StepFunction function, INDArray params, INDArray updates, double alpha) {
+        try {
+            int received = sumReceivedMessagesInto(updates);
+            synchronize(currentConsumers.get(), true);
+            if (received > 0) {
+                function.step(params, updates, alpha);
+            }
+        } catch (RuntimeException e) {
+            throwable.setIfFirst(e);
+            throw e;
+        }
+    }
+
+    /** Overwrites {@code updates} with the sum of all queued messages for this worker; returns how many. */
+    private int sumReceivedMessagesInto(INDArray updates) {
+        if (updates.length() != layout.totalLength()) {
+            throw new IllegalStateException("Update vector has " + updates.length() + " elements but the TernGrad "
+                    + "layout covers " + layout.totalLength());
+        }
+        float[] sum = new float[layout.totalLength()];
+        int received = 0;
+        BlockingQueue<INDArray> queue = messages.get(index.get());
+        INDArray message;
+        while ((message = queue.poll()) != null) {
+            TernaryMessageDecoder.decodeAndAdd(ByteBuffer.wrap(message.data().asBytes()), sum);
+            received++;
+        }
+        updates.assign(Nd4j.createFromArray(sum).reshape(updates.shape()).castTo(updates.dataType()));
+        if (externalSource != null && externalSource.hasAnything()) {
+            externalSource.drainTo(updates);
+            received++;
+        }
+        return received;
+    }
+}

@@ -1,0 +1,204 @@
+package io.github.dl4jcompress.terngrad;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * TernGrad stochastic ternarization (Wen et al., NIPS 2017), segment by segment.
+ *
+ * <p>For each segment {@code g} of a {@link SegmentLayout}:
+ * <ol>
+ *   <li>σ = population standard deviation of {@code g}; clip: {@code f(g_i) = sign(g_i)·min(|g_i|, c·σ)}
+ *       (no clipping when σ = 0, e.g. a segment of one element);</li>
+ *   <li>scaler {@code s = max_i |f(g_i)|};</li>
+ *   <li>{@code t_i = s·sign(g_i)} with probability {@code |f(g_i)|/s}, else 0.</li>
+ * </ol>
+ * Hence {@code E[t_i] = f(g_i)} (unbiased w.r.t. the clipped gradient) and
+ * {@code E[(t_i − f(g_i))²] = |f(g_i)|·(s − |f(g_i)|)}. Uniforms have 24-bit resolution, so each probability
+ * is realised to within 2⁻²⁴.
+ *
+ * <p>The implementation is a tight loop over primitive {@code float[]} arrays (three passes: sum, centred sum
+ * of squares, sampling) driven by a seeded {@link SplittableRandom}; on 1M elements this was measured faster
+ * than an equivalent chain of ND4J ops (see {@code TernarizerSpeedTest}). NaN/±Infinity values are refused
+ * with a {@link NonFiniteGradientException} naming the segment and index, before anything is written.
+ *
+ * <p>Not thread-safe: give each worker its own instance with its own seed.
+ */
+public final class Ternarizer {
+
+    /** Clip factor {@code c} recommended by the paper. */
+    public static final double DEFAULT_CLIP_FACTOR = 2.5;
+
+    private static final float UNIFORM_24_BIT = 0x1.0p-24f;
+
+    private final double clipFactor;
+    private final SplittableRandom random;
+    private List<SegmentStatistics> lastStatistics = Collections.emptyList();
+
+    /** Ternarizer with clip factor 2.5. */
+    public Ternarizer(long seed) {
+        this(DEFAULT_CLIP_FACTOR, seed);
+    }
+
+    /**
+     * @param clipFactor {@code c} in the clip bound {@code c·σ}; {@link Double#POSITIVE_INFINITY} disables clipping
+     * @param seed       seed of this worker's random stream
+     */
+    public Ternarizer(double clipFactor, long seed) {
+        if (!(clipFactor > 0)) {
+            throw new IllegalArgumentException("Clip factor must be > 0 (or +Infinity to disable clipping), got "
+                    + clipFactor);
+        }
+        this.clipFactor = clipFactor;
+        this.random = new SplittableRandom(seed);
+    }
+
+    /** The clip factor {@code c}. */
+    public double clipFactor() {
+        return clipFactor;
+    }
+
+    /** Per-segment statistics of the most recent call. */
+    public List<SegmentStatistics> lastStatistics() {
+        return lastStatistics;
+    }
+
+    /** Ternarizes {@code gradient} (left unchanged) into a message. */
+    public TernaryMessage encode(float[] gradient, SegmentLayout layout) {
+        checkLength(gradient.length, layout);
+        float[] scalers = new float[layout.count()];
+        byte[] codes = new byte[TwoBitCodes.packedBytes(layout.totalLength())];
+        run(gradient, layout, scalers, codes, null);
+        return new TernaryMessage(layout.lengths(), scalers, codes);
+    }
+
+    /** Ternarizes a vector-shaped ND4J array (left unchanged) into a message. */
+    public TernaryMessage encode(INDArray gradient, SegmentLayout layout) {
+        return encode(toFloatArray(gradient), layout);
+    }
+
+    /**
+     * Replaces every value by its ternarized value {@code t_i ∈ {−s, 0, +s}} and returns the per-segment scalers.
+     * On a {@link NonFiniteGradientException} the array is left untouched.
+     */
+    public float[] ternarizeInPlace(float[] values, SegmentLayout layout) {
+        checkLength(values.length, layout);
+        float[] scalers = new float[layout.count()];
+        run(values, layout, scalers, null, values);
+        return scalers;
+    }
+
+    static float[] toFloatArray(INDArray array) {
+        if (array.dataType() == DataType.FLOAT) {
+            return array.reshape(array.length()).toFloatVector();
+        }
+        return array.castTo(DataType.FLOAT).reshape(array.length()).toFloatVector();
+    }
+
+    private static void checkLength(int length, SegmentLayout layout) {
+        if (length != layout.totalLength()) {
+            throw new IllegalArgumentException("Vector has " + length + " elements but the layout covers "
+                    + layout.totalLength());
+        }
+    }
+
+    /** Writes codes into {@code codes} and/or ternary values into {@code out} (either may be null). */
+    private void run(float[] g, SegmentLayout layout, float[] scalers, byte[] codes, float[] out) {
+        for (int segment = 0; segment < layout.count(); segment++) {
+            requireFinite(g, layout, segment);
+        }
+        List<SegmentStatistics> statistics = new ArrayList<>(layout.count());
+        for (int segment = 0; segment < layout.count(); segment++) {
+            statistics.add(ternarizeSegment(g, layout, segment, scalers, codes, out));
+        }
+        lastStatistics = Collections.unmodifiableList(statistics);
+    }
+
+    private static void requireFinite(float[] g, SegmentLayout layout, int segment) {
+        int from = layout.offset(segment);
+        int to = from + layout.length(segment);
+        for (int i = from; i < to; i++) {
+            if (!Float.isFinite(g[i])) {
+                throw new NonFiniteGradientException(segment, layout.name(segment), i - from, g[i]);
+            }
+        }
+    }
+
+    private SegmentStatistics ternarizeSegment(float[] g, SegmentLayout layout, int segment, float[] scalers,
+                                               byte[] codes, float[] out) {
+        int from = layout.offset(segment);
+        int length = layout.length(segment);
+        int to = from + length;
+
+        double sum = 0;
+        float maxAbs = 0;
+        for (int i = from; i < to; i++) {
+            sum += g[i];
+            maxAbs = Math.max(maxAbs, Math.abs(g[i]));
+        }
+        double mean = sum / length;
+        double centredSquares = 0;
+        for (int i = from; i < to; i++) {
+            double d = g[i] - mean;
+            centredSquares += d * d;
+        }
+        double sigma = Math.sqrt(centredSquares / length);
+        double clipBound = sigma > 0 ? clipFactor * sigma : Double.POSITIVE_INFINITY;
+        float s = (float) Math.min(maxAbs, clipBound);
+        scalers[segment] = s;
+
+        int clipped = 0;
+        int nonZero = 0;
+        if (s == 0) {
+            if (out != null) {
+                for (int i = from; i < to; i++) {
+                    out[i] = 0f;
+                }
+            }
+            return new SegmentStatistics(layout.name(segment), length, sigma, clipBound, s, 0, 0);
+        }
+        float invS = 1f / s;
+        float clipBoundF = (float) Math.min(clipBound, Float.MAX_VALUE);
+        long bits = 0;
+        int bitsLeft = 0;
+        for (int i = from; i < to; i++) {
+            float v = g[i];
+            float a = Math.abs(v);
+            if (a > clipBoundF) {
+                clipped++;
+            }
+            boolean keep;
+            if (a >= s) {
+                keep = true;
+            } else if (a == 0f) {
+                keep = false;
+            } else {
+                if (bitsLeft == 0) {
+                    bits = random.nextLong();
+                    bitsLeft = 2;
+                }
+                float u = (int) (bits >>> 40) * UNIFORM_24_BIT;
+                bits <<= 24;
+                bitsLeft--;
+                keep = u < a * invS;
+            }
+            if (keep) {
+                nonZero++;
+                if (codes != null) {
+                    TwoBitCodes.set(codes, i, v > 0 ? TwoBitCodes.PLUS : TwoBitCodes.MINUS);
+                }
+                if (out != null) {
+                    out[i] = v > 0 ? s : -s;
+                }
+            } else if (out != null) {
+                out[i] = 0f;
+            }
+        }
+        return new SegmentStatistics(layout.name(segment), length, sigma, clipBound, s, clipped, nonZero);
+    }
+}
