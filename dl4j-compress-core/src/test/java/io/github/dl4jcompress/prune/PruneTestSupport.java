@@ -5,7 +5,6 @@ import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,7 +22,15 @@ final class PruneTestSupport {
 
     /** Zeroes output filter {@code o} of a conv layer (W [nOut,nIn,kH,kW]); bias too if {@code withBias}. */
     static void zeroConvFilter(Layer layer, int o, boolean withBias) {
-        layer.getParam("W").get(NDArrayIndex.point(o), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all()).assign(0);
+        INDArray w = layer.getParam("W");
+        long[] s = w.shape();
+        for (long i = 0; i < s[1]; i++) {
+            for (long y = 0; y < s[2]; y++) {
+                for (long x = 0; x < s[3]; x++) {
+                    w.putScalar(new long[] {o, i, y, x}, 0.0);
+                }
+            }
+        }
         if (withBias) {
             layer.getParam("b").putScalar(o, 0.0);
         }
@@ -31,7 +38,10 @@ final class PruneTestSupport {
 
     /** Zeroes output unit {@code o} of a dense layer (W [nIn,nOut]); bias too if {@code withBias}. */
     static void zeroDenseUnit(Layer layer, int o, boolean withBias) {
-        layer.getParam("W").getColumn(o).assign(0);
+        INDArray w = layer.getParam("W");
+        for (long i = 0; i < w.size(0); i++) {
+            w.putScalar(new long[] {i, o}, 0.0);
+        }
         if (withBias) {
             layer.getParam("b").putScalar(o, 0.0);
         }
