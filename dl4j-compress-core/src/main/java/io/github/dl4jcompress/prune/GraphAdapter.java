@@ -21,6 +21,11 @@ import java.util.Map;
 final class GraphAdapter implements NetworkAdapter<ComputationGraph> {
 
     @Override
+    public boolean initialised(ComputationGraph network) {
+        return network.getVertices() != null && network.params() != null;
+    }
+
+    @Override
     public PruneGraph graph(ComputationGraph network) {
         ComputationGraphConfiguration conf = network.getConfiguration();
         Map<String, GraphVertex> vertices = conf.getVertices();

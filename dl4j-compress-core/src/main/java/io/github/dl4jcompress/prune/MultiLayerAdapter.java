@@ -23,6 +23,11 @@ final class MultiLayerAdapter implements NetworkAdapter<MultiLayerNetwork> {
     static final String INPUT = "input";
 
     @Override
+    public boolean initialised(MultiLayerNetwork network) {
+        return network.getLayers() != null && network.params() != null;
+    }
+
+    @Override
     public PruneGraph graph(MultiLayerNetwork network) {
         MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
         List<PruneNode> nodes = new ArrayList<>();

@@ -13,6 +13,9 @@ import java.util.Map;
  */
 interface NetworkAdapter<N extends Model> {
 
+    /** True once {@code init()} has created the runtime layers and parameters. */
+    boolean initialised(N network);
+
     PruneGraph graph(N network);
 
     /** Runtime layers/vertices that own parameters, keyed by node id. */

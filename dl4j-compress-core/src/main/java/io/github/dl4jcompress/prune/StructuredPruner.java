@@ -55,7 +55,7 @@ public final class StructuredPruner {
         if (original == null) {
             throw new IllegalArgumentException("network must not be null");
         }
-        if (original.params() == null) {
+        if (!adapter.initialised(original)) {
             throw new IllegalStateException("network is not initialised: call init() before pruning");
         }
         N pruned;
