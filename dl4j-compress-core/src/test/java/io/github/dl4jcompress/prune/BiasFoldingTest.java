@@ -22,8 +22,12 @@ import static org.junit.jupiter.api.Assertions.*;
 class BiasFoldingTest {
 
     static MultiLayerNetwork dense(Activation hidden) {
+        return dense(hidden, DataType.DOUBLE);
+    }
+
+    static MultiLayerNetwork dense(Activation hidden, DataType type) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
-                .seed(5).dataType(DataType.DOUBLE).updater(new Adam(1e-2)).weightInit(WeightInit.XAVIER)
+                .seed(5).dataType(type).updater(new Adam(1e-2)).weightInit(WeightInit.XAVIER)
                 .list()
                 .layer(new DenseLayer.Builder().nIn(4).nOut(6).activation(hidden).name("d1").build())
                 .layer(new DenseLayer.Builder().nIn(6).nOut(5).activation(Activation.TANH).name("d2").build())
@@ -54,6 +58,21 @@ class BiasFoldingTest {
         double w3 = net.getLayer(1).getParam("W").getDouble(3, 0);
         double expectedBias = biasBefore + 0.5 * w1 + 1.0 / (1.0 + Math.exp(-0.7)) * w3;
         assertEquals(expectedBias, p.getLayer(1).getParam("b").getDouble(0), 1e-12);
+    }
+
+    @Test
+    void foldingWorksForFloatNetworks() {
+        MultiLayerNetwork net = dense(Activation.SIGMOID, DataType.FLOAT);
+        zeroDenseUnit(net.getLayer(0), 0, false);
+        net.getLayer(0).getParam("b").putScalar(0, -1.3);
+        INDArray x = random(8, 4).castTo(DataType.FLOAT);
+        INDArray expected = net.output(x, false);
+
+        PruneResult<MultiLayerNetwork> r = StructuredPruner.builder().build().prune(net);
+
+        assertEquals(DataType.FLOAT, r.network().params().dataType());
+        assertEquivalent(expected, r.network().output(x, false));
+        assertEquals(List.of(0), r.report().layer("d2").orElseThrow().foldedInputChannels());
     }
 
     @Test

@@ -145,6 +145,65 @@ class GraphPruneTest {
         assertEquals(4, ((OutputLayer) p.getLayer("out").conf().getLayer()).getNIn());
     }
 
+    /** Zeroes input channel {@code c} of a conv layer (W[:, c, :, :]): channel-wise sparsity. */
+    private static void zeroConvInputChannel(org.deeplearning4j.nn.api.Layer layer, int c) {
+        INDArray w = layer.getParam("W");
+        long[] s = w.shape();
+        for (long o = 0; o < s[0]; o++) {
+            for (long y = 0; y < s[2]; y++) {
+                for (long x = 0; x < s[3]; x++) {
+                    w.putScalar(new long[] {o, c, y, x}, 0.0);
+                }
+            }
+        }
+    }
+
+    private static ComputationGraph twoConsumers() {
+        ComputationGraph net = new ComputationGraph(base()
+                .addLayer("a", conv(3, 6, Activation.RELU), "in")
+                .addLayer("c1", conv(3, 4, Activation.RELU), "a")
+                .addLayer("c2", conv(1, 4, Activation.RELU), "a")
+                .addVertex("cat", new MergeVertex(), "c1", "c2")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "cat")
+                .addLayer("out", out(), "gap")
+                .setOutputs("out")
+                .setInputTypes(InputType.convolutional(6, 6, 2))
+                .build());
+        net.init();
+        return net;
+    }
+
+    @Test
+    void zeroInputChannelOfOneConsumerIsKeptWhileAnotherConsumerUsesIt() {
+        ComputationGraph net = twoConsumers();
+        zeroConvInputChannel(net.getLayer("c1"), 2);
+        INDArray x = random(3, 2, 6, 6);
+        INDArray expected = net.outputSingle(false, x);
+
+        PruneResult<ComputationGraph> r = StructuredPruner.builder().build().prune(net);
+
+        assertEquivalent(expected, r.network().outputSingle(false, x));
+        assertEquals(6, ((ConvolutionLayer) r.network().getLayer("a").conf().getLayer()).getNOut());
+        assertEquals(6, ((ConvolutionLayer) r.network().getLayer("c1").conf().getLayer()).getNIn());
+        assertEquals(net.numParams(), r.network().numParams());
+    }
+
+    @Test
+    void channelUnusedByEveryConsumerRemovesTheProducerFilter() {
+        ComputationGraph net = twoConsumers();
+        zeroConvInputChannel(net.getLayer("c1"), 2);
+        zeroConvInputChannel(net.getLayer("c2"), 2);
+        INDArray x = random(3, 2, 6, 6);
+        INDArray expected = net.outputSingle(false, x);
+
+        PruneResult<ComputationGraph> r = StructuredPruner.builder().build().prune(net);
+
+        assertEquivalent(expected, r.network().outputSingle(false, x));
+        assertEquals(5, ((ConvolutionLayer) r.network().getLayer("a").conf().getLayer()).getNOut());
+        assertEquals(List.of(2), r.report().layer("c1").orElseThrow().removedInputChannels());
+        assertEquals(List.of(2), r.report().layer("c2").orElseThrow().removedInputChannels());
+    }
+
     @Test
     void unsupportedVertexStopsPropagationAndIsNamed() {
         ComputationGraph net = new ComputationGraph(base()
