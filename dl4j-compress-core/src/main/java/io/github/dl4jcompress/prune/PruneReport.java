@@ -1,0 +1,126 @@
+package io.github.dl4jcompress.prune;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Human- and test-readable account of a pruning run: the threshold and whether outputs are preserved
+ * exactly (threshold 0) or may change (threshold &gt; 0), per-layer kept/total outputs, removed and
+ * folded input channels, the layers where the analysis stopped, and parameter counts before/after.
+ */
+public final class PruneReport {
+
+    private final double threshold;
+    private final List<LayerPruneSummary> layers;
+    private final long paramsBefore;
+    private final long paramsAfter;
+    private final List<String> notes;
+
+    PruneReport(double threshold, List<LayerPruneSummary> layers, long paramsBefore, long paramsAfter, List<String> notes) {
+        this.threshold = threshold;
+        this.layers = List.copyOf(layers);
+        this.paramsBefore = paramsBefore;
+        this.paramsAfter = paramsAfter;
+        List<String> all = new ArrayList<>();
+        if (threshold > 0) {
+            all.add("threshold " + threshold + " > 0: groups with L2 norm <= threshold were treated as zero,"
+                    + " so network outputs may change");
+        }
+        all.addAll(notes);
+        this.notes = List.copyOf(all);
+    }
+
+    static PruneReport from(PrunePlan plan, double threshold, long paramsBefore, long paramsAfter) {
+        List<LayerPruneSummary> layers = new ArrayList<>();
+        for (NodeDecision d : plan.decisions.values()) {
+            if (d.node.kind == PruneNode.Kind.INPUT) {
+                continue;
+            }
+            List<Integer> removedInputs = new ArrayList<>();
+            if (d.keptInputs != null) {
+                boolean[] kept = new boolean[d.inputChannels];
+                for (int c : d.keptInputs) {
+                    kept[c] = true;
+                }
+                for (int c = 0; c < kept.length; c++) {
+                    if (!kept[c]) {
+                        removedInputs.add(c);
+                    }
+                }
+            }
+            int keptOut;
+            if (d.outputs < 0) {
+                keptOut = -1;
+            } else if (d.keptOutputs != null) {
+                keptOut = d.keptOutputs.length;
+            } else if (d.rule instanceof ChannelwiseLayerRule && d.keptInputs != null) {
+                keptOut = d.keptInputs.length * ((ChannelwiseLayerRule) d.rule).multiplier(d.node.layer);
+            } else {
+                keptOut = d.outputs;
+            }
+            layers.add(new LayerPruneSummary(d.node.displayName, d.node.typeName(), d.outputs, keptOut,
+                    removedInputs, d.foldedInputs, d.unsupportedReason));
+        }
+        return new PruneReport(threshold, layers, paramsBefore, paramsAfter, plan.notes);
+    }
+
+    public double threshold() {
+        return threshold;
+    }
+
+    /** True when the pruned network computes exactly what the original computes (threshold 0). */
+    public boolean outputsPreserved() {
+        return threshold == 0.0;
+    }
+
+    public List<LayerPruneSummary> layers() {
+        return layers;
+    }
+
+    public Optional<LayerPruneSummary> layer(String name) {
+        return layers.stream().filter(l -> l.name().equals(name)).findFirst();
+    }
+
+    /** Names of layers/vertices where the analysis stopped because their type or edge is not understood. */
+    public List<String> unsupportedLayers() {
+        return layers.stream().filter(l -> !l.supported()).map(LayerPruneSummary::name).collect(Collectors.toList());
+    }
+
+    public long paramsBefore() {
+        return paramsBefore;
+    }
+
+    public long paramsAfter() {
+        return paramsAfter;
+    }
+
+    public List<String> notes() {
+        return notes;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("PruneReport threshold=%s params %d -> %d (%.1f%%)%n", threshold, paramsBefore, paramsAfter,
+                paramsBefore == 0 ? 0.0 : 100.0 * paramsAfter / paramsBefore));
+        for (LayerPruneSummary l : layers) {
+            sb.append(String.format("  %-20s %-24s out %s/%s", l.name(), l.type(),
+                    l.keptOutputs() < 0 ? "?" : String.valueOf(l.keptOutputs()),
+                    l.totalOutputs() < 0 ? "?" : String.valueOf(l.totalOutputs())));
+            if (!l.removedInputChannels().isEmpty()) {
+                sb.append(" removedIn=").append(l.removedInputChannels());
+            }
+            if (!l.foldedInputChannels().isEmpty()) {
+                sb.append(" foldedIntoBias=").append(l.foldedInputChannels());
+            }
+            if (!l.supported()) {
+                sb.append(" STOPPED: ").append(l.unsupportedReason());
+            }
+            sb.append(System.lineSeparator());
+        }
+        notes.forEach(n -> sb.append("  note: ").append(n).append(System.lineSeparator()));
+        return sb.toString();
+    }
+}
