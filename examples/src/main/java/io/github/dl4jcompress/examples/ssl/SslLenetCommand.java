@@ -36,6 +36,9 @@ public final class SslLenetCommand implements Callable<Integer> {
     @Option(names = "--shapes", description = "Group Lasso strength on shapes, second variant (default ${DEFAULT-VALUE})", defaultValue = "1e-3")
     double shapes;
 
+    @Option(names = "--dense", description = "Group Lasso strength on fc1 units and inputs and on the output layer's inputs (default ${DEFAULT-VALUE})", defaultValue = "1e-3")
+    double dense;
+
     @Option(names = "--zero-threshold", description = "zeroing threshold relative to the layer's largest group (default ${DEFAULT-VALUE})", defaultValue = "1e-2")
     double zeroThreshold;
 
@@ -47,6 +50,9 @@ public final class SslLenetCommand implements Callable<Integer> {
 
     @Option(names = "--train-limit", description = "use only the first N training examples (0 = all)", defaultValue = "0")
     int trainLimit;
+
+    @Option(names = "--baseline", description = "reuse a baseline saved by an earlier run (results/ssl-lenet-baseline.zip) instead of training one")
+    File baselineModel;
 
     @Option(names = "--no-shapes", description = "skip the filters+channels+shapes variant")
     boolean noShapes;
@@ -64,12 +70,14 @@ public final class SslLenetCommand implements Callable<Integer> {
         s.filterStrength = filters;
         s.channelStrength = channels;
         s.shapeStrength = shapes;
+        s.denseStrength = dense;
         s.zeroThreshold = zeroThreshold;
         s.learningRate = lr;
         s.batch = batch;
         s.trainLimit = trainLimit;
         s.seed = seed;
         s.shapesVariant = !noShapes;
+        s.baselineModel = baselineModel;
         FashionMnist fm = data == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(data);
         new SslLenetJob(s, fm).run();
         return 0;

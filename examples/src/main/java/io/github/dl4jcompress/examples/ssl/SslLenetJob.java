@@ -9,6 +9,8 @@ import io.github.dl4jcompress.listeners.ProgressListener;
 import io.github.dl4jcompress.listeners.SparsityListener;
 import io.github.dl4jcompress.listeners.ZeroingListener;
 import io.github.dl4jcompress.regularization.StructuredSparsity;
+import io.github.dl4jcompress.prune.PruneResult;
+import io.github.dl4jcompress.prune.StructuredPruner;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -47,11 +49,14 @@ public final class SslLenetJob {
         public double filterStrength = 2e-3;
         public double channelStrength = 2e-3;
         public double shapeStrength = 1e-3;
+        public double denseStrength = 1e-3;
         public double zeroThreshold = 1e-2;
         public int trainLimit = 0;
         public File outputDir = new File("results");
         public boolean shapesVariant = true;
         public int zeroingFrequency = 10;
+        public double inferenceSeconds = 5;
+        public File baselineModel;
     }
 
     private final Settings s;
@@ -72,9 +77,16 @@ public final class SslLenetJob {
         CostModel costModel = new CostModel();
         log.info("Data: {} — {} train / {} test examples", data.source(), train.numExamples(), test.numExamples());
 
-        MultiLayerNetwork baseline = new MultiLayerNetwork(LeNet.configuration(s.seed, s.learningRate));
-        baseline.init();
-        double baseSeconds = train(baseline, "baseline", s.baselineEpochs, null);
+        MultiLayerNetwork baseline;
+        double baseSeconds = 0;
+        if (s.baselineModel != null) {
+            baseline = ModelSerializer.restoreMultiLayerNetwork(s.baselineModel, true);
+            log.info("Baseline restored from {} (not retrained)", s.baselineModel);
+        } else {
+            baseline = new MultiLayerNetwork(LeNet.configuration(s.seed, s.learningRate));
+            baseline.init();
+            baseSeconds = train(baseline, "baseline", s.baselineEpochs, null);
+        }
         NetworkCost baseCost = costModel.of(baseline, LeNet.INPUT);
         VariantResult base = new VariantResult(accuracy(baseline), baseCost, baseCost.getMacs(), baseSeconds);
         log.info("Baseline: accuracy {}\n{}", pct(base.accuracy), baseCost.toTable());
@@ -99,11 +111,16 @@ public final class SslLenetJob {
 
     private VariantResult variant(String name, MultiLayerNetwork baseline, long denseMacs, boolean shapes) throws IOException {
         MultiLayerConfiguration conf = LeNet.configuration(s.seed, s.learningRate);
-        StructuredSparsity.Builder b = StructuredSparsity.builder().filters(onThenOff(s.filterStrength)).channels(onThenOff(s.channelStrength));
+        StructuredSparsity.Builder convs = StructuredSparsity.builder().layers("conv1", "conv2")
+                .filters(onThenOff(s.filterStrength)).channels(onThenOff(s.channelStrength));
         if (shapes) {
-            b.shapes(onThenOff(s.shapeStrength));
+            convs.shapes(onThenOff(s.shapeStrength));
         }
-        b.build().applyTo(conf);
+        convs.build().applyTo(conf);
+        if (s.denseStrength > 0) {
+            StructuredSparsity.builder().layers("fc1").filters(onThenOff(s.denseStrength)).channels(onThenOff(s.denseStrength)).build().applyTo(conf);
+            StructuredSparsity.builder().layers("out").channels(onThenOff(s.denseStrength)).build().applyTo(conf);
+        }
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init(baseline.params().dup(), true);
         SparsityListener sparsity = SparsityListener.builder().frequency(50).inputTypes(LeNet.INPUT).outputDir(s.outputDir, "ssl-lenet-" + name + "-sparsity").build();
@@ -114,7 +131,38 @@ public final class SslLenetJob {
         VariantResult r = new VariantResult(accuracy(net), cost, denseMacs, seconds);
         log.info("{}: accuracy {}, effective MACs {}\n{}", name, pct(r.accuracy), pct(r.macsRatio), cost.toTable());
         save(net, "ssl-lenet-" + name + ".zip");
+        prune(name, net, r, baseline);
         return r;
+    }
+
+    /**
+     * Physically removes the zeroed structures (exact zeros only, so outputs are unchanged), checks the outputs on the
+     * test set, and measures inference throughput of pruned vs unpruned in this same run.
+     */
+    private void prune(String name, MultiLayerNetwork net, VariantResult r, MultiLayerNetwork baseline) throws IOException {
+        PruneResult<MultiLayerNetwork> pruned = StructuredPruner.builder().threshold(0.0).build().prune(net);
+        MultiLayerNetwork small = pruned.network();
+        NetworkCost cost = new CostModel().of(small, LeNet.INPUT);
+        r.prunedMacs = cost.getMacs();
+        r.prunedParams = cost.getParams();
+        r.prunedAccuracy = accuracy(small);
+        DataSet probe = (DataSet) test.getRange(0, Math.min(1000, test.numExamples()));
+        org.nd4j.linalg.api.ndarray.INDArray a = net.output(probe.getFeatures(), false);
+        org.nd4j.linalg.api.ndarray.INDArray b = small.output(probe.getFeatures(), false);
+        r.prunedMaxAbsDiff = a.sub(b).amaxNumber().doubleValue();
+        r.inferenceBatch = s.batch;
+        double dense = InferenceTimer.examplesPerSecond(baseline, probe.getFeatures(), s.batch, s.inferenceSeconds);
+        double fast = InferenceTimer.examplesPerSecond(small, probe.getFeatures(), s.batch, s.inferenceSeconds);
+        r.inferenceSpeedup = fast / dense;
+        log.info("{} pruned: {} -> MACs {} ({} of baseline), params {}, accuracy {}, max |diff| {}, inference {} vs {} ex/s = {}x\n{}\n{}",
+                name, pruned.report().paramsBefore(), r.prunedMacs, pct((double) r.prunedMacs / denseMacsOf(baseline)), r.prunedParams,
+                pct(r.prunedAccuracy), r.prunedMaxAbsDiff, Math.round(fast), Math.round(dense), String.format("%.2f", r.inferenceSpeedup),
+                pruned.report(), cost.toTable());
+        save(small, "ssl-lenet-" + name + "-pruned.zip");
+    }
+
+    private long denseMacsOf(MultiLayerNetwork net) {
+        return new CostModel().of(net, LeNet.INPUT).getMacs();
     }
 
     /** λ for the first sslEpochs epochs, then 0 while fine-tuning. */
@@ -182,13 +230,14 @@ public final class SslLenetJob {
 
     static String table(VariantResult base, VariantResult ssl, VariantResult sslShapes) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%n%-12s %9s %9s %9s %9s %9s %9s %8s %10s %10s %9s%n", "variant", "conv1 F", "conv1 C", "conv2 F", "conv2 C",
-                "conv2 S", "fc1 units", "MACs %", "MACs", "params", "accuracy"));
+        sb.append(String.format("%n%-12s %9s %9s %9s %9s %9s %9s %8s %10s %10s %9s %11s %9s%n", "variant", "conv1 F", "conv1 C", "conv2 F", "conv2 C",
+                "conv2 S", "fc1 units", "MACs %", "MACs", "params", "accuracy", "pruned MACs", "speedup"));
         for (Map.Entry<String, VariantResult> e : Map.of("baseline", base, "ssl", ssl, "sslShapes", sslShapes).entrySet().stream()
                 .sorted(Map.Entry.comparingByKey()).toList()) {
             VariantResult r = e.getValue();
-            sb.append(String.format("%-12s %9d %9d %9d %9d %9d %9d %7.1f%% %10d %10d %8.2f%%%n", e.getKey(), r.filters[0], r.channels[0], r.filters[1],
-                    r.channels[1], r.shapes[1], r.fcUnits[0], 100 * r.macsRatio, r.macs, r.params, 100 * r.accuracy));
+            sb.append(String.format("%-12s %9d %9d %9d %9d %9d %9d %7.1f%% %10d %10d %8.2f%% %11s %9s%n", e.getKey(), r.filters[0], r.channels[0], r.filters[1],
+                    r.channels[1], r.shapes[1], r.fcUnits[0], 100 * r.macsRatio, r.macs, r.params, 100 * r.accuracy,
+                    r.prunedMacs == null ? "-" : String.valueOf(r.prunedMacs), r.inferenceSpeedup == null ? "-" : String.format("%.2fx", r.inferenceSpeedup)));
         }
         return sb.toString();
     }

@@ -19,7 +19,14 @@ public final class VariantResult {
     @JsonProperty public final long[] shapes;
     @JsonProperty public final long[] fcUnits;
     @JsonProperty public final double trainSeconds;
+    /** Structures removed physically by the pruner, when it ran: the pruned network's own counts. */
+    @JsonProperty public Long prunedMacs;
+    @JsonProperty public Long prunedParams;
+    @JsonProperty public Double prunedAccuracy;
+    @JsonProperty public Double prunedMaxAbsDiff;
+    /** Inference examples/s of the pruned over the unpruned network, same run, same batch. */
     @JsonProperty public Double inferenceSpeedup;
+    @JsonProperty public Integer inferenceBatch;
 
     VariantResult(double accuracy, NetworkCost cost, long denseMacs, double trainSeconds) {
         this.accuracy = accuracy;
