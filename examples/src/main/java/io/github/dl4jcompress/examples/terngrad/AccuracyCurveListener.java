@@ -64,12 +64,15 @@ final class AccuracyCurveListener extends BaseTrainingListener {
         }
     }
 
-    /** Records a point now (e.g. after the last iteration). */
+    /** Records a point now (e.g. after the last iteration; it replaces a point at the same mini-batch count). */
     void record() {
         long t0 = System.nanoTime();
         double accuracy = accuracy(root, evaluationSet);
         evaluationNanos += System.nanoTime() - t0;
         long done = Math.min(totalBatches, rootIterations * workers);
+        if (!curve.isEmpty() && curve.get(curve.size() - 1)[0] == done) {
+            curve.remove(curve.size() - 1); // a later look at the same point (e.g. after ParallelWrapper's final averaging)
+        }
         curve.add(new double[]{done, accuracy});
         double trainSeconds = start < 0 ? 0 : (System.nanoTime() - start - evaluationNanos) / 1e9;
         long eta = done == 0 ? 0 : Math.round((totalBatches - done) * trainSeconds / done);

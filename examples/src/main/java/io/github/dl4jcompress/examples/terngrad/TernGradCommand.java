@@ -44,7 +44,7 @@ public final class TernGradCommand implements Callable<Integer> {
     int epochs;
 
     @Option(names = "--train-limit", description = "use only the first N training examples, 0 = all (default ${DEFAULT-VALUE})",
-            defaultValue = "6000")
+            defaultValue = "8000")
     int trainLimit;
 
     @Option(names = "--workers", description = "ParallelWrapper workers (default ${DEFAULT-VALUE})", defaultValue = "4")
@@ -108,7 +108,10 @@ public final class TernGradCommand implements Callable<Integer> {
         SegmentLayout layout = SegmentLayout.perParameter(lenet);
         List<Map<String, Object>> model = new ArrayList<>();
         for (int i = 0; i < layout.count(); i++) {
-            model.add(Map.of("param", layout.name(i), "elements", layout.length(i)));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("param", layout.name(i));
+            entry.put("elements", layout.length(i));
+            model.add(entry);
         }
         long n = layout.totalLength();
         json.put("workers", workers);
