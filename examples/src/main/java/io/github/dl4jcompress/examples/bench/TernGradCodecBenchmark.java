@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * JMH benchmark of gradient codecs on {@code N} (default 1M) Gaussian floats, milliseconds per call:
  * TernGrad ({@link Ternarizer#encode} + serialization / validated {@link TernaryMessageDecoder#decodeAndAdd}) vs DL4J's
- * {@code thresholdEncode/Decode} (τ = 2.576, ≈ 1% of elements) and {@code bitmapEncode/Decode} (τ = 1, ≈ 32%).
+ * {@code thresholdEncode/Decode} (τ = 2.576, ≈ 1% of elements) and {@code bitmapEncode/Decode} (τ = 1: ≈ 32% sent as ±τ, plus negative values in [τ/2, τ) as −τ/2).
  * MB/s of fp32 gradient = {@code 4N / 10⁶ / (ms / 1000)}. DL4J's encoders subtract what they encode from their input,
  * which is therefore restored before every invocation ({@code Level.Invocation}, acceptable at millisecond calls).
  * Run (after {@code mvn -DskipTests install}):

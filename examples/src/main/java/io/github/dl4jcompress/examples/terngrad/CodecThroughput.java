@@ -23,9 +23,12 @@ import java.util.function.LongSupplier;
  *       decode = {@link TernaryMessageDecoder#decodeAndAdd} (full validation, then {@code target += t});</li>
  *   <li>{@code dl4j-threshold}: {@code thresholdEncode(g, τ)} with {@code τ = 2.576} (≈ 1% of elements, DL4J's sparse
  *       regime) / {@code thresholdDecode};</li>
- *   <li>{@code dl4j-bitmap}: {@code bitmapEncode(g, τ)} with {@code τ = 1} (≈ 32% of elements, like TernGrad's density)
- *       / {@code bitmapDecode}.</li>
+ *   <li>{@code dl4j-bitmap}: {@code bitmapEncode(g, τ)} with {@code τ = 1} / {@code bitmapDecode}: elements with
+ *       {@code |g| ≥ τ} (≈ 32%, like TernGrad's density) are sent as {@code ±τ}, and DL4J's bitmap also sends negative
+ *       elements with {@code τ/2 ≤ |g| < τ} (≈ 15%) as {@code −τ/2}, so ≈ 47% of the elements are changed.</li>
  * </ul>
+ * {@link CodecResult#density()} is the fraction of elements the message changes on decoding: non-zero ternary codes,
+ * encoded threshold entries, or bitmap entries (including the {@code −τ/2} ones).
  * DL4J's encoders subtract what they encode from their input, so the input is restored before every call, outside
  * the timed region. Each operation runs 2 warm-up calls, then until {@code minSeconds} have passed (at least 5
  * calls); the rate is {@code 4N / median call time}. Single-threaded as configured by {@code OMP_NUM_THREADS}.
