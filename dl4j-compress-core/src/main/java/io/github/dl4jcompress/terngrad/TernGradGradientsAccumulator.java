@@ -29,6 +29,7 @@ public class TernGradGradientsAccumulator extends EncodedGradientsAccumulator {
     private static final long serialVersionUID = 1L;
 
     private final SegmentLayout layout;
+    private final TernGradMessageHandler sender;
 
     /**
      * @param workers    number of training threads (ParallelWrapper workers)
@@ -37,15 +38,29 @@ public class TernGradGradientsAccumulator extends EncodedGradientsAccumulator {
      * @param seed       base seed; worker {@code k} uses {@code seed ⊕ (k·0x9E3779B97F4A7C15)}
      */
     public TernGradGradientsAccumulator(int workers, SegmentLayout layout, double clipFactor, long seed) {
-        super(workers, new TernGradMessageHandler(layout, clipFactor, seed), workspaceBytes(workers, layout),
-                queueSize(workers), Integer.MAX_VALUE, false);
+        this(workers, new TernGradMessageHandler(layout, clipFactor, seed), layout);
+    }
+
+    private TernGradGradientsAccumulator(int workers, TernGradMessageHandler sender, SegmentLayout layout) {
+        super(workers, sender, workspaceBytes(workers, layout), queueSize(workers), Integer.MAX_VALUE, false);
         this.layout = layout;
+        this.sender = sender;
     }
 
     /** One scaler per parameter-table entry of {@code model}, clip factor 2.5. */
     public static TernGradGradientsAccumulator forModel(Model model, int workers, long seed) {
         return new TernGradGradientsAccumulator(workers, SegmentLayout.perParameter(model),
                 Ternarizer.DEFAULT_CLIP_FACTOR, seed);
+    }
+
+    /**
+     * Reports every message this accumulator's workers send to {@code observer} (null: none); not serialized.
+     *
+     * @return this
+     */
+    public TernGradGradientsAccumulator observer(TernGradObserver observer) {
+        sender.observer(observer);
+        return this;
     }
 
     /** The segment layout messages are built with. */

@@ -28,12 +28,17 @@ final class TernGradMessageHandler implements MessageHandler {
     private final AtomicInteger workersSeen = new AtomicInteger();
     private transient ThreadLocal<Ternarizer> ternarizers;
     private transient GradientsAccumulator accumulator;
+    private transient volatile TernGradObserver observer;
 
     TernGradMessageHandler(SegmentLayout layout, double clipFactor, long seed) {
         new Ternarizer(clipFactor, seed); // validates the clip factor eagerly
         this.layout = layout;
         this.clipFactor = clipFactor;
         this.seed = seed;
+    }
+
+    void observer(TernGradObserver observer) {
+        this.observer = observer;
     }
 
     @Override
@@ -49,6 +54,10 @@ final class TernGradMessageHandler implements MessageHandler {
         if (log.isDebugEnabled()) {
             log.debug("Iteration {}: sending {} bytes, statistics {}", iterationNumber, message.sizeInBytes(),
                     ternarizer.lastStatistics());
+        }
+        TernGradObserver o = observer;
+        if (o != null) {
+            o.ternarized(iterationNumber, epochNumber, message.sizeInBytes(), ternarizer.lastStatistics());
         }
         accumulator.receiveUpdate(Nd4j.createFromArray(message.toBytes()));
         return true;

@@ -42,6 +42,7 @@ public final class TernGradThresholdAlgorithm implements ThresholdAlgorithm {
     private final long seed;
     private final int worker;
     private final AtomicInteger clonesMade;
+    private transient volatile TernGradObserver observer;
     private transient Ternarizer ternarizer;
     private transient SegmentLayout layout;
 
@@ -71,6 +72,23 @@ public final class TernGradThresholdAlgorithm implements ThresholdAlgorithm {
         return clipFactor;
     }
 
+    /**
+     * Reports every ternarized vector of this instance and of all clones made from it afterwards to
+     * {@code observer} (null: none); not serialized. Message size reported: DL4J's bitmap message,
+     * {@code 4·(⌊N/16⌋ + 5)} bytes.
+     *
+     * @return this
+     */
+    public TernGradThresholdAlgorithm observer(TernGradObserver observer) {
+        this.observer = observer;
+        return this;
+    }
+
+    /** Size in bytes of DL4J's dense bitmap message for an {@code n}-element update: {@code 4·(⌊n/16⌋ + 5)}. */
+    public static long bitmapMessageBytes(long n) {
+        return 4L * (n / 16 + 5);
+    }
+
     /** Index of this clone (0 for the instance created by the user). */
     public int worker() {
         return worker;
@@ -92,6 +110,10 @@ public final class TernGradThresholdAlgorithm implements ThresholdAlgorithm {
         if (log.isDebugEnabled()) {
             log.debug("TernGrad worker {} iteration {}: {}", worker, iteration, ternarizer.lastStatistics().get(0));
         }
+        TernGradObserver o = observer;
+        if (o != null) {
+            o.ternarized(iteration, epoch, bitmapMessageBytes(values.length), ternarizer.lastStatistics());
+        }
         return s > 0 ? s : Float.MIN_NORMAL;
     }
 
@@ -102,7 +124,8 @@ public final class TernGradThresholdAlgorithm implements ThresholdAlgorithm {
 
     @Override
     public TernGradThresholdAlgorithm clone() {
-        return new TernGradThresholdAlgorithm(clipFactor, seed, clonesMade.incrementAndGet(), clonesMade);
+        return new TernGradThresholdAlgorithm(clipFactor, seed, clonesMade.incrementAndGet(), clonesMade)
+                .observer(observer);
     }
 
     @Override

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -24,9 +25,14 @@ public final class LeNet {
     }
 
     public static MultiLayerConfiguration configuration(long seed, double learningRate) {
+        return configuration(seed, new Nesterovs(learningRate, 0.9));
+    }
+
+    /** The same network with another updater (e.g. plain {@code Sgd} for TernGrad, which shares post-updater updates). */
+    public static MultiLayerConfiguration configuration(long seed, IUpdater updater) {
         return new NeuralNetConfiguration.Builder()
                 .seed(seed)
-                .updater(new Nesterovs(learningRate, 0.9))
+                .updater(updater)
                 .weightInit(WeightInit.RELU)
                 .list()
                 .layer(new ConvolutionLayer.Builder(5, 5).name("conv1").nOut(20).activation(Activation.RELU).build())
