@@ -72,6 +72,32 @@ final class ChannelAnalysis {
         return plan;
     }
 
+    /**
+     * True if, after {@link #run()}, every channel of the node's output tensor is the constant 0 for
+     * every input (for instance a branch ending in zero-weight, zero-bias filters).
+     */
+    boolean constantZero(String tensor) {
+        return allChannels(tensor, v -> v == 0.0);
+    }
+
+    /** True if every channel of the tensor is a known constant (NaN-free). */
+    boolean constant(String tensor) {
+        return allChannels(tensor, v -> !Double.isNaN(v));
+    }
+
+    private boolean allChannels(String tensor, java.util.function.DoublePredicate test) {
+        if (!known(tensor) || tensorSize.get(tensor) == 0) {
+            return false;
+        }
+        int base = tensorBase.get(tensor);
+        for (int c = 0; c < tensorSize.get(tensor); c++) {
+            if (!test.test(slots.value(base + c))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private Map<String, DenseTensor> paramsOf(PruneNode node) {
         return params.getOrDefault(node.id, Map.of());
     }
