@@ -3,6 +3,8 @@ package io.github.dl4jcompress.prune;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.graph.ScaleVertex;
+import org.deeplearning4j.nn.conf.graph.ShiftVertex;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
@@ -290,6 +292,22 @@ final class ChannelAnalysis {
                     slots.union(s, base + c);
                 }
                 slots.setValue(base + c, combine(op, in));
+            }
+            d.outputs = n;
+            return;
+        }
+        if ((node.vertex instanceof ScaleVertex || node.vertex instanceof ShiftVertex) && allKnown && node.inputs.size() == 1) {
+            // element-wise, channel-preserving: channel c of the output is a function of channel c of the input
+            String in = node.inputs.get(0);
+            int n = tensorSize.get(in);
+            int inBase = tensorBase.get(in);
+            int base = addTensor(node.id, n);
+            for (int c = 0; c < n; c++) {
+                double v = slots.value(inBase + c);
+                slots.setValue(base + c, node.vertex instanceof ScaleVertex
+                        ? v * ((ScaleVertex) node.vertex).getScaleFactor()
+                        : v + ((ShiftVertex) node.vertex).getShiftFactor());
+                slots.union(inBase + c, base + c);
             }
             d.outputs = n;
             return;
