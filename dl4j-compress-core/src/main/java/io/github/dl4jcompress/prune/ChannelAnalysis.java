@@ -136,6 +136,10 @@ final class ChannelAnalysis {
         Layer layer = node.layer;
         LayerRule rule = LayerRules.forLayer(layer);
         Map<String, DenseTensor> p = paramsOf(node);
+        if (rule == null && LayerRules.isTerminal(layer) && p.isEmpty()) {
+            node.inputs.forEach(this::pinTensor); // a loss / detection output reads the network output as is
+            return;
+        }
         if (rule == null) {
             unsupported(d, "layer type " + layer.getClass().getSimpleName() + " is not supported");
             return;

@@ -30,8 +30,8 @@ import static io.github.dl4jcompress.prune.ParamAxis.Side.INPUT;
  * Convolution1DLayer is not silently treated like its parent). Adding a layer type = adding one entry.
  * Any layer type not listed here stops the analysis: its inputs and outputs are kept whole. Deliberate
  * stops include LocalResponseNormalization (mixes neighbouring channels, so removing even a zero
- * channel shifts the windows), SpaceToDepth (reorders channels with space), Yolo2OutputLayer and the
- * loss layers (network outputs).
+ * channel shifts the windows), SpaceToDepth (reorders channels with space). Parameter-free loss and
+ * detection output layers ({@link #isTerminal}) keep their input whole without counting as a stop.
  */
 final class LayerRules {
 
@@ -62,6 +62,18 @@ final class LayerRules {
             Map.entry(ZeroPaddingLayer.class, ChannelwiseLayerRule.parameterFree((l, v) -> v == 0.0 ? 0.0 : Double.NaN)));
 
     private LayerRules() {
+    }
+
+    /** Parameter-free output layers: they read the network output, whose channels are always kept. */
+    private static final Set<Class<? extends Layer>> TERMINAL = Set.of(
+            org.deeplearning4j.nn.conf.layers.LossLayer.class,
+            org.deeplearning4j.nn.conf.layers.CnnLossLayer.class,
+            org.deeplearning4j.nn.conf.layers.RnnLossLayer.class,
+            org.deeplearning4j.nn.conf.layers.objdetect.Yolo2OutputLayer.class);
+
+    /** True for parameter-free loss / detection output layers: their input is kept whole, which is no limitation. */
+    static boolean isTerminal(Layer layer) {
+        return layer != null && TERMINAL.contains(layer.getClass());
     }
 
     /** The rule for a layer configuration, or null if its type is not supported. */

@@ -105,6 +105,28 @@ class ZooLayerRulesTest {
         assertEquivalent(expected, r.network().output(x, false));
     }
 
+    @Test
+    void parameterFreeLossLayerEndsTheNetworkWithoutBeingAStop() {
+        MultiLayerNetwork net = new MultiLayerNetwork(base().list()
+                .layer(conv(6))
+                .layer(new ConvolutionLayer.Builder(1, 1).nOut(3).activation(Activation.SIGMOID).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.CnnLossLayer.Builder(LossFunctions.LossFunction.XENT)
+                        .activation(Activation.IDENTITY).build())
+                .setInputType(InputType.convolutional(8, 8, 2)).build());
+        net.init();
+        zeroConvFilter(net.getLayer(0), 3, true);
+        zeroConvFilter(net.getLayer(1), 0, true); // feeds the network output: kept
+        INDArray x = random(2, 2, 8, 8);
+        INDArray expected = net.output(x, false);
+
+        PruneResult<MultiLayerNetwork> r = StructuredPruner.builder().build().prune(net);
+
+        assertTrue(r.report().unsupportedLayers().isEmpty(), r.report().toString());
+        assertEquals(5, r.network().getLayer(0).getParam("W").size(0));
+        assertEquals(3, r.network().getLayer(1).getParam("W").size(0));
+        assertEquivalent(expected, r.network().output(x, false));
+    }
+
     /** stem(6) -> branch conv(6, identity) -> scale 0.2 -> shift? -> add(stem, .) -> gap -> out. */
     private static ComputationGraph scaledResidual(boolean shift) {
         var b = base().graphBuilder().addInputs("in")

@@ -48,6 +48,11 @@ public final class AnyNetwork {
         return model().numParams();
     }
 
+    /** The runtime layers (for a graph: of its layer vertices). */
+    public org.deeplearning4j.nn.api.Layer[] layers() {
+        return mln != null ? mln.getLayers() : graph.getLayers();
+    }
+
     /** Number of network inputs (1 for a MultiLayerNetwork). */
     public int numInputs() {
         return mln != null ? 1 : graph.getConfiguration().getNetworkInputs().size();
