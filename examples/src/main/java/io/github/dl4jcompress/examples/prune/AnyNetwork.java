@@ -53,6 +53,12 @@ public final class AnyNetwork {
         return mln != null ? mln.getLayers() : graph.getLayers();
     }
 
+    /** A copy with double-precision parameters (to tell float rounding from real output changes). */
+    public AnyNetwork toDouble() {
+        return mln != null ? of(mln.convertDataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE))
+                : of(graph.convertDataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE));
+    }
+
     /** Number of network inputs (1 for a MultiLayerNetwork). */
     public int numInputs() {
         return mln != null ? 1 : graph.getConfiguration().getNetworkInputs().size();
