@@ -3,6 +3,8 @@ package io.github.dl4jcompress.prune;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.graph.ScaleVertex;
+import org.deeplearning4j.nn.conf.graph.ShiftVertex;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
@@ -72,6 +74,32 @@ final class ChannelAnalysis {
         return plan;
     }
 
+    /**
+     * True if, after {@link #run()}, every channel of the node's output tensor is the constant 0 for
+     * every input (for instance a branch ending in zero-weight, zero-bias filters).
+     */
+    boolean constantZero(String tensor) {
+        return allChannels(tensor, v -> v == 0.0);
+    }
+
+    /** True if every channel of the tensor is a known constant (NaN-free). */
+    boolean constant(String tensor) {
+        return allChannels(tensor, v -> !Double.isNaN(v));
+    }
+
+    private boolean allChannels(String tensor, java.util.function.DoublePredicate test) {
+        if (!known(tensor) || tensorSize.get(tensor) == 0) {
+            return false;
+        }
+        int base = tensorBase.get(tensor);
+        for (int c = 0; c < tensorSize.get(tensor); c++) {
+            if (!test.test(slots.value(base + c))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private Map<String, DenseTensor> paramsOf(PruneNode node) {
         return params.getOrDefault(node.id, Map.of());
     }
@@ -108,6 +136,10 @@ final class ChannelAnalysis {
         Layer layer = node.layer;
         LayerRule rule = LayerRules.forLayer(layer);
         Map<String, DenseTensor> p = paramsOf(node);
+        if (rule == null && LayerRules.isTerminal(layer) && p.isEmpty()) {
+            node.inputs.forEach(this::pinTensor); // a loss / detection output reads the network output as is
+            return;
+        }
         if (rule == null) {
             unsupported(d, "layer type " + layer.getClass().getSimpleName() + " is not supported");
             return;
@@ -264,6 +296,22 @@ final class ChannelAnalysis {
                     slots.union(s, base + c);
                 }
                 slots.setValue(base + c, combine(op, in));
+            }
+            d.outputs = n;
+            return;
+        }
+        if ((node.vertex instanceof ScaleVertex || node.vertex instanceof ShiftVertex) && allKnown && node.inputs.size() == 1) {
+            // element-wise, channel-preserving: channel c of the output is a function of channel c of the input
+            String in = node.inputs.get(0);
+            int n = tensorSize.get(in);
+            int inBase = tensorBase.get(in);
+            int base = addTensor(node.id, n);
+            for (int c = 0; c < n; c++) {
+                double v = slots.value(inBase + c);
+                slots.setValue(base + c, node.vertex instanceof ScaleVertex
+                        ? v * ((ScaleVertex) node.vertex).getScaleFactor()
+                        : v + ((ShiftVertex) node.vertex).getShiftFactor());
+                slots.union(inBase + c, base + c);
             }
             d.outputs = n;
             return;

@@ -63,6 +63,11 @@ final class GraphAdapter implements NetworkAdapter<ComputationGraph> {
     @Override
     public ComputationGraph rebuild(ComputationGraph original, PrunePlan plan) {
         ComputationGraphConfiguration conf = original.getConfiguration().clone();
+        for (String id : plan.depth.removed) {
+            conf.getVertices().remove(id);
+            conf.getVertexInputs().remove(id);
+        }
+        plan.depth.rewiredInputs.forEach((id, inputs) -> conf.getVertexInputs().put(id, new ArrayList<>(inputs)));
         for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
             if (e.getValue() instanceof LayerVertex) {
                 LayerVertex lv = (LayerVertex) e.getValue();

@@ -13,6 +13,8 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.Upsampling2D;
+import org.deeplearning4j.nn.conf.layers.convolutional.Cropping2D;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 
@@ -26,7 +28,10 @@ import static io.github.dl4jcompress.prune.ParamAxis.Side.INPUT;
 /**
  * The registry of supported layer types, keyed by exact configuration class (a subclass such as
  * Convolution1DLayer is not silently treated like its parent). Adding a layer type = adding one entry.
- * Any layer type not listed here stops the analysis: its inputs and outputs are kept whole.
+ * Any layer type not listed here stops the analysis: its inputs and outputs are kept whole. Deliberate
+ * stops include LocalResponseNormalization (mixes neighbouring channels, so removing even a zero
+ * channel shifts the windows), SpaceToDepth (reorders channels with space). Parameter-free loss and
+ * detection output layers ({@link #isTerminal}) keep their input whole without counting as a stop.
  */
 final class LayerRules {
 
@@ -51,9 +56,24 @@ final class LayerRules {
             Map.entry(DropoutLayer.class, ChannelwiseLayerRule.parameterFree((l, v) -> v)),
             Map.entry(SubsamplingLayer.class, ChannelwiseLayerRule.parameterFree(LayerRules::subsampled)),
             Map.entry(GlobalPoolingLayer.class, ChannelwiseLayerRule.parameterFree(LayerRules::globallyPooled)),
+            // nearest-neighbour repetition and cropping keep a spatially constant channel constant
+            Map.entry(Upsampling2D.class, ChannelwiseLayerRule.parameterFree((l, v) -> v)),
+            Map.entry(Cropping2D.class, ChannelwiseLayerRule.parameterFree((l, v) -> v)),
             Map.entry(ZeroPaddingLayer.class, ChannelwiseLayerRule.parameterFree((l, v) -> v == 0.0 ? 0.0 : Double.NaN)));
 
     private LayerRules() {
+    }
+
+    /** Parameter-free output layers: they read the network output, whose channels are always kept. */
+    private static final Set<Class<? extends Layer>> TERMINAL = Set.of(
+            org.deeplearning4j.nn.conf.layers.LossLayer.class,
+            org.deeplearning4j.nn.conf.layers.CnnLossLayer.class,
+            org.deeplearning4j.nn.conf.layers.RnnLossLayer.class,
+            org.deeplearning4j.nn.conf.layers.objdetect.Yolo2OutputLayer.class);
+
+    /** True for parameter-free loss / detection output layers: their input is kept whole, which is no limitation. */
+    static boolean isTerminal(Layer layer) {
+        return layer != null && TERMINAL.contains(layer.getClass());
     }
 
     /** The rule for a layer configuration, or null if its type is not supported. */

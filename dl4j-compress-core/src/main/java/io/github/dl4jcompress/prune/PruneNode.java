@@ -46,6 +46,11 @@ final class PruneNode {
         return new PruneNode(id, id, Kind.VERTEX, inputs, null, null, vertex);
     }
 
+    /** The same node reading from other tensors (used when a residual branch is cut away). */
+    PruneNode withInputs(List<String> newInputs) {
+        return new PruneNode(id, displayName, kind, newInputs, layer, preProcessor, vertex);
+    }
+
     String typeName() {
         switch (kind) {
             case LAYER:

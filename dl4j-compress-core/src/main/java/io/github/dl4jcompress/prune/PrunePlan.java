@@ -10,6 +10,8 @@ final class PrunePlan {
 
     final Map<String, NodeDecision> decisions = new LinkedHashMap<>();
     final List<String> notes = new ArrayList<>();
+    /** Residual branches cut away before the channel analysis; {@link DepthPlan#NONE} if none. */
+    DepthPlan depth = DepthPlan.NONE;
 
     NodeDecision decision(String nodeId) {
         return decisions.get(nodeId);

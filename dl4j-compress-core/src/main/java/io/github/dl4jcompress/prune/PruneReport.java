@@ -17,9 +17,12 @@ public final class PruneReport {
     private final long paramsBefore;
     private final long paramsAfter;
     private final List<String> notes;
+    private final List<String> removedNodes;
 
-    PruneReport(double threshold, List<LayerPruneSummary> layers, long paramsBefore, long paramsAfter, List<String> notes) {
+    PruneReport(double threshold, List<LayerPruneSummary> layers, long paramsBefore, long paramsAfter, List<String> notes,
+                List<String> removedNodes) {
         this.threshold = threshold;
+        this.removedNodes = List.copyOf(removedNodes);
         this.layers = List.copyOf(layers);
         this.paramsBefore = paramsBefore;
         this.paramsAfter = paramsAfter;
@@ -63,7 +66,7 @@ public final class PruneReport {
             layers.add(new LayerPruneSummary(d.node.displayName, d.node.typeName(), d.outputs, keptOut,
                     removedInputs, d.foldedInputs, d.unsupportedReason));
         }
-        return new PruneReport(threshold, layers, paramsBefore, paramsAfter, plan.notes);
+        return new PruneReport(threshold, layers, paramsBefore, paramsAfter, plan.notes, List.copyOf(plan.depth.removed));
     }
 
     public double threshold() {
@@ -86,6 +89,11 @@ public final class PruneReport {
     /** Names of layers/vertices where the analysis stopped because their type or edge is not understood. */
     public List<String> unsupportedLayers() {
         return layers.stream().filter(l -> !l.supported()).map(LayerPruneSummary::name).collect(Collectors.toList());
+    }
+
+    /** Layers and vertices removed whole with a residual branch whose output was the constant 0 (depth removal). */
+    public List<String> removedNodes() {
+        return removedNodes;
     }
 
     public long paramsBefore() {
@@ -119,6 +127,9 @@ public final class PruneReport {
                 sb.append(" STOPPED: ").append(l.unsupportedReason());
             }
             sb.append(System.lineSeparator());
+        }
+        if (!removedNodes.isEmpty()) {
+            sb.append("  removed (depth): ").append(removedNodes).append(System.lineSeparator());
         }
         notes.forEach(n -> sb.append("  note: ").append(n).append(System.lineSeparator()));
         return sb.toString();

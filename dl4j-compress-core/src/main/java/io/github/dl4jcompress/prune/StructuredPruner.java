@@ -62,7 +62,16 @@ public final class StructuredPruner {
         PrunePlan plan;
         try {
             Map<String, Map<String, DenseTensor>> params = ParamTransfer.snapshot(adapter.trainables(original));
-            plan = new ChannelAnalysis(adapter.graph(original), params, threshold).run();
+            PruneGraph graph = adapter.graph(original);
+            ChannelAnalysis first = new ChannelAnalysis(graph, params, threshold);
+            plan = first.run();
+            DepthPlan depth = ZeroBranchFinder.find(graph, first);
+            if (!depth.isEmpty()) {
+                // channels are decided again without the cut branches: their reads no longer pin anything
+                plan = new ChannelAnalysis(depth.apply(graph), params, threshold).run();
+                plan.depth = depth;
+            }
+            plan.notes.addAll(0, depth.notes);
             pruned = adapter.rebuild(original, plan);
             ParamTransfer.copyParams(plan, params, adapter.trainables(pruned));
             ParamTransfer.copyUpdaterState(adapter, original, pruned, plan);

@@ -16,6 +16,10 @@
  *       convolution without zero padding; with padding the channel is kept).</li>
  *   <li>The CNN-to-feed-forward flatten is NCHW c-order: input row {@code c*h*w + y*w + x}, so one
  *       channel owns {@code h*w} consecutive dense rows.</li>
+ *   <li>Depth removal ({@code ZeroBranchFinder}): an input of an element-wise Add (or the subtrahend of a
+ *       Subtract) that is the constant 0 in every channel is cut away with every node that only feeds it;
+ *       the vertex keeps its other input(s) and passes them through. The channel analysis then runs again
+ *       on the graph without the branch. A branch with a non-zero constant output is kept (noted).</li>
  *   <li>Parameters and updater state (k chunks per updater block) are sliced with the same index lists;
  *       the network is rebuilt from a resized configuration clone. The original is never modified.</li>
  * </ul>

@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
 @Command(name = "dl4jc", mixinStandardHelpOptions = true, version = "dl4j-compress 0.1.0",
         description = "Structured sparsity, pruning and low-precision training for Deeplearning4j.",
         subcommands = {SslLenetCommand.class, ReportCommand.class, io.github.dl4jcompress.examples.bench.LenetThroughputCommand.class,
-                io.github.dl4jcompress.examples.terngrad.TernGradCommand.class, io.github.dl4jcompress.examples.terngrad.TernGradModelCommand.class})
+                io.github.dl4jcompress.examples.terngrad.TernGradCommand.class, io.github.dl4jcompress.examples.terngrad.TernGradModelCommand.class,
+                io.github.dl4jcompress.examples.prune.PruneCommand.class,
+                io.github.dl4jcompress.examples.zoo.PruneZooCommand.class})
 public final class Dl4jc implements Runnable {
 
     @CommandLine.Spec
