@@ -1,7 +1,14 @@
 package io.github.dl4jcompress.prune;
 
 import org.deeplearning4j.nn.conf.InputPreProcessor;
+import io.github.dl4jcompress.regularization.GroupLasso;
+import io.github.dl4jcompress.regularization.WeightLayout;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.nd4j.linalg.learning.regularization.Regularization;
+
+import java.util.ArrayList;
+import java.util.List;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 
 /**
@@ -27,9 +34,34 @@ final class ConfigurationResizer {
             if (d.rule instanceof WeightedLayerRule) {
                 ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) clonedLayer).setNOut(keptOut);
             }
+        } else {
+            d.rule.resize(clonedLayer, d.inputChannels, keptIn, keptOut, d.inputUnits);
+        }
+        rebindGroupLasso(clonedLayer);
+    }
+
+    /**
+     * Group Lasso regularizers are bound to their layer's weight shape; after a resize they are re-bound to the new
+     * shape (same kind, strength and ε), so the pruned network can keep training with them.
+     */
+    static void rebindGroupLasso(Layer layer) {
+        if (!(layer instanceof BaseLayer) || ((BaseLayer) layer).getRegularization() == null) {
             return;
         }
-        d.rule.resize(clonedLayer, d.inputChannels, keptIn, keptOut, d.inputUnits);
+        List<Regularization> regs = new ArrayList<>();
+        boolean changed = false;
+        for (Regularization r : ((BaseLayer) layer).getRegularization()) {
+            if (r instanceof GroupLasso && ((GroupLasso) r).isBound() && WeightLayout.isSupported(layer)) {
+                GroupLasso g = (GroupLasso) r;
+                regs.add(g.bind(WeightLayout.of(g.getLayout().getLayerName(), layer)));
+                changed = true;
+            } else {
+                regs.add(r);
+            }
+        }
+        if (changed) {
+            ((BaseLayer) layer).setRegularization(regs);
+        }
     }
 
     /** The preprocessor for the pruned network (a new flatten when input channels were removed). */
