@@ -7,7 +7,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 import java.util.List;
 
-/** One row of the SSL table: what a trained LeNet variant keeps, costs and scores. */
+/** One row of the SSL table: what a trained LeNet variant keeps, costs and scores (counts from its own, possibly pruned, weights). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public final class VariantResult {
     @JsonProperty public final double accuracy;
@@ -19,10 +19,12 @@ public final class VariantResult {
     @JsonProperty public final long[] shapes;
     @JsonProperty public final long[] fcUnits;
     @JsonProperty public final double trainSeconds;
-    /** Structures removed physically by the pruner, when it ran: the pruned network's own counts. */
-    @JsonProperty public Long prunedMacs;
-    @JsonProperty public Long prunedParams;
-    @JsonProperty public Double prunedAccuracy;
+    /** MACs without the network's remaining all-zero groups (e.g. kernel shapes DL4J's convolution cannot skip). */
+    @JsonProperty public final long effectiveMacs;
+    /** Accuracy and cost-model MACs of the sparse network before pruning and fine-tuning. */
+    @JsonProperty public Double sparseAccuracy;
+    @JsonProperty public Long sparseEffectiveMacs;
+    /** Largest output difference between the sparse network and its pruned copy (should be float rounding). */
     @JsonProperty public Double prunedMaxAbsDiff;
     /** Inference examples/s of the pruned over the unpruned network, same run, same batch. */
     @JsonProperty public Double inferenceSpeedup;
@@ -30,9 +32,10 @@ public final class VariantResult {
 
     VariantResult(double accuracy, NetworkCost cost, long denseMacs, double trainSeconds) {
         this.accuracy = accuracy;
-        this.macs = cost.getEffectiveMacs();
-        this.params = cost.getEffectiveParams();
-        this.macsRatio = (double) cost.getEffectiveMacs() / denseMacs;
+        this.macs = cost.getMacs();
+        this.params = cost.getParams();
+        this.effectiveMacs = cost.getEffectiveMacs();
+        this.macsRatio = (double) cost.getMacs() / denseMacs;
         List<String> conv = List.of("conv1", "conv2");
         this.filters = conv.stream().mapToLong(n -> cost.layer(n).map(LayerCost::getKeptFilters).orElse(-1L)).toArray();
         this.channels = conv.stream().mapToLong(n -> cost.layer(n).map(LayerCost::getKeptChannels).orElse(-1L)).toArray();
