@@ -24,20 +24,23 @@ public final class SslLenetCommand implements Callable<Integer> {
     @Option(names = "--ssl-epochs", description = "epochs with Group Lasso on (default ${DEFAULT-VALUE})", defaultValue = "6")
     int sslEpochs;
 
-    @Option(names = "--finetune-epochs", description = "epochs after it, strength 0, zeros kept (default ${DEFAULT-VALUE})", defaultValue = "3")
+    @Option(names = "--finetune-epochs", description = "epochs fine-tuning the pruned network, strength 0 (default ${DEFAULT-VALUE})", defaultValue = "6")
     int finetuneEpochs;
 
-    @Option(names = "--filters", description = "Group Lasso strength on filters (default ${DEFAULT-VALUE})", defaultValue = "2e-3")
+    @Option(names = "--filters", description = "Group Lasso strength on conv filters (default ${DEFAULT-VALUE})", defaultValue = "0.025")
     double filters;
 
-    @Option(names = "--channels", description = "Group Lasso strength on channels (default ${DEFAULT-VALUE})", defaultValue = "2e-3")
+    @Option(names = "--channels", description = "Group Lasso strength on conv channels (default ${DEFAULT-VALUE})", defaultValue = "0.025")
     double channels;
 
-    @Option(names = "--shapes", description = "Group Lasso strength on shapes, second variant (default ${DEFAULT-VALUE})", defaultValue = "1e-3")
+    @Option(names = "--shapes", description = "Group Lasso strength on conv shapes, second variant (default ${DEFAULT-VALUE})", defaultValue = "0.01")
     double shapes;
 
-    @Option(names = "--dense", description = "Group Lasso strength on fc1 units and inputs and on the output layer's inputs (default ${DEFAULT-VALUE})", defaultValue = "1e-3")
+    @Option(names = "--dense", description = "Group Lasso strength on fc1 units and inputs and on the output layer's inputs (default ${DEFAULT-VALUE})", defaultValue = "0.003")
     double dense;
+
+    @Option(names = "--conv1-scale", description = "conv1 gets this fraction of the conv strengths (default ${DEFAULT-VALUE})", defaultValue = "0.4")
+    double conv1Scale;
 
     @Option(names = "--zero-threshold", description = "zeroing threshold relative to the layer's largest group (default ${DEFAULT-VALUE})", defaultValue = "1e-2")
     double zeroThreshold;
@@ -71,6 +74,7 @@ public final class SslLenetCommand implements Callable<Integer> {
         s.channelStrength = channels;
         s.shapeStrength = shapes;
         s.denseStrength = dense;
+        s.conv1Scale = conv1Scale;
         s.zeroThreshold = zeroThreshold;
         s.learningRate = lr;
         s.batch = batch;

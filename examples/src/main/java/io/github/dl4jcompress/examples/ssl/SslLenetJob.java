@@ -46,11 +46,12 @@ public final class SslLenetJob {
         public double learningRate = 0.01;
         public int baselineEpochs = 8;
         public int sslEpochs = 6;
-        public int finetuneEpochs = 3;
-        public double filterStrength = 2e-3;
-        public double channelStrength = 2e-3;
-        public double shapeStrength = 1e-3;
-        public double denseStrength = 1e-3;
+        public int finetuneEpochs = 6;
+        public double filterStrength = 0.025;
+        public double channelStrength = 0.025;
+        public double shapeStrength = 0.01;
+        public double denseStrength = 0.003;
+        public double conv1Scale = 0.4;
         public double zeroThreshold = 1e-2;
         public int trainLimit = 0;
         public File outputDir = new File("results");
@@ -124,12 +125,16 @@ public final class SslLenetJob {
      */
     private VariantResult variant(String name, MultiLayerNetwork baseline, long denseMacs, boolean shapes) throws IOException {
         MultiLayerConfiguration conf = LeNet.configuration(s.seed, s.learningRate);
-        StructuredSparsity.Builder convs = StructuredSparsity.builder().layers("conv1", "conv2")
-                .filters(onThenOff(s.filterStrength)).channels(onThenOff(s.channelStrength));
-        if (shapes) {
-            convs.shapes(onThenOff(s.shapeStrength));
+        // conv1's filters are groups of only 25 weights: it gets conv1Scale times the strength, so it is not emptied first
+        for (String layer : List.of("conv1", "conv2")) {
+            double scale = layer.equals("conv1") ? s.conv1Scale : 1.0;
+            StructuredSparsity.Builder convs = StructuredSparsity.builder().layers(layer)
+                    .filters(onThenOff(scale * s.filterStrength)).channels(onThenOff(scale * s.channelStrength));
+            if (shapes) {
+                convs.shapes(onThenOff(scale * s.shapeStrength));
+            }
+            convs.build().applyTo(conf);
         }
-        convs.build().applyTo(conf);
         if (s.denseStrength > 0) {
             StructuredSparsity.builder().layers("fc1").filters(onThenOff(s.denseStrength)).channels(onThenOff(s.denseStrength)).build().applyTo(conf);
             StructuredSparsity.builder().layers("out").channels(onThenOff(s.denseStrength)).build().applyTo(conf);
