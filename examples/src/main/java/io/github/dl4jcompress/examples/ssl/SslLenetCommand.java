@@ -27,16 +27,16 @@ public final class SslLenetCommand implements Callable<Integer> {
     @Option(names = "--finetune-epochs", description = "epochs fine-tuning the pruned network, strength 0 (default ${DEFAULT-VALUE})", defaultValue = "6")
     int finetuneEpochs;
 
-    @Option(names = "--filters", description = "Group Lasso strength on conv filters (default ${DEFAULT-VALUE})", defaultValue = "0.025")
+    @Option(names = "--filters", description = "Group Lasso strength on conv filters (default ${DEFAULT-VALUE})", defaultValue = "0.04")
     double filters;
 
-    @Option(names = "--channels", description = "Group Lasso strength on conv channels (default ${DEFAULT-VALUE})", defaultValue = "0.025")
+    @Option(names = "--channels", description = "Group Lasso strength on conv channels (default ${DEFAULT-VALUE})", defaultValue = "0.04")
     double channels;
 
     @Option(names = "--shapes", description = "Group Lasso strength on conv shapes, second variant (default ${DEFAULT-VALUE})", defaultValue = "0.01")
     double shapes;
 
-    @Option(names = "--dense", description = "Group Lasso strength on fc1 units and inputs and on the output layer's inputs (default ${DEFAULT-VALUE})", defaultValue = "0.003")
+    @Option(names = "--dense", description = "Group Lasso strength on fc1 units and inputs and on the output layer's inputs (default ${DEFAULT-VALUE})", defaultValue = "0.004")
     double dense;
 
     @Option(names = "--conv1-scale", description = "conv1 gets this fraction of the conv strengths (default ${DEFAULT-VALUE})", defaultValue = "0.4")

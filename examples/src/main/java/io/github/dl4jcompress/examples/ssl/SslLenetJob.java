@@ -47,10 +47,10 @@ public final class SslLenetJob {
         public int baselineEpochs = 8;
         public int sslEpochs = 6;
         public int finetuneEpochs = 6;
-        public double filterStrength = 0.025;
-        public double channelStrength = 0.025;
+        public double filterStrength = 0.04;
+        public double channelStrength = 0.04;
         public double shapeStrength = 0.01;
-        public double denseStrength = 0.003;
+        public double denseStrength = 0.004;
         public double conv1Scale = 0.4;
         public double zeroThreshold = 1e-2;
         public int trainLimit = 0;
