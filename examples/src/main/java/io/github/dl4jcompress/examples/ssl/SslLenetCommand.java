@@ -63,8 +63,15 @@ public final class SslLenetCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "12345")
     long seed;
 
+    @Option(names = "--replot", description = "only redraw <out>/ssl-lenet.png from an existing <out>/ssl-lenet.json")
+    boolean replot;
+
     @Override
     public Integer call() throws Exception {
+        if (replot) {
+            SslLenetJob.chart(new File(out, "ssl-lenet.json"), new File(out, "ssl-lenet.png"));
+            return 0;
+        }
         SslLenetJob.Settings s = new SslLenetJob.Settings();
         s.outputDir = out;
         s.baselineEpochs = epochs;

@@ -113,7 +113,7 @@ public final class SslLenetJob {
                         + System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)")));
         json.put("totalSeconds", (System.nanoTime() - t0) / 1e9);
         write(json);
-        chart(base, ssl, sslShapes);
+        chart(new File(s.outputDir, "ssl-lenet.json"), new File(s.outputDir, "ssl-lenet.png"));
         System.out.println(table(base, ssl, sslShapes));
         return json;
     }
@@ -218,23 +218,32 @@ public final class SslLenetJob {
         log.info("Wrote {}", f);
     }
 
-    private void chart(VariantResult base, VariantResult ssl, VariantResult sslShapes) throws IOException {
+    /** Draws results/ssl-lenet.png from the JSON written by {@link #run()} (also used by {@code --replot}). */
+    @SuppressWarnings("unchecked")
+    public static void chart(File json, File png) throws IOException {
+        Map<String, Object> root = new ObjectMapper().readValue(json, Map.class);
         Map<String, Map<String, Double>> rows = new LinkedHashMap<>();
-        Map<String, VariantResult> all = new LinkedHashMap<>();
-        all.put("baseline", base);
-        all.put("ssl (filters+channels)", ssl);
-        all.put("ssl (+shapes)", sslShapes);
-        all.forEach((name, r) -> {
+        Map<String, String> names = new LinkedHashMap<>();
+        names.put("baseline", "baseline");
+        names.put("ssl", "SSL filters+channels");
+        names.put("sslShapes", "SSL +shapes");
+        names.forEach((key, label) -> {
+            Map<String, Object> r = (Map<String, Object>) root.get(key);
+            List<Number> filters = (List<Number>) r.get("filters");
+            List<Number> channels = (List<Number>) r.get("channels");
+            List<Number> shapes = (List<Number>) r.get("shapes");
+            List<Number> fc = (List<Number>) r.get("fcUnits");
             Map<String, Double> cols = new LinkedHashMap<>();
-            cols.put("conv1 filters", (double) r.filters[0]);
-            cols.put("conv2 filters", (double) r.filters[1]);
-            cols.put("conv2 channels", (double) r.channels[1]);
-            cols.put("conv2 shapes/10", r.shapes[1] / 10.0);
-            cols.put("fc1 units/10", r.fcUnits[0] / 10.0);
-            cols.put("MACs %", 100 * r.macsRatio);
-            rows.put(name, cols);
+            cols.put("conv1 F", filters.get(0).doubleValue());
+            cols.put("conv2 F", filters.get(1).doubleValue());
+            cols.put("conv2 C", channels.get(1).doubleValue());
+            cols.put("conv2 S/10", shapes.get(1).doubleValue() / 10);
+            cols.put("fc1/10", fc.get(0).doubleValue() / 10);
+            cols.put("MACs %", 100 * ((Number) r.get("macsRatio")).doubleValue());
+            cols.put("acc. % - 50", 100 * ((Number) r.get("accuracy")).doubleValue() - 50);
+            rows.put(label, cols);
         });
-        Charts.bars(new File(s.outputDir, "ssl-lenet.png"), "SSL LeNet on Fashion-MNIST: structures kept", "", "kept", rows);
+        Charts.bars(png, "SSL LeNet on " + root.get("dataset") + ": kept filters (F), channels (C), shapes (S)", "", "kept", rows);
     }
 
     static String table(VariantResult base, VariantResult ssl, VariantResult sslShapes) {
