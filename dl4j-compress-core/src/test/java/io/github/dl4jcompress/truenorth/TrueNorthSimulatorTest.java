@@ -177,5 +177,7 @@ class TrueNorthSimulatorTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sim.output(TrueNorthNets.inputs(1, 5, 7)));
         assertTrue(e.getMessage().contains("12"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> sim.accuracy(new DataSet()));
+        e = assertThrows(IllegalArgumentException.class, () -> sim.accuracy(new DataSet(x, Nd4j.zeros(DataType.DOUBLE, 4, 3))));
+        assertTrue(e.getMessage().contains("5") && e.getMessage().contains("4"), e.getMessage());
     }
 }
