@@ -1,10 +1,12 @@
 package io.github.dl4jcompress.truenorth;
 
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -12,8 +14,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +24,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Evaluates a trained {@link MultiLayerNetwork} of {@link DenseLayer}s and a final {@link OutputLayer} as an IBM
- * TrueNorth deployment would (Wen et al., DAC 2016), with {@code k} synapse copies and {@code s} spikes per frame.
+ * Evaluates a trained {@link MultiLayerNetwork} of {@link DenseLayer}s, {@link ConvolutionLayer}s and a final
+ * {@link OutputLayer} as an IBM TrueNorth deployment would (Wen et al., DAC 2016), with {@code k} synapse copies and
+ * {@code s} spikes per frame. A convolution is treated as the crossbar of its lowered (im2col) matrix: its kernel
+ * {@code [nOut, nIn, kh, kw]} is one weight matrix with one full scale {@code c = max|W|}, deployed once and shared
+ * by all output positions; the layer's own forward pass (padding, stride, dilation) then runs on the deployed kernel
+ * and the spiking input.
  *
  * <p><b>Synapses</b> (fixed at construction, one seeded draw = one programmed chip): each layer's weights are
  * replaced by {@link SynapseMapping#deploy} — {@code Ŵ = sign(W) · c · mean_k Bernoulli(|W|/c)}, {@code c = max|W|}
@@ -44,7 +50,10 @@ import java.util.List;
  * activation in float; the class decision is {@code argmax z}, as with counting output spikes.
  *
  * <p>As {@code k, s → ∞} the output converges to the float network's (inputs in [0, 1], no hidden activation above
- * its calibration maximum). Convolution and other layer types are refused with an {@link IllegalArgumentException}.
+ * its calibration maximum). Other layer types (pooling, batch normalization, other convolution variants, ...) and
+ * non-ReLU hidden layers are refused with an {@link IllegalArgumentException} naming the layer. Input preprocessors
+ * of the configuration (e.g. flat image to CNN) are applied as in the network. Not thread-safe (the layers of the
+ * internal deployed copy hold their last input).
  *
  * <p>Cost: one uniform draw per synapse copy at construction and one per input value and tick per call; measured
  * (1 thread, double precision) on a 784-300-10 network and 10,000 examples: about 3 s at s = 1, 13 s at s = 16 and
@@ -58,11 +67,10 @@ public final class TrueNorthSimulator {
     private final int copies;
     private final int spikes;
     private final long seed;
-    private final List<INDArray> deployedWeights;
-    private final List<INDArray> biases;
-    private final List<IActivation> outputActivations;
+    /** A copy of the network whose weights are the deployed synapses; its layers run the forward pass. */
+    private final MultiLayerNetwork chip;
     private final double[] scales;
-    private final long nIn;
+    private final long[] exampleShape;
     private final DataType dataType;
 
     private TrueNorthSimulator(Builder b, MultiLayerNetwork net, INDArray calibration) {
@@ -73,45 +81,57 @@ public final class TrueNorthSimulator {
         if (layers.length == 0) {
             throw new IllegalArgumentException("TrueNorthSimulator: network has no layers");
         }
-        List<INDArray> floatWeights = new ArrayList<>();
-        this.biases = new ArrayList<>();
-        this.outputActivations = new ArrayList<>();
         for (int i = 0; i < layers.length; i++) {
-            org.deeplearning4j.nn.conf.layers.Layer conf = layers[i].conf().getLayer();
-            String name = "layer " + i + " '" + conf.getLayerName() + "'";
-            boolean last = i == layers.length - 1;
-            if (conf instanceof ConvolutionLayer) {
-                throw new IllegalArgumentException("TrueNorthSimulator: " + name + " is a " + conf.getClass().getSimpleName()
-                        + "; convolution crossbars are not supported, only DenseLayer and a final OutputLayer");
-            }
-            if (!(conf instanceof DenseLayer || (last && conf instanceof OutputLayer))) {
-                throw new IllegalArgumentException("TrueNorthSimulator: " + name + " is a " + conf.getClass().getSimpleName()
-                        + "; only DenseLayer and a final OutputLayer are supported");
-            }
-            IActivation act = ((org.deeplearning4j.nn.conf.layers.BaseLayer) conf).getActivationFn();
-            if (!last && !new ActivationReLU().equals(act)) {
-                throw new IllegalArgumentException("TrueNorthSimulator: hidden " + name + " has activation " + act
-                        + "; the spiking neuron model needs plain ReLU");
-            }
-            INDArray w = layers[i].getParam("W").dup();
-            INDArray bias = layers[i].paramTable().containsKey("b") ? layers[i].getParam("b").dup() : null;
-            floatWeights.add(w);
-            biases.add(bias);
-            outputActivations.add(act);
+            checkLayer(layers[i].conf().getLayer(), i, i == layers.length - 1);
         }
-        this.nIn = floatWeights.get(0).rows();
-        this.dataType = floatWeights.get(0).dataType();
-        this.scales = calibrate(floatWeights, as2d(calibration, "calibration features"));
-        this.deployedWeights = new ArrayList<>();
+        if (calibration == null || calibration.length() == 0) {
+            throw new IllegalArgumentException("TrueNorthSimulator: calibration features are empty");
+        }
+        this.dataType = layers[0].getParam("W").dataType();
+        long[] shape = calibration.shape();
+        this.exampleShape = Arrays.copyOfRange(shape, 1, shape.length);
+        org.deeplearning4j.nn.conf.layers.Layer first = layers[0].conf().getLayer();
+        if (first instanceof DenseLayer && perExample() != layers[0].getParam("W").size(0)) {
+            throw new IllegalArgumentException("TrueNorthSimulator: calibration features have " + perExample()
+                    + " values per example but the first layer expects " + layers[0].getParam("W").size(0));
+        }
+        this.scales = calibrate(net, calibration.castTo(dataType));
+        this.chip = net.clone();
         try (Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed)) {
-            for (INDArray w : floatWeights) {
-                deployedWeights.add(SynapseMapping.deploy(w, copies, rng));
+            for (Layer layer : chip.getLayers()) {
+                layer.setParam("W", SynapseMapping.deploy(layer.getParam("W").dup(), copies, rng));
             }
         } catch (Exception e) {
             throw new IllegalStateException("TrueNorthSimulator: could not draw the synapses", e);
         }
         log.debug("TrueNorthSimulator k={} s={} seed={} layers={} calibration maxima={}", copies, spikes, seed,
                 layers.length, scales);
+    }
+
+    private static void checkLayer(org.deeplearning4j.nn.conf.layers.Layer conf, int i, boolean last) {
+        String name = "layer " + i + " '" + conf.getLayerName() + "'";
+        boolean conv = conf.getClass() == ConvolutionLayer.class;
+        if (!(conf instanceof DenseLayer || conv || (last && conf instanceof OutputLayer))) {
+            throw new IllegalArgumentException("TrueNorthSimulator: " + name + " is a " + conf.getClass().getSimpleName()
+                    + "; only DenseLayer, ConvolutionLayer (hidden) and a final OutputLayer are supported");
+        }
+        if (last && !(conf instanceof OutputLayer)) {
+            throw new IllegalArgumentException("TrueNorthSimulator: last " + name + " is a "
+                    + conf.getClass().getSimpleName() + "; the network must end in an OutputLayer");
+        }
+        IActivation act = ((org.deeplearning4j.nn.conf.layers.BaseLayer) conf).getActivationFn();
+        if (!last && !new ActivationReLU().equals(act)) {
+            throw new IllegalArgumentException("TrueNorthSimulator: hidden " + name + " has activation " + act
+                    + "; the spiking neuron model needs plain ReLU");
+        }
+    }
+
+    private long perExample() {
+        long n = 1;
+        for (long d : exampleShape) {
+            n *= d;
+        }
+        return n;
     }
 
     /** A new builder (defaults: 1 copy, 1 spike, seed 0). */
@@ -131,31 +151,35 @@ public final class TrueNorthSimulator {
         return scales.clone();
     }
 
-    /** The deployed (sampled) weights {@code Ŵ} of layer {@code index}, a copy. */
+    /** The deployed (sampled) weights {@code Ŵ} of layer {@code index} (its "W" parameter's shape), a copy. */
     public INDArray deployedWeights(int index) {
-        return deployedWeights.get(index).dup();
+        return chip.getLayer(index).getParam("W").dup();
     }
 
     /**
-     * The network output as the chip would compute it, for features {@code [n, nIn]} (or any shape with
-     * {@code nIn} values per example): the output layer's activation of its spiking membrane potentials.
+     * The network output as the chip would compute it, for features with the calibration set's shape per example (or
+     * the same number of values per example, reshaped in C order): the output layer's activation of its spiking
+     * membrane potentials.
      */
     public INDArray output(INDArray features) {
-        INDArray x = as2d(features, "features");
-        INDArray out = null;
+        INDArray x = batch(features, "features");
         try (Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed * 0x9E3779B97F4A7C15L + 1)) {
             List<INDArray> parts = new ArrayList<>();
-            for (long from = 0; from < x.rows(); from += CHUNK_ROWS) {
-                long to = Math.min(x.rows(), from + CHUNK_ROWS);
-                parts.add(forward(x.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup(), rng));
+            for (long from = 0; from < x.size(0); from += CHUNK_ROWS) {
+                long to = Math.min(x.size(0), from + CHUNK_ROWS);
+                INDArrayIndex[] rows = new INDArrayIndex[x.rank()];
+                rows[0] = NDArrayIndex.interval(from, to);
+                for (int d = 1; d < rows.length; d++) {
+                    rows[d] = NDArrayIndex.all();
+                }
+                parts.add(forward(x.get(rows).dup(), rng));
             }
-            out = parts.size() == 1 ? parts.get(0) : Nd4j.vstack(parts.toArray(new INDArray[0]));
-        } catch (IllegalArgumentException e) {
+            return parts.size() == 1 ? parts.get(0) : Nd4j.vstack(parts.toArray(new INDArray[0]));
+        } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException("TrueNorthSimulator: simulation failed", e);
         }
-        return out;
     }
 
     /** Fraction of examples whose simulated {@code argmax} output equals the label's {@code argmax}. */
@@ -174,46 +198,49 @@ public final class TrueNorthSimulator {
     }
 
     private INDArray forward(INDArray x, Random rng) {
+        LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
         INDArray a = SpikeCoding.encode(x, spikes, rng);
-        int last = deployedWeights.size() - 1;
-        for (int l = 0; l <= last; l++) {
-            INDArray z = membrane(a, deployedWeights.get(l), biases.get(l));
-            if (l == last) {
-                return outputActivations.get(l).getActivation(z, false);
+        Layer[] layers = chip.getLayers();
+        for (int l = 0; l < layers.length; l++) {
+            InputPreProcessor pre = chip.getLayerWiseConfigurations().getInputPreProcess(l);
+            if (pre != null) {
+                a = pre.preProcess(a, (int) a.size(0), mgr);
             }
-            INDArray rate = Transforms.relu(z, false).divi(scales[l]);
-            a = SpikeCoding.encode(rate, spikes, rng).muli(scales[l]);
+            INDArray out = layers[l].activate(a, false, mgr);
+            if (l == layers.length - 1) {
+                return out.dup();
+            }
+            // out = relu(z) already; the rate min(1, relu(z)/a_l) is spike-coded, then scaled back by a_l
+            a = SpikeCoding.encode(out.div(scales[l]), spikes, rng).muli(scales[l]);
         }
         throw new IllegalStateException("unreachable");
     }
 
-    private static INDArray membrane(INDArray a, INDArray w, INDArray bias) {
-        INDArray z = a.mmul(w);
-        return bias == null ? z : z.addiRowVector(bias);
-    }
-
     /** Per hidden layer, the largest float ReLU activation on the clipped calibration inputs (1 if none is > 0). */
-    private double[] calibrate(List<INDArray> weights, INDArray calibration) {
-        double[] result = new double[weights.size() - 1];
-        INDArray a = SpikeCoding.clip01(calibration);
+    private static double[] calibrate(MultiLayerNetwork net, INDArray calibration) {
+        List<INDArray> acts = net.feedForward(SpikeCoding.clip01(calibration), false);
+        double[] result = new double[net.getLayers().length - 1];
         for (int l = 0; l < result.length; l++) {
-            a = Transforms.relu(membrane(a, weights.get(l), biases.get(l)), false);
-            double max = a.maxNumber().doubleValue();
+            double max = acts.get(l + 1).maxNumber().doubleValue();
             result[l] = max > 0 ? max : 1.0;
         }
         return result;
     }
 
-    private INDArray as2d(INDArray features, String what) {
+    /** {@code features} reshaped to {@code [n, example shape of the calibration set]}, in the network's data type. */
+    private INDArray batch(INDArray features, String what) {
         if (features == null || features.length() == 0) {
             throw new IllegalArgumentException("TrueNorthSimulator: " + what + " are empty");
         }
         long n = features.size(0);
-        if (features.length() != n * nIn) {
+        if (features.length() != n * perExample()) {
             throw new IllegalArgumentException("TrueNorthSimulator: " + what + " " + Arrays.toString(features.shape())
-                    + " do not have " + nIn + " values per example");
+                    + " do not have " + perExample() + " values per example");
         }
-        return features.reshape('c', n, nIn).castTo(dataType);
+        long[] shape = new long[exampleShape.length + 1];
+        shape[0] = n;
+        System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
+        return features.reshape('c', shape).castTo(dataType);
     }
 
     /** Builder of a {@link TrueNorthSimulator}: copies {@code k ≥ 1}, spikes {@code s ≥ 1}, seed. */

@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -38,12 +39,22 @@ final class TrueNorthNets {
         return net;
     }
 
-    /** A 1-channel 6x6 convolution (named "conv1") followed by an output layer. */
+    /** A 1-channel 6x6 input, 3x3 convolution "conv1" (3 channels, ReLU), then an identity output layer. */
     static MultiLayerNetwork withConvolution() {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+        return withConvolution(false);
+    }
+
+    /** As {@link #withConvolution()}, with a 2x2 max pooling layer "pool1" after the convolution if asked. */
+    static MultiLayerNetwork withConvolution(boolean pooling) {
+        NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
                 .seed(1).dataType(DataType.DOUBLE).weightInit(WeightInit.XAVIER)
                 .list()
-                .layer(new ConvolutionLayer.Builder(3, 3).name("conv1").nOut(2).activation(Activation.RELU).build())
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv1").nOut(3).activation(Activation.RELU).build());
+        if (pooling) {
+            b.layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool1").kernelSize(2, 2)
+                    .stride(2, 2).build());
+        }
+        MultiLayerConfiguration conf = b
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).name("out").nOut(2)
                         .activation(Activation.IDENTITY).build())
                 .setInputType(InputType.convolutionalFlat(6, 6, 1))
