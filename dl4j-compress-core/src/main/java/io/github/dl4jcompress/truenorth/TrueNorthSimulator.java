@@ -56,8 +56,8 @@ import java.util.List;
  * internal deployed copy hold their last input).
  *
  * <p>Cost: one uniform draw per synapse copy at construction and one per input value and tick per call; measured
- * (1 thread, double precision) on a 784-300-10 network and 10,000 examples: about 3 s at s = 1, 13 s at s = 16 and
- * 53 s at s = 64 — linear in s, nearly independent of k.
+ * (1 thread, double precision) on a 784-300-10 network and 10,000 examples: about 2.5 s at s = 1, 11 s at s = 16 and
+ * 40 s at s = 64 — linear in s, nearly independent of k.
  */
 public final class TrueNorthSimulator {
 

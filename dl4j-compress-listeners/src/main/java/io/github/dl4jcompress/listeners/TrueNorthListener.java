@@ -23,8 +23,8 @@ import java.util.Map;
  * {@link io.github.dl4jcompress.regularization.BinaryPush} drives to 0) and the accuracy of a
  * {@link TrueNorthSimulator} at the chosen copies {@code k} and spikes {@code s} on a given {@link DataSet} (which also
  * serves as the calibration set of the hidden-layer rate scales). Each snapshot is logged (SLF4J, INFO) and kept
- * ({@link #history()}). The network must be one the simulator accepts (dense layers, ReLU hidden); otherwise the
- * first snapshot throws {@link IllegalArgumentException}.
+ * ({@link #history()}). The network must be one the simulator accepts (dense or convolution layers, ReLU hidden,
+ * an output layer last); otherwise the first snapshot throws {@link IllegalArgumentException}.
  */
 public class TrueNorthListener extends BaseTrainingListener {
 
