@@ -71,7 +71,9 @@ public final class CoreModel {
 
     /**
      * Total cores of a network of {@link DenseLayer}s/{@link OutputLayer}s with {@code k} copies: the sum of
-     * {@link #denseCores} over its layers. Other layer types are refused, naming the layer.
+     * {@link #denseCores} over its layers. Other layer types are refused, naming the layer — including
+     * {@code ConvolutionLayer}, which the simulator accepts but whose core count (the chip has no weight sharing, so
+     * per output position) is not modelled here.
      */
     public static long networkCores(MultiLayerNetwork net, int copies) {
         checkCopies(copies);
