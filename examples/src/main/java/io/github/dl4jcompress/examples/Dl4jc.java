@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         subcommands = {SslLenetCommand.class, ReportCommand.class, io.github.dl4jcompress.examples.bench.LenetThroughputCommand.class,
                 io.github.dl4jcompress.examples.terngrad.TernGradCommand.class, io.github.dl4jcompress.examples.terngrad.TernGradModelCommand.class,
                 io.github.dl4jcompress.examples.prune.PruneCommand.class,
-                io.github.dl4jcompress.examples.zoo.PruneZooCommand.class})
+                io.github.dl4jcompress.examples.zoo.PruneZooCommand.class,
+                io.github.dl4jcompress.examples.truenorth.TrueNorthCommand.class})
 public final class Dl4jc implements Runnable {
 
     @CommandLine.Spec
