@@ -81,6 +81,8 @@ public final class TrueNorthCommand implements Callable<Integer> {
         json.put("examples", Map.of("train", fm.train().numExamples(), "test", test.numExamples()));
         json.put("network", "784-" + hidden + "-10 MLP, ReLU, Nesterov 0.01/0.9, batch 64, " + epochs + " epochs; binary push " + push);
         json.put("float", Map.of("baseline", accuracy(plain, test), "binaryPush", accuracy(pushed, test)));
+        log.info("Float accuracy: plain {}, binary push {}; mean mapping variance p(1-p): plain {}, binary push {}", pct(accuracy(plain, test)),
+                pct(accuracy(pushed, test)), String.format("%.4f", variance(plain)), String.format("%.4f", variance(pushed)));
         json.put("meanMappingVariance", Map.of("baseline", variance(plain), "binaryPush", variance(pushed)));
 
         List<Map<String, Object>> grid = new ArrayList<>();
@@ -200,7 +202,7 @@ public final class TrueNorthCommand implements Callable<Integer> {
     }
 
     private static List<double[]> histogram(INDArray w) {
-        double[] p = SynapseMapping.probabilities(w).toDoubleVector();
+        double[] p = SynapseMapping.probabilities(w).reshape(w.length()).toDoubleVector();
         int bins = 20;
         double[] counts = new double[bins];
         for (double v : p) {
