@@ -58,8 +58,11 @@ public final class TrueNorthCommand implements Callable<Integer> {
     @Option(names = "--hidden", description = "hidden ReLU units (default ${DEFAULT-VALUE})", defaultValue = "256")
     int hidden;
 
-    @Option(names = "--push", description = "binary-push strength (default ${DEFAULT-VALUE})", defaultValue = "1e-3")
+    @Option(names = "--push", description = "binary-push strength (default ${DEFAULT-VALUE})", defaultValue = "2e-4")
     double push;
+
+    @Option(names = "--full-scale", description = "binary push toward a fixed full-scale weight c instead of the layer's max|w| (0 = layer max; default ${DEFAULT-VALUE})", defaultValue = "0.1")
+    double fullScale;
 
     @Option(names = "--test-limit", description = "evaluate on the first N test examples (0 = all; default ${DEFAULT-VALUE})", defaultValue = "2000")
     int testLimit;
@@ -135,7 +138,11 @@ public final class TrueNorthCommand implements Callable<Integer> {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nIn(hidden).nOut(10).activation(Activation.SOFTMAX).build())
                 .build();
         if (strength > 0) {
-            StructuredSparsity.builder().binaryPush(strength).build().applyTo(conf);
+            StructuredSparsity.Builder b = StructuredSparsity.builder().binaryPush(strength);
+            if (fullScale > 0) {
+                b.binaryPushFullScale(fullScale);
+            }
+            b.build().applyTo(conf);
         }
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
