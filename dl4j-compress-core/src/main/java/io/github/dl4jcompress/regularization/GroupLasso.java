@@ -1,7 +1,6 @@
 package io.github.dl4jcompress.regularization;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
@@ -114,15 +113,13 @@ public class GroupLasso implements Regularization {
             return;
         }
         INDArray w = l.canonicalFlat(param);
-        long[] v = l.groupView(kind);
-        INDArray w3 = w.reshape('c', v[0], v[1], v[2]);
         INDArray coeff = smoothedNorms(l.groupSquares(w, kind));
         Transforms.pow(coeff, -1, false).muli(lambda);
         // with ε = 0 a group at exactly zero has norm 0: its (sub)gradient is taken as 0
         BooleanIndexing.replaceWhere(coeff, 0.0, Conditions.isInfinite());
-        INDArray grad3 = Nd4j.createUninitialized(w3.dataType(), v[0], v[1], v[2]);
-        Nd4j.exec(new BroadcastMulOp(w3, coeff.castTo(w3.dataType()), grad3, 1));
-        addCanonical(l, grad3.reshape(w.length()), gradView);
+        INDArray grad = w.dup();
+        l.scaleGroups(grad, kind, coeff);
+        addCanonical(l, grad, gradView);
     }
 
     @Override
@@ -145,10 +142,8 @@ public class GroupLasso implements Regularization {
     static void addCanonical(WeightLayout layout, INDArray canonicalDelta, INDArray gradView) {
         if (gradView.isVector() || gradView.isScalar()) {
             gradView.addi(canonicalDelta.reshape(gradView.shape()));
-        } else if (layout.getType() == WeightLayout.Type.CONVOLUTION) {
-            gradView.addi(canonicalDelta.reshape('c', gradView.shape()));
         } else {
-            gradView.addi(canonicalDelta.reshape('f', gradView.shape()));
+            gradView.addi(canonicalDelta.reshape(layout.storageOrder(), gradView.shape()));
         }
     }
 

@@ -119,6 +119,22 @@ public final class WeightLayout implements Serializable {
         return kernelH * kernelW;
     }
 
+    /** DL4J's storage order of the shaped weight: 'c' for {@code [nOut,nIn,kH,kW]}, 'f' for dense {@code [nIn,nOut]}. */
+    @JsonIgnore
+    public char storageOrder() {
+        return type == Type.CONVOLUTION ? 'c' : 'f';
+    }
+
+    /**
+     * Multiplies, in place, every weight of group {@code g} of {@code kind} in a canonical flat vector by
+     * {@code perGroup[g]} (e.g. a 0/1 mask, or a per-group gradient coefficient).
+     */
+    public void scaleGroups(INDArray canonicalFlat, GroupKind kind, INDArray perGroup) {
+        long[] v = groupView(kind);
+        INDArray view = canonicalFlat.reshape('c', v[0], v[1], v[2]);
+        Nd4j.exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp(view, perGroup.castTo(view.dataType()), view, 1));
+    }
+
     /** Whether this layout has groups of the given kind (SHAPE only exists for convolutions). */
     public boolean supports(GroupKind kind) {
         return kind != GroupKind.SHAPE || type == Type.CONVOLUTION;
@@ -177,8 +193,7 @@ public final class WeightLayout implements Serializable {
         if (weights.isVector() || weights.isScalar()) {
             return weights.reshape(weights.length());
         }
-        char order = type == Type.CONVOLUTION ? 'c' : 'f';
-        return Nd4j.toFlattened(order, weights);
+        return Nd4j.toFlattened(storageOrder(), weights);
     }
 
     /** The L2 norm of each group of {@code kind}, as a vector of {@link #groupCount} values. */

@@ -1,11 +1,9 @@
 package io.github.dl4jcompress.listeners;
 
 import io.github.dl4jcompress.regularization.GroupKind;
-import io.github.dl4jcompress.regularization.WeightLayout;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +59,7 @@ public class ZeroingListener extends BaseTrainingListener {
                 continue;
             }
             INDArray shaped = e.layer.getParam("W");
-            INDArray flat = Nd4j.toFlattened(orderOf(e.layout), shaped);
+            INDArray flat = Nd4j.toFlattened(e.layout.storageOrder(), shaped);
             boolean changed = false;
             for (GroupKind kind : layerKinds) {
                 if (!e.layout.supports(kind)) {
@@ -86,14 +84,12 @@ public class ZeroingListener extends BaseTrainingListener {
                 if (zeroGroups == 0) {
                     continue;
                 }
-                long[] v = e.layout.groupView(kind);
-                INDArray w3 = flat.reshape('c', v[0], v[1], v[2]);
-                Nd4j.exec(new BroadcastMulOp(w3, mask, w3, 1));
+                e.layout.scaleGroups(flat, kind, mask);
                 changed = true;
             }
             if (changed) {
                 long zerosBefore = shaped.length() - shaped.neq(0.0).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
-                e.layer.setParam("W", flat.reshape(orderOf(e.layout), shaped.shape()));
+                e.layer.setParam("W", flat.reshape(e.layout.storageOrder(), shaped.shape()));
                 long zerosAfter = flat.length() - flat.neq(0.0).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
                 if (zerosAfter > zerosBefore) {
                     zeroedTotal += zerosAfter - zerosBefore;
@@ -116,19 +112,13 @@ public class ZeroingListener extends BaseTrainingListener {
                 continue;
             }
             if (flat == null) {
-                flat = Nd4j.toFlattened(orderOf(e.layout), shaped);
+                flat = Nd4j.toFlattened(e.layout.storageOrder(), shaped);
             }
-            long[] v = e.layout.groupView(kind);
-            INDArray w3 = flat.reshape('c', v[0], v[1], v[2]);
-            Nd4j.exec(new BroadcastMulOp(w3, mask, w3, 1));
+            e.layout.scaleGroups(flat, kind, mask);
         }
         if (flat != null) {
-            e.layer.setParam("W", flat.reshape(orderOf(e.layout), shaped.shape()));
+            e.layer.setParam("W", flat.reshape(e.layout.storageOrder(), shaped.shape()));
         }
-    }
-
-    private static char orderOf(WeightLayout layout) {
-        return layout.getType() == WeightLayout.Type.CONVOLUTION ? 'c' : 'f';
     }
 
     /** Weights newly set to zero by this listener so far. */
