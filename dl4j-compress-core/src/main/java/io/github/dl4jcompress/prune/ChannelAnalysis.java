@@ -82,6 +82,32 @@ final class ChannelAnalysis {
         return allChannels(tensor, v -> v == 0.0);
     }
 
+    /**
+     * After {@link #run()}: the output channels of weighted layers grouped by the channel group they
+     * belong to, with whether the group may be removed at all (no slot pinned).
+     */
+    List<ChannelGroup> producerGroups() {
+        boolean[] pinnedRoot = new boolean[slots.size()];
+        for (int s = 0; s < slots.size(); s++) {
+            if (slots.isPinned(s)) {
+                pinnedRoot[slots.find(s)] = true;
+            }
+        }
+        Map<Integer, List<FilterRef>> byRoot = new java.util.LinkedHashMap<>();
+        for (PruneNode node : graph.topologicalOrder) {
+            NodeDecision d = plan.decisions.get(node.id);
+            if (d == null || d.rule == null || d.rule.role() != LayerRule.Role.WEIGHTED || d.outputBase < 0) {
+                continue;
+            }
+            for (int o = 0; o < d.outputs; o++) {
+                byRoot.computeIfAbsent(slots.find(d.outputBase + o), k -> new ArrayList<>()).add(new FilterRef(node.id, o));
+            }
+        }
+        List<ChannelGroup> groups = new ArrayList<>();
+        byRoot.forEach((root, filters) -> groups.add(new ChannelGroup(filters, !pinnedRoot[root])));
+        return groups;
+    }
+
     /** True if every channel of the tensor is a known constant (NaN-free). */
     boolean constant(String tensor) {
         return allChannels(tensor, v -> !Double.isNaN(v));

@@ -40,6 +40,17 @@ public final class AnyNetwork {
         return mln != null ? mln : graph;
     }
 
+    /** The pruner's channel groups of this network (see {@link io.github.dl4jcompress.prune.ChannelCoupling}). */
+    public java.util.List<io.github.dl4jcompress.prune.ChannelGroup> channelGroups() {
+        return mln != null ? io.github.dl4jcompress.prune.ChannelCoupling.of(mln)
+                : io.github.dl4jcompress.prune.ChannelCoupling.of(graph);
+    }
+
+    /** The runtime layer with the pruner's layer id (index in a MultiLayerNetwork, vertex name in a graph). */
+    public org.deeplearning4j.nn.api.Layer layer(String id) {
+        return mln != null ? mln.getLayer(Integer.parseInt(id)) : graph.getLayer(id);
+    }
+
     public String kind() {
         return mln != null ? "MultiLayerNetwork" : "ComputationGraph";
     }

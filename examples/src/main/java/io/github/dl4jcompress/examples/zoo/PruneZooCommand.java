@@ -116,7 +116,8 @@ public final class PruneZooCommand implements Callable<Integer> {
         String stage = "instantiate";
         List<String> notes = new ArrayList<>();
         notes.add(e.note());
-        notes.add(weightsOnly ? "filters zeroed: weights only (biases kept, folded where exact)" : "filters zeroed: weights and biases");
+        notes.add((weightsOnly ? "filters zeroed: weights only (biases kept, folded where exact)" : "filters zeroed: weights and biases")
+                + ", by channel group (filters that meet in a residual add are zeroed together)");
         try {
             log.info("{}: building with input {}", e.name(), e.input());
             AnyNetwork dense = e.create();
