@@ -390,13 +390,20 @@ final class ChannelAnalysis {
                 removable[slots.find(s)] = false;
             }
         }
+        Map<NodeDecision, Integer> unfoldable = new java.util.LinkedHashMap<>();
         for (Read r : reads) {
             double v = slots.value(r.slot());
             boolean harmless = r.zeroWeight() || v == 0.0 || (!Double.isNaN(v) && r.reader().foldable);
             if (!harmless) {
                 removable[slots.find(r.slot())] = false;
+                if (!Double.isNaN(v)) {
+                    unfoldable.merge(r.reader(), 1, Integer::sum);
+                }
             }
         }
+        unfoldable.forEach((reader, n) -> plan.notes.add(reader.node.displayName + ": " + n
+                + " input channel(s) are non-zero constants (act(bias) of zero-weight filters) that this layer cannot"
+                + " fold into its bias exactly (zero padding or separable weights): kept"));
         for (PruneNode node : graph.topologicalOrder) {
             if (!known(node.id)) {
                 continue;

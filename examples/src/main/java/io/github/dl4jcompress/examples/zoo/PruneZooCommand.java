@@ -169,6 +169,12 @@ public final class PruneZooCommand implements Callable<Integer> {
             }
             if (row.removedFilters < row.zeroedFilters) {
                 notes.add((row.zeroedFilters - row.removedFilters) + " of " + row.zeroedFilters + " zeroed filters kept");
+                long unfoldable = report.notes().stream().filter(n -> n.contains("cannot fold")).count();
+                if (unfoldable > 0) {
+                    notes.add(unfoldable + " layers read constant non-zero channels of zeroed filters (act(0) != 0, e.g."
+                            + " DL4J's default sigmoid) that they cannot fold into their bias exactly (zero padding or"
+                            + " separable weights), so those channels stay");
+                }
             }
         } catch (Throwable t) {
             row.status = "unsupported";
