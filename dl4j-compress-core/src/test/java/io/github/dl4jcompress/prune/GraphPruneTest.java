@@ -94,6 +94,22 @@ class GraphPruneTest {
     }
 
     @Test
+    void constantChannelReadByAPaddedConvolutionIsKeptAndTheReportSaysWhy() {
+        ComputationGraph net = residual(false);
+        zeroConvFilter(net.getLayer("c1"), 1, false);
+        net.getLayer("c1").getParam("b").putScalar(1, 0.7); // relu(0.7): a constant channel into a Same-padded c2
+        INDArray x = random(2, 2, 8, 8);
+        INDArray expected = net.outputSingle(false, x);
+
+        PruneResult<ComputationGraph> r = StructuredPruner.builder().build().prune(net);
+
+        assertEquivalent(expected, r.network().outputSingle(false, x));
+        assertEquals(8, ((ConvolutionLayer) r.network().getLayer("c1").conf().getLayer()).getNOut());
+        assertTrue(r.report().notes().stream().anyMatch(n -> n.startsWith("c2: 1 input channel(s) are non-zero constants")),
+                r.report().notes().toString());
+    }
+
+    @Test
     void residualWithProjectionShortcut() {
         ComputationGraph net = residual(true);
         zeroConvFilter(net.getLayer("c2"), 2, true);
