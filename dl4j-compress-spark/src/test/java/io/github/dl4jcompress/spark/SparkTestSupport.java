@@ -102,9 +102,15 @@ final class SparkTestSupport {
 
     /** {@code local-cluster[executors,1,1536]}: separate executor JVMs over loopback, test classpath. */
     static JavaSparkContext localCluster(int executors, String name, String classpath) {
+        return localCluster(executors, name, classpath, 4);
+    }
+
+    /** As above with {@code spark.task.maxFailures}. */
+    static JavaSparkContext localCluster(int executors, String name, String classpath, int maxFailures) {
         File home = new File(System.getProperty("spark.home.dir", "target/spark-home"));
         SparkConf conf = SparkSettings.localCluster(new SparkConf().setAppName(name), executors, 1536, home, classpath)
                 .set("spark.default.parallelism", Integer.toString(executors))
+                .set("spark.task.maxFailures", Integer.toString(maxFailures))
                 .set("spark.executor.extraJavaOptions", SparkSettings.executorJavaOptions(
                         "-Dorg.bytedeco.javacpp.maxbytes=1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
         return new JavaSparkContext(conf);
