@@ -128,7 +128,7 @@ final class SparkJobRunner {
                 spark.setListeners(ExecutorListener.of(() -> ZeroingListener.builder().threshold(t).keepZero(true).build()));
             }
             int partitions = Math.max(1, sc.defaultParallelism());
-            JavaRDD<DataSet> rdd = Batches.of(sc, train, o.batch, partitions).cache();
+            JavaRDD<DataSet> rdd = Batches.of(sc, train, o.batch, partitions); // not cached: SharedTrainingMaster sets its own storage level
             rdd.count();
             long bytes0 = LoopbackBytes.transmitted();
             long t0 = System.nanoTime();
