@@ -1,0 +1,235 @@
+package io.github.dl4jcompress.examples.spark;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.github.dl4jcompress.cost.CostModel;
+import io.github.dl4jcompress.examples.data.FashionMnist;
+import io.github.dl4jcompress.examples.ssl.LeNet;
+import io.github.dl4jcompress.listeners.ZeroingListener;
+import io.github.dl4jcompress.prune.PruneResult;
+import io.github.dl4jcompress.prune.StructuredPruner;
+import io.github.dl4jcompress.spark.Batches;
+import io.github.dl4jcompress.spark.ExecutorClasspathCheck;
+import io.github.dl4jcompress.spark.ExecutorListener;
+import io.github.dl4jcompress.spark.SafeSharedTrainingMaster;
+import io.github.dl4jcompress.spark.SparkSettings;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.TrainingMaster;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one Spark training mode on LeNet/Fashion-MNIST in a fresh SparkContext and records accuracy (Spark
+ * evaluation on the test set), fit wall time, and loopback bytes sent during the fits; writes {@code spark.json}.
+ */
+final class SparkJobRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(SparkJobRunner.class);
+
+    enum Mode { AVERAGING, THRESHOLD, TERNGRAD_GLOBAL }
+
+    private final SparkJobOptions o;
+    private final String job;
+
+    SparkJobRunner(SparkJobOptions o, String job) {
+        if (o.epochs < 1 || o.batch < 1 || o.executors < 1) {
+            throw new IllegalArgumentException("--epochs, --batch and --executors must be >= 1");
+        }
+        this.o = o;
+        this.job = job;
+    }
+
+    String master() {
+        return o.master.isEmpty() ? "local-cluster[" + o.executors + ",1," + o.executorMemoryMb + "]" : o.master;
+    }
+
+    boolean localMaster() {
+        return master().startsWith("local");
+    }
+
+    private JavaSparkContext context(String name) {
+        SparkConf conf = new SparkConf().setAppName("dl4jc " + job + " " + name);
+        if (o.master.isEmpty()) {
+            String env = System.getenv("SPARK_HOME");
+            if (env == null) {
+                throw new IllegalStateException("The local-cluster master needs SPARK_HOME (any directory; jars/ and conf/ are created "
+                        + "there, executor logs go to its work/): ./dl4jc sets it to examples/target/spark-home");
+            }
+            File home = new File(env).getAbsoluteFile();
+            SparkSettings.localCluster(conf, o.executors, o.executorMemoryMb, home, absoluteClasspath())
+                    .set("spark.default.parallelism", Integer.toString(o.executors));
+            conf.set("spark.executor.extraJavaOptions", SparkSettings.executorJavaOptions(
+                    "-Dorg.bytedeco.javacpp.maxbytes=2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        } else {
+            conf.setMaster(o.master);
+            if (o.master.startsWith("local")) {
+                SparkSettings.loopback(conf);
+            } else if (!conf.contains("spark.executor.extraJavaOptions")) {
+                conf.set("spark.executor.extraJavaOptions", SparkSettings.executorJavaOptions(""));
+            }
+        }
+        return new JavaSparkContext(conf);
+    }
+
+    /** The driver's classpath with absolute entries (executors run in another working directory). */
+    static String absoluteClasspath() {
+        List<String> out = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (e.isEmpty()) {
+                continue;
+            }
+            out.add(e.endsWith("*") ? new File(e.substring(0, e.length() - 1)).getAbsolutePath() + File.separator + "*"
+                    : new File(e).getAbsolutePath());
+        }
+        return String.join(File.pathSeparator, out);
+    }
+
+    Map<String, Object> run(Mode mode, MultiLayerConfiguration conf, boolean ssl, double zeroThreshold) throws Exception {
+        FashionMnist data = o.dataDir == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(o.dataDir);
+        DataSet train = limit(data.train(), o.trainSize);
+        DataSet test = limit(data.test(), o.testSize);
+        String name = switch (mode) {
+            case AVERAGING -> "averaging";
+            case THRESHOLD -> "threshold";
+            case TERNGRAD_GLOBAL -> "terngradGlobal";
+        };
+        log.info("{} / {}: {} on {} ({} train, {} test examples, {} epochs)", job, name, master(), data.source(),
+                train.numExamples(), test.numExamples(), o.epochs);
+        JavaSparkContext sc = context(name);
+        try {
+            waitForExecutors(sc);
+            ExecutorClasspathCheck.verify(sc, conf);
+            TrainingMaster<?, ?> tm = switch (mode) {
+                case AVERAGING -> new ParameterAveragingTrainingMaster.Builder(o.batch).batchSizePerWorker(o.batch)
+                        .averagingFrequency(5).workerPrefetchNumBatches(2).rngSeed(o.seed)
+                        .rddTrainingApproach(RDDTrainingApproach.Direct).build();
+                case THRESHOLD -> shared().build(sc.getConf());
+                case TERNGRAD_GLOBAL -> shared().ternGrad(2.5, o.seed).build(sc.getConf());
+            };
+            SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, conf, tm);
+            if (ssl && mode == Mode.AVERAGING) {
+                double t = zeroThreshold;
+                spark.setListeners(ExecutorListener.of(() -> ZeroingListener.builder().threshold(t).keepZero(true).build()));
+            }
+            int partitions = Math.max(1, sc.defaultParallelism());
+            JavaRDD<DataSet> rdd = Batches.of(sc, train, o.batch, partitions); // not cached: SharedTrainingMaster sets its own storage level
+            rdd.count();
+            long bytes0 = LoopbackBytes.transmitted();
+            long t0 = System.nanoTime();
+            for (int e = 0; e < o.epochs; e++) {
+                spark.fit(rdd);
+                log.info("{} / {}: epoch {} done, {} s", job, name, e + 1, Math.round((System.nanoTime() - t0) / 1e9));
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long bytes1 = LoopbackBytes.transmitted();
+            double accuracy = spark.evaluate(Batches.of(sc, test, 256, partitions)).accuracy();
+            MultiLayerNetwork net = spark.getNetwork();
+
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("job", job);
+            run.put("mode", name);
+            run.put("accuracy", accuracy);
+            run.put("seconds", seconds);
+            run.put("bytesSent", localMaster() && bytes0 >= 0 ? bytes1 - bytes0 : null);
+            run.put("epochs", o.epochs);
+            run.put("trainExamples", train.numExamples());
+            run.put("batchPerWorker", o.batch);
+            run.put("trainingMaster", tm.getClass().getSimpleName() + (mode == Mode.AVERAGING ? "" : " via SafeSharedTrainingMaster"));
+            if (ssl) {
+                ZeroingListener.builder().threshold(zeroThreshold).build().iterationDone(net, 0, 0);
+                PruneResult<MultiLayerNetwork> pruned = StructuredPruner.builder().build().prune(net);
+                MultiLayerNetwork p = pruned.network();
+                double prunedAccuracy = p.evaluate(new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(test.batchBy(256))).accuracy();
+                File dir = new File(o.out, "spark");
+                dir.mkdirs();
+                File zip = new File(dir, job + "-" + name + "-pruned.zip");
+                ModelSerializer.writeModel(p, zip, true);
+                run.put("prunedAccuracy", prunedAccuracy);
+                run.put("paramsBefore", pruned.report().paramsBefore());
+                run.put("paramsAfter", pruned.report().paramsAfter());
+                run.put("macsBefore", new CostModel().of(net, LeNet.INPUT).getMacs());
+                run.put("macsAfter", new CostModel().of(p, LeNet.INPUT).getMacs());
+                run.put("model", zip.getPath());
+            }
+            log.info("{} / {}: {}", job, name, run);
+            return run;
+        } finally {
+            sc.stop();
+        }
+    }
+
+    private SafeSharedTrainingMaster.Builder shared() {
+        String controller = o.controller != null ? o.controller : localMaster() ? "127.0.0.1" : null;
+        return SafeSharedTrainingMaster.builder(o.batch).controllerAddress(controller).networkMask(o.networkMask).rngSeed(o.seed);
+    }
+
+    private void waitForExecutors(JavaSparkContext sc) throws InterruptedException {
+        if (!o.master.isEmpty()) {
+            return;
+        }
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (sc.sc().getExecutorIds().size() < o.executors && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        if (sc.sc().getExecutorIds().size() < o.executors) {
+            throw new IllegalStateException("only " + sc.sc().getExecutorIds().size() + " of " + o.executors
+                    + " executors registered within 180 s");
+        }
+    }
+
+    private static DataSet limit(DataSet d, int n) {
+        return n <= 0 || n >= d.numExamples() ? d : (DataSet) d.getRange(0, n);
+    }
+
+    /** Writes {@code out/spark.json}, keeping runs of other jobs from an existing file with the same master. */
+    File write(List<Map<String, Object>> runs, String command) throws Exception {
+        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        File file = new File(o.out, "spark.json");
+        List<Object> all = new ArrayList<>();
+        Map<String, Object> commands = new LinkedHashMap<>();
+        if (file.isFile()) {
+            JsonNode old = om.readTree(file);
+            if (old.path("master").asText().equals(master())) {
+                for (JsonNode r : old.path("runs")) {
+                    if (!r.path("job").asText().equals(job)) {
+                        all.add(om.treeToValue(r, Map.class));
+                    }
+                }
+                old.path("commands").fields().forEachRemaining(e -> {
+                    if (!e.getKey().equals(job)) {
+                        commands.put(e.getKey(), e.getValue().asText());
+                    }
+                });
+            }
+        }
+        all.addAll(runs);
+        commands.put(job, command);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("master", master());
+        json.put("executors", o.master.isEmpty() ? o.executors : null);
+        json.put("runs", all);
+        json.put("commands", commands);
+        json.put("bytesSentMeasures", "TX bytes of the loopback interface (/proc/net/dev) during the fits: all driver-executor "
+                + "traffic of a local-cluster job (Spark RPC, broadcasts, DL4J Aeron UDP) plus anything else the host sent over lo "
+                + "meanwhile; null for non-local masters");
+        o.out.mkdirs();
+        om.writeValue(file, json);
+        return file;
+    }
+}
