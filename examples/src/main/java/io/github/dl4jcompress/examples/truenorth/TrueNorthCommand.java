@@ -90,6 +90,10 @@ public final class TrueNorthCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Nesterov learning rate (default ${DEFAULT-VALUE})", defaultValue = "0.01")
     double lr;
 
+    @Option(names = "--finetune-lr", description = "Nesterov learning rate of the binary-push fine-tuning and of the control "
+            + "(0 = --lr; default ${DEFAULT-VALUE})", defaultValue = "0")
+    double finetuneLr;
+
     @Option(names = "--test-limit", description = "evaluate on the first N test examples (0 = all; default ${DEFAULT-VALUE})", defaultValue = "0")
     int testLimit;
 
@@ -100,12 +104,17 @@ public final class TrueNorthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FashionMnist fm = data == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(data);
-        DataSet test = testLimit > 0 && testLimit < fm.test().numExamples() ? (DataSet) fm.test().getRange(0, testLimit) : fm.test();
         if (epochs < 1 || finetuneEpochs < 1 || rampEpochs < 1 || rampEpochs > finetuneEpochs) {
             throw new IllegalArgumentException("truenorth: need --epochs >= 1, --finetune-epochs >= 1 and 1 <= --ramp-epochs <= "
                     + "--finetune-epochs; got " + epochs + ", " + finetuneEpochs + ", " + rampEpochs);
         }
+        if (!(quantile > 0 && quantile <= 1) || !(calibrationQuantile > 0 && calibrationQuantile <= 1) || !(push >= 0)
+                || !(fullScale >= 0)) {
+            throw new IllegalArgumentException("truenorth: need 0 < --quantile <= 1, 0 < --calibration-quantile <= 1, --push >= 0, "
+                    + "--full-scale >= 0; got " + quantile + ", " + calibrationQuantile + ", " + push + ", " + fullScale);
+        }
+        FashionMnist fm = data == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(data);
+        DataSet test = testLimit > 0 && testLimit < fm.test().numExamples() ? (DataSet) fm.test().getRange(0, testLimit) : fm.test();
         MultiLayerNetwork plain = plainNetwork();
         fit(plain, fm.train(), epochs, seed, "baseline (plain), epochs 1-" + epochs);
         double[] scales = fullScales(plain);
@@ -113,6 +122,9 @@ public final class TrueNorthCommand implements Callable<Integer> {
         fit(pushed, fm.train(), finetuneEpochs, seed + 1, "binary-push fine-tune");
         // control: the baseline trained plain for as many further epochs, so extra training alone is visible
         MultiLayerNetwork continued = plain.clone();
+        if (finetuneLr > 0) {
+            continued.setLearningRate(finetuneLr);
+        }
         fit(continued, fm.train(), finetuneEpochs, seed + 1, "control: plain, " + finetuneEpochs + " more epochs");
         double continuedAccuracy = accuracy(continued, test);
         Map<String, Object> json = new LinkedHashMap<>();
@@ -125,13 +137,17 @@ public final class TrueNorthCommand implements Callable<Integer> {
                 + "linearly to " + push + " over " + rampEpochs + " epochs, weights clipped to the full scale (updater state kept)");
         training.put("controlPlainContinuedFloat", continuedAccuracy);
         training.put("controlPlainContinued", "the baseline trained plain for " + finetuneEpochs + " more epochs (same batches as the fine-tune), float accuracy only");
+        training.put("finetuneLearningRate", finetuneLr > 0 ? finetuneLr : lr);
         training.put("push", push);
         training.put("rampEpochs", rampEpochs);
         training.put("fullScaleRule", fullScale > 0 ? "fixed " + fullScale : "quantile " + quantile + " of the baseline's |w| per layer");
         training.put("fullScales", scales);
         json.put("training", training);
         json.put("simulator", Map.of("seed", seed, "calibrationImages", 1000, "calibrationQuantile", calibrationQuantile));
-        json.put("float", Map.of("baseline", accuracy(plain, test), "binaryPush", accuracy(pushed, test)));
+        Map<String, Object> floatAccuracy = new LinkedHashMap<>();
+        floatAccuracy.put("baseline", accuracy(plain, test));
+        floatAccuracy.put("binaryPush", accuracy(pushed, test));
+        json.put("float", floatAccuracy);
         log.info("Control: baseline + {} plain epochs: float accuracy {}", finetuneEpochs, pct(continuedAccuracy));
         log.info("Float accuracy: plain {}, binary push {}; mean mapping variance p(1-p): plain {}, binary push {}", pct(accuracy(plain, test)),
                 pct(accuracy(pushed, test)), String.format("%.4f", variance(plain)), String.format("%.4f", variance(pushed)));
@@ -169,7 +185,13 @@ public final class TrueNorthCommand implements Callable<Integer> {
             }
         }
         json.put("grid", grid);
-        json.put("savings", savings(grid));
+        Map<String, Object> savings = savings(grid);
+        Object ratio = savings.get("ratio");
+        double gap = (Double) floatAccuracy.get("baseline") - (Double) floatAccuracy.get("binaryPush");
+        savings.put("floatAccuracyLoss", gap);
+        savings.put("goalRatioAtLeast4", ratio != null && (Double) ratio >= 4);
+        savings.put("goalFloatWithin1Point", gap <= 0.01);
+        json.put("savings", savings);
         out.mkdirs();
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(out, "truenorth.json"), json);
         Charts.line(new File(out, "truenorth-copies.png"), "Simulated TrueNorth accuracy vs synapse copies (1 spike)", "copies k", "accuracy", vsCopies);
@@ -229,6 +251,9 @@ public final class TrueNorthCommand implements Callable<Integer> {
         }
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init(from.params().dup(), false);
+        if (finetuneLr > 0) {
+            net.setLearningRate(finetuneLr);
+        }
         net.getUpdater().setStateViewArray(net, from.getUpdater().getStateViewArray().dup(), false);
         net.applyConstraints(0, start);
         return net;
@@ -264,10 +289,23 @@ public final class TrueNorthCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("targetAccuracy", target);
         m.put("baselineCost", base);
+        m.put("baselineCells", cells(grid, "baseline", target, base));
         m.put("binaryPushCost", pushed < 0 ? null : pushed);
+        m.put("binaryPushCells", pushed < 0 ? List.of() : cells(grid, "binaryPush", target, pushed));
         m.put("ratio", pushed < 0 ? null : (double) base / pushed);
-        m.put("note", "cost = copies x spikes; binaryPushCost null: the binary-push network never reaches the target in the grid");
+        m.put("note", "cost = copies x spikes; cells = the (k, s) of that cost reaching the target; binaryPushCost null: "
+                + "the binary-push network never reaches the target in the grid");
         return m;
+    }
+
+    private static List<String> cells(List<Map<String, Object>> grid, String key, double target, long cost) {
+        List<String> out = new ArrayList<>();
+        for (Map<String, Object> r : grid) {
+            if ((Double) r.get(key) >= target && (long) (Integer) r.get("copies") * (Integer) r.get("spikes") == cost) {
+                out.add("k=" + r.get("copies") + ",s=" + r.get("spikes"));
+            }
+        }
+        return out;
     }
 
     private static long cheapest(List<Map<String, Object>> grid, String key, double target) {
