@@ -63,35 +63,35 @@ public final class TrueNorthCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "plain training epochs of the baseline (default ${DEFAULT-VALUE})", defaultValue = "10")
     int epochs;
 
-    @Option(names = "--finetune-epochs", description = "binary-push fine-tuning epochs starting from the baseline (default ${DEFAULT-VALUE})", defaultValue = "8")
+    @Option(names = "--finetune-epochs", description = "binary-push fine-tuning epochs starting from the baseline (default ${DEFAULT-VALUE})", defaultValue = "10")
     int finetuneEpochs;
 
     @Option(names = "--hidden", description = "hidden ReLU units (default ${DEFAULT-VALUE})", defaultValue = "256")
     int hidden;
 
-    @Option(names = "--push", description = "binary-push strength reached after the ramp (default ${DEFAULT-VALUE})", defaultValue = "3e-4")
+    @Option(names = "--push", description = "binary-push strength reached after the ramp (default ${DEFAULT-VALUE})", defaultValue = "5e-4")
     double push;
 
     @Option(names = "--ramp-epochs", description = "the push strength grows linearly over this many fine-tuning epochs "
-            + "(epoch j of the ramp: push*(j+1)/ramp; default ${DEFAULT-VALUE})", defaultValue = "5")
+            + "(epoch j of the ramp: push*(j+1)/ramp; default ${DEFAULT-VALUE})", defaultValue = "4")
     int rampEpochs;
 
     @Option(names = "--quantile", description = "per-layer full scale c = this quantile of the plain network's |w| "
-            + "(weights clipped to [-c, c] while pushing; default ${DEFAULT-VALUE})", defaultValue = "0.99")
+            + "(weights clipped to [-c, c] while pushing; default ${DEFAULT-VALUE})", defaultValue = "0.95")
     double quantile;
 
     @Option(names = "--full-scale", description = "a fixed full scale c for every layer instead of the quantile (0 = use --quantile; default ${DEFAULT-VALUE})", defaultValue = "0")
     double fullScale;
 
     @Option(names = "--calibration-quantile", description = "simulator: a hidden layer's rate scale is this quantile of its "
-            + "positive float activations on 1000 training images (1 = the maximum; default ${DEFAULT-VALUE})", defaultValue = "1")
+            + "positive float activations on 1000 training images (1 = the maximum; default ${DEFAULT-VALUE})", defaultValue = "0.99")
     double calibrationQuantile;
 
     @Option(names = "--lr", description = "Nesterov learning rate (default ${DEFAULT-VALUE})", defaultValue = "0.01")
     double lr;
 
     @Option(names = "--finetune-lr", description = "Nesterov learning rate of the binary-push fine-tuning and of the control "
-            + "(0 = --lr; default ${DEFAULT-VALUE})", defaultValue = "0")
+            + "(0 = --lr; default ${DEFAULT-VALUE})", defaultValue = "0.005")
     double finetuneLr;
 
     @Option(names = "--test-limit", description = "evaluate on the first N test examples (0 = all; default ${DEFAULT-VALUE})", defaultValue = "0")
