@@ -40,6 +40,24 @@ public final class SynapseMapping {
     }
 
     /**
+     * The {@code q}-quantile of {@code |w|} over the array (nearest rank: the {@code ⌈q·N⌉}-th smallest magnitude,
+     * {@code 0 < q ≤ 1}; {@code q = 1} is {@code max|W|}) — a full scale {@code c} for weights clipped to
+     * {@link FullScaleClip} that ignores the few largest outliers.
+     */
+    public static double magnitudeQuantile(INDArray weights, double q) {
+        if (!(q > 0 && q <= 1)) {
+            throw new IllegalArgumentException("SynapseMapping: quantile must be in (0, 1], got " + q);
+        }
+        if (weights.length() == 0) {
+            throw new IllegalArgumentException("SynapseMapping: empty weight array");
+        }
+        double[] m = Transforms.abs(weights, true).reshape(weights.length()).toDoubleVector();
+        java.util.Arrays.sort(m);
+        int rank = (int) Math.ceil(q * m.length);
+        return m[Math.max(0, rank - 1)];
+    }
+
+    /**
      * One deployment of {@code weights} with {@code copies} synapse copies per weight, drawn from {@code rng}: a new
      * array of the same shape and type, {@code ŵ = sign(w) · c · mean_k Bernoulli(p)}.
      */

@@ -43,7 +43,10 @@ import java.util.List;
  *   r = min(1, relu(z) / a_l)
  * </pre>
  * rate-coded with {@code s} spikes, where {@code a_l} is the layer's calibration maximum: the largest ReLU activation
- * of the float network on the calibration features (inputs clipped to [0, 1]), or 1 if that is 0. The next layer
+ * of the float network on the calibration features (inputs clipped to [0, 1]), or 1 if that is 0 — or, with
+ * {@link Builder#calibrationQuantile} {@code q < 1}, the {@code q}-quantile (nearest rank) of the layer's positive
+ * activations on those features (the "robust normalization" of ANN-to-SNN conversion: a few outliers no longer
+ * squeeze all other rates toward 0 spikes, at the price of saturating the top {@code 1 − q}). The next layer
  * receives {@code a_l · r̂} (on the chip the factor {@code a_l} is folded into the next layer's weights before their
  * normalization). Activations above the calibration maximum saturate at one spike per tick.
  * <b>Output layer</b>: its membrane {@code z} (sampled synapses, spiking inputs) is passed through the layer's own
@@ -67,6 +70,7 @@ public final class TrueNorthSimulator {
     private final int copies;
     private final int spikes;
     private final long seed;
+    private final double calibrationQuantile;
     /** A copy of the network whose weights are the deployed synapses; its layers run the forward pass. */
     private final MultiLayerNetwork chip;
     private final double[] scales;
@@ -77,6 +81,7 @@ public final class TrueNorthSimulator {
         this.copies = b.copies;
         this.spikes = b.spikes;
         this.seed = b.seed;
+        this.calibrationQuantile = b.calibrationQuantile;
         Layer[] layers = net.getLayers();
         if (layers.length == 0) {
             throw new IllegalArgumentException("TrueNorthSimulator: network has no layers");
@@ -95,7 +100,7 @@ public final class TrueNorthSimulator {
             throw new IllegalArgumentException("TrueNorthSimulator: calibration features have " + perExample()
                     + " values per example but the first layer expects " + layers[0].getParam("W").size(0));
         }
-        this.scales = calibrate(net, calibration.castTo(dataType));
+        this.scales = calibrate(net, calibration.castTo(dataType), calibrationQuantile);
         this.chip = net.clone();
         try (Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed)) {
             for (Layer layer : chip.getLayers()) {
@@ -145,6 +150,8 @@ public final class TrueNorthSimulator {
     public int spikes() { return spikes; }
     /** Seed of the synapse draw and of every call's spike draws. */
     public long seed() { return seed; }
+    /** Quantile of the positive calibration activations used as a hidden layer's rate scale (1 = the maximum). */
+    public double calibrationQuantile() { return calibrationQuantile; }
 
     /** The calibration maxima {@code a_l} of the hidden layers (length = layers − 1), a copy. */
     public double[] calibrationMaxima() {
@@ -216,13 +223,23 @@ public final class TrueNorthSimulator {
         throw new IllegalStateException("unreachable");
     }
 
-    /** Per hidden layer, the largest float ReLU activation on the clipped calibration inputs (1 if none is > 0). */
-    private static double[] calibrate(MultiLayerNetwork net, INDArray calibration) {
+    /**
+     * Per hidden layer, the largest float ReLU activation on the clipped calibration inputs, or the {@code q}-quantile
+     * of its positive activations if {@code q < 1} (1 if no activation is > 0).
+     */
+    private static double[] calibrate(MultiLayerNetwork net, INDArray calibration, double q) {
         List<INDArray> acts = net.feedForward(SpikeCoding.clip01(calibration), false);
         double[] result = new double[net.getLayers().length - 1];
         for (int l = 0; l < result.length; l++) {
-            double max = acts.get(l + 1).maxNumber().doubleValue();
-            result[l] = max > 0 ? max : 1.0;
+            INDArray a = acts.get(l + 1);
+            double scale;
+            if (q >= 1) {
+                scale = a.maxNumber().doubleValue();
+            } else {
+                double[] v = Arrays.stream(a.reshape(a.length()).toDoubleVector()).filter(x -> x > 0).sorted().toArray();
+                scale = v.length == 0 ? 0 : v[Math.max(0, (int) Math.ceil(q * v.length) - 1)];
+            }
+            result[l] = scale > 0 ? scale : 1.0;
         }
         return result;
     }
@@ -248,8 +265,21 @@ public final class TrueNorthSimulator {
         private int copies = 1;
         private int spikes = 1;
         private long seed;
+        private double calibrationQuantile = 1.0;
 
         private Builder() {
+        }
+
+        /**
+         * The hidden layers' rate scale {@code a_l}: the {@code q}-quantile of their positive float activations on the
+         * calibration features, {@code 0 < q ≤ 1}; default 1 (the maximum).
+         */
+        public Builder calibrationQuantile(double q) {
+            if (!(q > 0 && q <= 1)) {
+                throw new IllegalArgumentException("TrueNorthSimulator: calibration quantile must be in (0, 1], got " + q);
+            }
+            this.calibrationQuantile = q;
+            return this;
         }
 
         /** Synapse copies per weight, {@code k ≥ 1}. */

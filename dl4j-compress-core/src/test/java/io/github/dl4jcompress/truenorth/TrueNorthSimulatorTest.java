@@ -137,6 +137,22 @@ class TrueNorthSimulatorTest {
         assertTrue(coarse < acc, "k=1,s=1 agreement " + coarse + " should be below " + acc);
     }
 
+    /** Hidden activations 1, 2, 3, 4 and one 0 (excluded): the max, or the nearest-rank quantile of the positive ones. */
+    @Test
+    void calibrationScaleIsTheMaximumOrAQuantileOfPositiveActivations() {
+        MultiLayerNetwork net = TrueNorthNets.dense(1, 1, 2, 5);
+        net.getLayer(0).setParam("W", Nd4j.createFromArray(new double[][]{{1, 2, 3, 4, -1}}));
+        net.getLayer(0).setParam("b", Nd4j.zeros(DataType.DOUBLE, 1, 5));
+        INDArray x = Nd4j.ones(DataType.DOUBLE, 1, 1);
+        assertEquals(4.0, TrueNorthSimulator.builder().build(net, x).calibrationMaxima()[0], 0);
+        assertEquals(3.0, TrueNorthSimulator.builder().calibrationQuantile(0.75).build(net, x).calibrationMaxima()[0], 0);
+        assertEquals(2.0, TrueNorthSimulator.builder().calibrationQuantile(0.5).build(net, x).calibrationMaxima()[0], 0);
+        assertEquals(1.0, TrueNorthSimulator.builder().calibrationQuantile(0.01).build(net, x).calibrationMaxima()[0], 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrueNorthSimulator.builder().calibrationQuantile(0));
+        assertTrue(e.getMessage().contains("quantile") && e.getMessage().contains("0.0"), e.getMessage());
+    }
+
     @Test
     void badArgumentsAreRefusedWithTheValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrueNorthSimulator.builder().copies(0));

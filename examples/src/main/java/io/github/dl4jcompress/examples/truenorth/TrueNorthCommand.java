@@ -4,12 +4,14 @@ import io.github.dl4jcompress.examples.data.FashionMnist;
 import io.github.dl4jcompress.examples.data.ShuffledBatches;
 import io.github.dl4jcompress.listeners.Charts;
 import io.github.dl4jcompress.listeners.ProgressListener;
-import io.github.dl4jcompress.regularization.StructuredSparsity;
+import io.github.dl4jcompress.regularization.BinaryPush;
+import io.github.dl4jcompress.truenorth.FullScaleClip;
 import io.github.dl4jcompress.truenorth.CoreModel;
 import io.github.dl4jcompress.truenorth.SynapseMapping;
 import io.github.dl4jcompress.truenorth.TrueNorthSimulator;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -19,6 +21,9 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.schedule.MapSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
@@ -35,8 +40,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code dl4jc truenorth}: trains the same MLP twice on Fashion-MNIST — plain, and with the binary-push penalty — and
- * evaluates both as TrueNorth would run them over copies k and spikes s ∈ {1,2,4,8,16}, with core counts and latency.
+ * {@code dl4jc truenorth}: trains an MLP on Fashion-MNIST (the baseline), fine-tunes a copy of it with the binary-push
+ * penalty (Wen et al.'s flow: per-layer full scale {@code c_l} = a quantile of the baseline's {@code |w|}, weights
+ * clipped to {@code [−c_l, c_l]} by {@link FullScaleClip}, push strength ramped linearly by epoch with a
+ * {@link MapSchedule}), and evaluates both as TrueNorth would run them over copies k and spikes s ∈ {1,2,4,8,16}, with
+ * core counts and latency. A control — the baseline trained plain for as many more epochs — is reported in float.
  * {@code savings}: for the best accuracy the plain network reaches in the grid, the smallest k×s at which each network
  * reaches it (k×s is the product of the hardware and the time cost), and their ratio.
  */
@@ -52,19 +60,41 @@ public final class TrueNorthCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "results")
     File out;
 
-    @Option(names = "--epochs", description = "training epochs per network (default ${DEFAULT-VALUE})", defaultValue = "10")
+    @Option(names = "--epochs", description = "plain training epochs of the baseline (default ${DEFAULT-VALUE})", defaultValue = "10")
     int epochs;
+
+    @Option(names = "--finetune-epochs", description = "binary-push fine-tuning epochs starting from the baseline (default ${DEFAULT-VALUE})", defaultValue = "10")
+    int finetuneEpochs;
 
     @Option(names = "--hidden", description = "hidden ReLU units (default ${DEFAULT-VALUE})", defaultValue = "256")
     int hidden;
 
-    @Option(names = "--push", description = "binary-push strength (default ${DEFAULT-VALUE})", defaultValue = "2e-4")
+    @Option(names = "--push", description = "binary-push strength reached after the ramp (default ${DEFAULT-VALUE})", defaultValue = "5e-4")
     double push;
 
-    @Option(names = "--full-scale", description = "binary push toward a fixed full-scale weight c instead of the layer's max|w| (0 = layer max; default ${DEFAULT-VALUE})", defaultValue = "0.1")
+    @Option(names = "--ramp-epochs", description = "the push strength grows linearly over this many fine-tuning epochs "
+            + "(epoch j of the ramp: push*(j+1)/ramp; default ${DEFAULT-VALUE})", defaultValue = "4")
+    int rampEpochs;
+
+    @Option(names = "--quantile", description = "per-layer full scale c = this quantile of the plain network's |w| "
+            + "(weights clipped to [-c, c] while pushing; default ${DEFAULT-VALUE})", defaultValue = "0.95")
+    double quantile;
+
+    @Option(names = "--full-scale", description = "a fixed full scale c for every layer instead of the quantile (0 = use --quantile; default ${DEFAULT-VALUE})", defaultValue = "0")
     double fullScale;
 
-    @Option(names = "--test-limit", description = "evaluate on the first N test examples (0 = all; default ${DEFAULT-VALUE})", defaultValue = "2000")
+    @Option(names = "--calibration-quantile", description = "simulator: a hidden layer's rate scale is this quantile of its "
+            + "positive float activations on 1000 training images (1 = the maximum; default ${DEFAULT-VALUE})", defaultValue = "0.99")
+    double calibrationQuantile;
+
+    @Option(names = "--lr", description = "Nesterov learning rate (default ${DEFAULT-VALUE})", defaultValue = "0.01")
+    double lr;
+
+    @Option(names = "--finetune-lr", description = "Nesterov learning rate of the binary-push fine-tuning and of the control "
+            + "(0 = --lr; default ${DEFAULT-VALUE})", defaultValue = "0.005")
+    double finetuneLr;
+
+    @Option(names = "--test-limit", description = "evaluate on the first N test examples (0 = all; default ${DEFAULT-VALUE})", defaultValue = "0")
     int testLimit;
 
     @Option(names = "--seed", defaultValue = "7")
@@ -74,16 +104,51 @@ public final class TrueNorthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (epochs < 1 || finetuneEpochs < 1 || rampEpochs < 1 || rampEpochs > finetuneEpochs) {
+            throw new IllegalArgumentException("truenorth: need --epochs >= 1, --finetune-epochs >= 1 and 1 <= --ramp-epochs <= "
+                    + "--finetune-epochs; got " + epochs + ", " + finetuneEpochs + ", " + rampEpochs);
+        }
+        if (!(quantile > 0 && quantile <= 1) || !(calibrationQuantile > 0 && calibrationQuantile <= 1) || !(push >= 0)
+                || !(fullScale >= 0)) {
+            throw new IllegalArgumentException("truenorth: need 0 < --quantile <= 1, 0 < --calibration-quantile <= 1, --push >= 0, "
+                    + "--full-scale >= 0; got " + quantile + ", " + calibrationQuantile + ", " + push + ", " + fullScale);
+        }
         FashionMnist fm = data == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(data);
         DataSet test = testLimit > 0 && testLimit < fm.test().numExamples() ? (DataSet) fm.test().getRange(0, testLimit) : fm.test();
-        MultiLayerNetwork plain = train(fm.train(), 0, "plain");
-        MultiLayerNetwork pushed = train(fm.train(), push, "binary-push");
-
+        MultiLayerNetwork plain = plainNetwork();
+        fit(plain, fm.train(), epochs, seed, "baseline (plain), epochs 1-" + epochs);
+        double[] scales = fullScales(plain);
+        MultiLayerNetwork pushed = withBinaryPush(plain, scales);
+        fit(pushed, fm.train(), finetuneEpochs, seed + 1, "binary-push fine-tune");
+        // control: the baseline trained plain for as many further epochs, so extra training alone is visible
+        MultiLayerNetwork continued = plain.clone();
+        if (finetuneLr > 0) {
+            continued.setLearningRate(finetuneLr);
+        }
+        fit(continued, fm.train(), finetuneEpochs, seed + 1, "control: plain, " + finetuneEpochs + " more epochs");
+        double continuedAccuracy = accuracy(continued, test);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("dataset", fm.source());
         json.put("examples", Map.of("train", fm.train().numExamples(), "test", test.numExamples()));
-        json.put("network", "784-" + hidden + "-10 MLP, ReLU, Nesterov 0.01/0.9, batch 64, " + epochs + " epochs; binary push " + push);
-        json.put("float", Map.of("baseline", accuracy(plain, test), "binaryPush", accuracy(pushed, test)));
+        json.put("network", "784-" + hidden + "-10 MLP, ReLU, Nesterov " + lr + "/0.9, batch 64");
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("baseline", "plain, " + epochs + " epochs");
+        training.put("binaryPush", "fine-tuned from the baseline: " + finetuneEpochs + " epochs with BinaryPush, strength ramped "
+                + "linearly to " + push + " over " + rampEpochs + " epochs, weights clipped to the full scale (updater state kept)");
+        training.put("controlPlainContinuedFloat", continuedAccuracy);
+        training.put("controlPlainContinued", "the baseline trained plain for " + finetuneEpochs + " more epochs (same batches as the fine-tune), float accuracy only");
+        training.put("finetuneLearningRate", finetuneLr > 0 ? finetuneLr : lr);
+        training.put("push", push);
+        training.put("rampEpochs", rampEpochs);
+        training.put("fullScaleRule", fullScale > 0 ? "fixed " + fullScale : "quantile " + quantile + " of the baseline's |w| per layer");
+        training.put("fullScales", scales);
+        json.put("training", training);
+        json.put("simulator", Map.of("seed", seed, "calibrationImages", 1000, "calibrationQuantile", calibrationQuantile));
+        Map<String, Object> floatAccuracy = new LinkedHashMap<>();
+        floatAccuracy.put("baseline", accuracy(plain, test));
+        floatAccuracy.put("binaryPush", accuracy(pushed, test));
+        json.put("float", floatAccuracy);
+        log.info("Control: baseline + {} plain epochs: float accuracy {}", finetuneEpochs, pct(continuedAccuracy));
         log.info("Float accuracy: plain {}, binary push {}; mean mapping variance p(1-p): plain {}, binary push {}", pct(accuracy(plain, test)),
                 pct(accuracy(pushed, test)), String.format("%.4f", variance(plain)), String.format("%.4f", variance(pushed)));
         json.put("meanMappingVariance", Map.of("baseline", variance(plain), "binaryPush", variance(pushed)));
@@ -120,7 +185,13 @@ public final class TrueNorthCommand implements Callable<Integer> {
             }
         }
         json.put("grid", grid);
-        json.put("savings", savings(grid));
+        Map<String, Object> savings = savings(grid);
+        Object ratio = savings.get("ratio");
+        double gap = (Double) floatAccuracy.get("baseline") - (Double) floatAccuracy.get("binaryPush");
+        savings.put("floatAccuracyLoss", gap);
+        savings.put("goalRatioAtLeast4", ratio != null && (Double) ratio >= 4);
+        savings.put("goalFloatWithin1Point", gap <= 0.01);
+        json.put("savings", savings);
         out.mkdirs();
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(out, "truenorth.json"), json);
         Charts.line(new File(out, "truenorth-copies.png"), "Simulated TrueNorth accuracy vs synapse copies (1 spike)", "copies k", "accuracy", vsCopies);
@@ -131,24 +202,60 @@ public final class TrueNorthCommand implements Callable<Integer> {
         return 0;
     }
 
-    private MultiLayerNetwork train(DataSet train, double strength, String label) {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).updater(new Nesterovs(0.01, 0.9))
+    private MultiLayerNetwork plainNetwork() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).updater(new Nesterovs(lr, 0.9))
                 .weightInit(WeightInit.RELU).list()
                 .layer(new DenseLayer.Builder().name("fc1").nIn(784).nOut(hidden).activation(Activation.RELU).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nIn(hidden).nOut(10).activation(Activation.SOFTMAX).build())
                 .build();
-        if (strength > 0) {
-            StructuredSparsity.Builder b = StructuredSparsity.builder().binaryPush(strength);
-            if (fullScale > 0) {
-                b.binaryPushFullScale(fullScale);
-            }
-            b.build().applyTo(conf);
-        }
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
+        return net;
+    }
+
+    private static void fit(MultiLayerNetwork net, DataSet train, int epochs, long seed, String label) {
         ShuffledBatches batches = new ShuffledBatches(train, 64, seed, true);
         net.setListeners(new ProgressListener(label, epochs, batches.batchesPerEpoch(), 64, 200));
         net.fit(batches, epochs);
+    }
+
+    /** Per layer: the fixed --full-scale, or the --quantile of the layer's |w|. */
+    private double[] fullScales(MultiLayerNetwork net) {
+        double[] c = new double[net.getnLayers()];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = fullScale > 0 ? fullScale : SynapseMapping.magnitudeQuantile(net.getLayer(i).getParam("W").dup(), quantile);
+            log.info("Layer {}: full scale c = {} (max|w| = {})", i, c[i], net.getLayer(i).getParam("W").amaxNumber());
+        }
+        return c;
+    }
+
+    /**
+     * A copy of {@code from} (parameters and updater state) whose layers carry a {@link BinaryPush} toward their full
+     * scale {@code c_l}, with the strength ramped linearly by epoch from the current epoch, and a {@link FullScaleClip}
+     * to {@code [-c_l, c_l]} (applied once now and after every update).
+     */
+    private MultiLayerNetwork withBinaryPush(MultiLayerNetwork from, double[] scales) {
+        MultiLayerConfiguration conf = from.getLayerWiseConfigurations().clone();
+        int start = conf.getEpochCount();
+        Map<Integer, Double> ramp = new LinkedHashMap<>();
+        ramp.put(0, push / rampEpochs);
+        for (int j = 0; j < rampEpochs; j++) {
+            ramp.put(start + j, push * (j + 1) / rampEpochs);
+        }
+        for (int i = 0; i < conf.getConfs().size(); i++) {
+            BaseLayer layer = (BaseLayer) conf.getConf(i).getLayer();
+            List<Regularization> regs = new ArrayList<>(layer.getRegularization() == null ? List.of() : layer.getRegularization());
+            regs.add(new BinaryPush(new MapSchedule(ScheduleType.EPOCH, ramp), scales[i]));
+            layer.setRegularization(regs);
+            layer.setConstraints(List.of(new FullScaleClip(scales[i])));
+        }
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init(from.params().dup(), false);
+        if (finetuneLr > 0) {
+            net.setLearningRate(finetuneLr);
+        }
+        net.getUpdater().setStateViewArray(net, from.getUpdater().getStateViewArray().dup(), false);
+        net.applyConstraints(0, start);
         return net;
     }
 
@@ -160,7 +267,7 @@ public final class TrueNorthCommand implements Callable<Integer> {
 
     private double simulate(MultiLayerNetwork net, DataSet train, DataSet test, int k, int s) {
         INDArray calibration = ((DataSet) train.getRange(0, 1000)).getFeatures();
-        return TrueNorthSimulator.builder().copies(k).spikes(s).seed(seed).build(net, calibration).accuracy(test);
+        return TrueNorthSimulator.builder().copies(k).spikes(s).seed(seed).calibrationQuantile(calibrationQuantile).build(net, calibration).accuracy(test);
     }
 
     private static double variance(MultiLayerNetwork net) {
@@ -182,10 +289,23 @@ public final class TrueNorthCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("targetAccuracy", target);
         m.put("baselineCost", base);
+        m.put("baselineCells", cells(grid, "baseline", target, base));
         m.put("binaryPushCost", pushed < 0 ? null : pushed);
+        m.put("binaryPushCells", pushed < 0 ? List.of() : cells(grid, "binaryPush", target, pushed));
         m.put("ratio", pushed < 0 ? null : (double) base / pushed);
-        m.put("note", "cost = copies x spikes; binaryPushCost null: the binary-push network never reaches the target in the grid");
+        m.put("note", "cost = copies x spikes; cells = the (k, s) of that cost reaching the target; binaryPushCost null: "
+                + "the binary-push network never reaches the target in the grid");
         return m;
+    }
+
+    private static List<String> cells(List<Map<String, Object>> grid, String key, double target, long cost) {
+        List<String> out = new ArrayList<>();
+        for (Map<String, Object> r : grid) {
+            if ((Double) r.get(key) >= target && (long) (Integer) r.get("copies") * (Integer) r.get("spikes") == cost) {
+                out.add("k=" + r.get("copies") + ",s=" + r.get("spikes"));
+            }
+        }
+        return out;
     }
 
     private static long cheapest(List<Map<String, Object>> grid, String key, double target) {
