@@ -82,21 +82,21 @@ public final class ArbiterSearchJob {
         public int trainLimit = 4000;
         public int testLimit = 0;
         public double budgetFraction = 0.2;
-        public double convMin = 5e-3;
-        public double convMax = 1e-1;
-        public double denseMin = 5e-4;
-        public double denseMax = 2e-2;
+        public double convMin = 0.02;
+        public double convMax = 0.4;
+        public double denseMin = 0.002;
+        public double denseMax = 0.05;
         public double lrMin = 0.005;
         public double lrMax = 0.03;
         public double conv1Scale = 0.4;
         public double zeroThreshold = 1e-2;
         public int zeroingFrequency = 10;
         public boolean autoLambda = true;
-        public double autoConv = 0.01;
-        public double autoDense = 0.001;
+        public double autoConv = 0.05;
+        public double autoDense = 0.005;
         public double autoLr = 0.01;
         public int autoFrequency = 5;
-        public double autoMaxStep = 0.1;
+        public double autoMaxStep = 0.15;
         public File outputDir = new File("results");
         public File saveDir;
     }
