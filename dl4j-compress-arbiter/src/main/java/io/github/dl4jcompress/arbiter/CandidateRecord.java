@@ -16,6 +16,8 @@ public final class CandidateRecord {
     public long macs;
     public long paramsCount;
     public long effectiveMacs;
+    /** MACs over a reference (e.g. the dense network's), when the caller sets it; NaN otherwise. */
+    public double macsRatio = Double.NaN;
     /** Parameters before pruning. */
     public long paramsBeforePruning;
     /** False when the pruner could not prune the network (then MACs are the cost model's effective count). */

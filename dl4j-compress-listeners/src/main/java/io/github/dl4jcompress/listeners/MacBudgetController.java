@@ -2,6 +2,8 @@ package io.github.dl4jcompress.listeners;
 
 import io.github.dl4jcompress.cost.CostModel;
 import io.github.dl4jcompress.cost.NetworkCost;
+import io.github.dl4jcompress.prune.PruningException;
+import io.github.dl4jcompress.prune.StructuredPruner;
 import io.github.dl4jcompress.regularization.GroupLasso;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
@@ -19,9 +21,9 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * Auto-λ: a listener that steers the Group Lasso strength so that the network's effective MACs (the
- * {@link CostModel}'s count without the all-zero groups, as a fraction r of the dense MACs) reach a target r* by a
- * given epoch, following a trajectory instead of jumping from 0% to 100% sparsity.
+ * Auto-λ: a listener that steers the Group Lasso strength so that the network's MACs after pruning (a copy pruned
+ * exactly by {@link StructuredPruner}, counted by the {@link CostModel}, as a fraction r of the dense MACs) reach a
+ * target r* by a given epoch, following a trajectory instead of jumping from 0% to 100% sparsity.
  *
  * <p>Every {@code frequency} iterations, with progress {@code p = min(1, iteration / (byEpoch · iterationsPerEpoch))}
  * the reference is {@code r_ref(p) = r*^p} (geometric, default) or {@code 1 − p(1 − r*)} (linear), and every Group
@@ -33,7 +35,9 @@ import java.util.List;
  * bounds how fast λ can grow, which is what prevents the collapse. All strengths are scaled by the same factor, so
  * their ratios (e.g. filters vs channels, conv1's smaller scale) are kept. Groups are made exactly zero by the
  * {@link ZeroingListener}, which should run before this listener; with {@code keepZero} a collapse cannot be undone,
- * so the cap matters more than the gain.
+ * so the cap matters more than the gain. Exact zeros lag the strength by many iterations; {@link Builder#lookahead}
+ * measures r with the groups already below a fraction of their layer's largest norm counted as removed, which gives
+ * the controller the early warning it needs.
  */
 public class MacBudgetController extends BaseTrainingListener {
 
@@ -62,6 +66,9 @@ public class MacBudgetController extends BaseTrainingListener {
     private final Trajectory trajectory;
     private final InputType[] inputTypes;
     private final CostModel costModel;
+    private final double lookahead;
+    private final ZeroingListener probe;
+    private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).build();
     private final List<Step> history = Collections.synchronizedList(new ArrayList<>());
     private double scale = 1.0;
 
@@ -77,6 +84,8 @@ public class MacBudgetController extends BaseTrainingListener {
         this.trajectory = b.trajectory;
         this.inputTypes = b.inputTypes;
         this.costModel = new CostModel(b.zeroThreshold);
+        this.lookahead = b.lookahead;
+        this.probe = b.lookahead > 0 ? ZeroingListener.builder().threshold(b.lookahead).keepZero(false).frequency(1).build() : null;
     }
 
     public static Builder builder() {
@@ -121,16 +130,32 @@ public class MacBudgetController extends BaseTrainingListener {
         log.debug("iteration {}: effective MACs {} (reference {}), λ×{} -> {}", iteration, r, ref, factor, st.strengthScale);
     }
 
+    /**
+     * MACs of the network as the pruner would leave it, over the dense MACs: a copy with the lookahead's groups zeroed
+     * is pruned exactly (threshold 0), so filters removed in one layer also remove the next layer's input channels —
+     * the cost model's per-layer effective counts alone do not see that cascade. If the pruner refuses the network,
+     * the cost model's effective count is used.
+     */
     private double macRatio(Model model) {
-        NetworkCost cost;
-        if (model instanceof MultiLayerNetwork) {
-            cost = costModel.of((MultiLayerNetwork) model, inputTypes[0]);
-        } else if (model instanceof ComputationGraph) {
-            cost = costModel.of((ComputationGraph) model, inputTypes);
-        } else {
-            throw new IllegalArgumentException("MacBudgetController: unsupported model " + model.getClass().getName());
+        Model copy = model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).clone() : ((ComputationGraph) model).clone();
+        if (probe != null) {
+            probe.iterationDone(copy, 0, 0);
         }
-        return cost.effectiveMacRatio();
+        try {
+            if (copy instanceof MultiLayerNetwork) {
+                MultiLayerNetwork net = (MultiLayerNetwork) copy;
+                long dense = costModel.of(net, inputTypes[0]).getMacs();
+                return (double) costModel.of(pruner.prune(net).network(), inputTypes[0]).getMacs() / dense;
+            }
+            ComputationGraph graph = (ComputationGraph) copy;
+            long dense = costModel.of(graph, inputTypes).getMacs();
+            return (double) costModel.of(pruner.prune(graph).network(), inputTypes).getMacs() / dense;
+        } catch (PruningException e) {
+            log.debug("pruner refused the network ({}); using the cost model's effective MACs", e.getMessage());
+            NetworkCost cost = copy instanceof MultiLayerNetwork ? costModel.of((MultiLayerNetwork) copy, inputTypes[0])
+                    : costModel.of((ComputationGraph) copy, inputTypes);
+            return cost.effectiveMacRatio();
+        }
     }
 
     /** The adjustable Group Lasso strengths on the layers the updater reads them from. */
@@ -186,6 +211,7 @@ public class MacBudgetController extends BaseTrainingListener {
         private double zeroThreshold;
         private Trajectory trajectory = Trajectory.GEOMETRIC;
         private InputType[] inputTypes;
+        private double lookahead;
 
         private Builder() {
         }
@@ -249,6 +275,21 @@ public class MacBudgetController extends BaseTrainingListener {
         public Builder zeroThreshold(double t) {
             new CostModel(t);
             this.zeroThreshold = t;
+            return this;
+        }
+
+        /**
+         * Measure r as if the groups whose norm is below {@code fraction × (the largest norm seen for that layer and kind)}
+         * were already zero (on a copy of the network; default 0: only exact zeros count). Exact zeros appear late — a
+         * group shrinks for many iterations before the zeroing listener removes it — so a controller that only sees
+         * them keeps raising λ and overshoots; with e.g. 10× the zeroing threshold it sees the groups that are on their
+         * way out. Must be in [0, 1).
+         */
+        public Builder lookahead(double fraction) {
+            if (!(fraction >= 0 && fraction < 1)) {
+                throw new IllegalArgumentException("MacBudgetController: lookahead must be in [0, 1), got " + fraction);
+            }
+            this.lookahead = fraction;
             return this;
         }
 

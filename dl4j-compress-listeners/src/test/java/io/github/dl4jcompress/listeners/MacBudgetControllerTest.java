@@ -122,6 +122,28 @@ class MacBudgetControllerTest {
     }
 
     @Test
+    void lookaheadCountsShrunkGroupsOnACopyOnly() {
+        MultiLayerNetwork net = net(new NoOp(), 1e-2);
+        // 8 of fc's 16 units shrunk to 1% of their size: not zero, so only the lookahead sees them as going
+        INDArray w = net.getParam("0_W").dup();
+        for (int unit = 0; unit < 8; unit++) {
+            for (int in = 0; in < 20; in++) {
+                w.putScalar(in, unit, w.getDouble(in, unit) * 0.01);
+            }
+        }
+        net.setParam("0_W", w);
+        INDArray before = net.params().dup();
+        MacBudgetController exact = MacBudgetController.builder().target(0.5).byEpoch(1, 1).frequency(1).inputTypes(INPUT).build();
+        MacBudgetController ahead = MacBudgetController.builder().target(0.5).byEpoch(1, 1).frequency(1).lookahead(0.1).inputTypes(INPUT).build();
+        exact.iterationDone(net, 0, 0);
+        ahead.iterationDone(net, 0, 0);
+        assertEquals(1.0, exact.getHistory().get(0).macRatio, 0);
+        assertTrue(ahead.getHistory().get(0).macRatio < 0.75, "lookahead MAC fraction " + ahead.getHistory().get(0).macRatio);
+        assertEquals(before, net.params(), "the lookahead must not touch the trained network");
+        assertThrows(IllegalArgumentException.class, () -> MacBudgetController.builder().lookahead(1.0));
+    }
+
+    @Test
     void referenceTrajectoriesAndBadInput() {
         MacBudgetController geo = MacBudgetController.builder().target(0.25).byEpoch(2, 10).inputTypes(INPUT).build();
         assertEquals(1.0, geo.reference(0), 0);

@@ -40,6 +40,9 @@ public final class ArbiterSearchCommand implements Callable<Integer> {
     @Option(names = "--no-auto-lambda", description = "skip the auto-lambda comparison run")
     boolean noAuto;
 
+    @Option(names = "--reuse-search", description = "read the candidates from <out>/arbiter-search.json of an earlier run instead of searching again; redo only the auto-lambda run")
+    boolean reuseSearch;
+
     @Option(names = "--seed", defaultValue = "12345")
     long seed;
 
@@ -54,6 +57,8 @@ public final class ArbiterSearchCommand implements Callable<Integer> {
         if (epochs < 1) {
             throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
         }
+        // the pruner's per-call report would flood the log (the auto-λ controller prunes a copy every few iterations)
+        System.setProperty("org.slf4j.simpleLogger.log.io.github.dl4jcompress.prune.StructuredPruner", "warn");
         ArbiterSearchJob.Settings s = new ArbiterSearchJob.Settings();
         s.candidates = candidates;
         s.epochs = epochs;
@@ -64,6 +69,7 @@ public final class ArbiterSearchCommand implements Callable<Integer> {
         s.saveDir = saveDir;
         s.autoLambda = !noAuto;
         s.seed = seed;
+        s.reuseSearch = reuseSearch;
         new ArbiterSearchJob(s, data == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(data)).run();
         return 0;
     }

@@ -96,7 +96,9 @@ public final class ArbiterSearchJob {
         public double autoDense = 0.005;
         public double autoLr = 0.01;
         public int autoFrequency = 5;
-        public double autoMaxStep = 0.15;
+        public double autoMaxStep = 0.1;
+        public double autoLookahead = 0.1;
+        public boolean reuseSearch;
         public File outputDir = new File("results");
         public File saveDir;
     }
@@ -143,11 +145,26 @@ public final class ArbiterSearchJob {
         long seed = s.seed;
         int batch = s.batch;
         IteratorDataProvider provider = new IteratorDataProvider(() -> new ShuffledBatches(tr, batch, seed, true), () -> new ShuffledBatches(te, 500, 0, false));
-        long searchStart = System.nanoTime();
-        List<CandidateRecord> records = new CompressionSearch(space, provider, score, taskListener, s.candidates, s.seed, s.saveDir).run();
-        double searchSeconds = (System.nanoTime() - searchStart) / 1e9;
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.PUBLIC_ONLY);
+        File json = new File(s.outputDir, "arbiter-search.json");
+        File summaryJson = new File(s.outputDir, "arbiter-search-summary.json");
+        List<CandidateRecord> records;
+        double searchSeconds;
+        if (s.reuseSearch) {
+            // the candidates of an earlier run with the same settings; only the auto-λ run is redone
+            records = new ArrayList<>(List.of(mapper.readValue(json, CandidateRecord[].class)));
+            Map<?, ?> old = summaryJson.exists() ? mapper.readValue(summaryJson, Map.class) : Map.of();
+            searchSeconds = old.get("searchSeconds") instanceof Number ? ((Number) old.get("searchSeconds")).doubleValue() : Double.NaN;
+            log.info("Reusing {} candidates from {}", records.size(), json);
+        } else {
+            long searchStart = System.nanoTime();
+            records = new CompressionSearch(space, provider, score, taskListener, s.candidates, s.seed, s.saveDir).run();
+            searchSeconds = (System.nanoTime() - searchStart) / 1e9;
+        }
         for (CandidateRecord r : records) {
-            r.params.put("macsRatio", (double) r.macs / denseMacs);
+            r.params.remove("macsRatio");
+            r.macsRatio = (double) r.macs / denseMacs;
         }
         CandidateRecord best = records.stream().max(Comparator.comparingDouble(r -> r.objective)).orElseThrow();
         log.info("Best candidate by objective: {}", best);
@@ -175,16 +192,12 @@ public final class ArbiterSearchJob {
                 "convStrength: conv2 filters+channels and conv1 filters x conv1Scale; denseStrength: fc1 units+inputs and the output layer's inputs",
                 "objective: accuracy if macs <= budgetMacs else -macs/budgetMacs (CompressionObjective.macBudget)",
                 "autoLambda: same network/data/epochs, fixed learning rate, MacBudgetController steering all strengths to reach "
-                        + "budgetFraction effective MACs by the last epoch (geometric trajectory, capped step), then pruned and scored the same way",
+                        + "budgetFraction effective MACs by epoch max(1, epochs-1) (geometric trajectory, capped step, lookahead), then pruned and scored the same way",
                 "OMP_NUM_THREADS=" + System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)")));
         summary.put("totalSeconds", (System.nanoTime() - t0) / 1e9);
 
         s.outputDir.mkdirs();
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.PUBLIC_ONLY);
-        File json = new File(s.outputDir, "arbiter-search.json");
         mapper.writeValue(json, records);
-        File summaryJson = new File(s.outputDir, "arbiter-search-summary.json");
         mapper.writeValue(summaryJson, summary);
         File png = new File(s.outputDir, "arbiter-search.png");
         chart(png, records, auto, budget, denseMacs);
@@ -227,7 +240,7 @@ public final class ArbiterSearchJob {
         net.init();
         int byEpoch = Math.max(1, s.epochs - 1);
         MacBudgetController controller = MacBudgetController.builder().target(s.budgetFraction).byEpoch(byEpoch, batchesPerEpoch)
-                .frequency(s.autoFrequency).maxStep(s.autoMaxStep).inputTypes(LeNet.INPUT).build();
+                .frequency(s.autoFrequency).maxStep(s.autoMaxStep).lookahead(s.autoLookahead).inputTypes(LeNet.INPUT).build();
         ZeroingListener zeroing = ZeroingListener.builder().threshold(s.zeroThreshold).keepZero(true).frequency(s.zeroingFrequency).build();
         net.setListeners(zeroing, controller, new ProgressListener("auto-lambda", s.epochs, batchesPerEpoch, s.batch, 50));
         log.info("Auto-λ run: target {} of dense MACs by epoch {}, initial conv λ {}, dense λ {}, learning rate {}", s.budgetFraction, byEpoch,
