@@ -43,6 +43,12 @@ public final class ArbiterSearchCommand implements Callable<Integer> {
     @Option(names = "--reuse-search", description = "read the candidates from <out>/arbiter-search.json of an earlier run instead of searching again; redo only the auto-lambda run")
     boolean reuseSearch;
 
+    @Option(names = "--auto-max-step", description = "auto-lambda: largest change of ln(lambda) per update (default ${DEFAULT-VALUE})", defaultValue = "0.1")
+    double autoMaxStep;
+
+    @Option(names = "--auto-lookahead", description = "auto-lambda: groups below this fraction of their layer's largest norm count as removed (default ${DEFAULT-VALUE})", defaultValue = "0.03")
+    double autoLookahead;
+
     @Option(names = "--seed", defaultValue = "12345")
     long seed;
 
@@ -70,6 +76,8 @@ public final class ArbiterSearchCommand implements Callable<Integer> {
         s.autoLambda = !noAuto;
         s.seed = seed;
         s.reuseSearch = reuseSearch;
+        s.autoMaxStep = autoMaxStep;
+        s.autoLookahead = autoLookahead;
         new ArbiterSearchJob(s, data == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(data)).run();
         return 0;
     }
