@@ -43,7 +43,7 @@ public final class ArbiterSearchCommand implements Callable<Integer> {
     @Option(names = "--reuse-search", description = "read the candidates from <out>/arbiter-search.json of an earlier run instead of searching again; redo only the auto-lambda run")
     boolean reuseSearch;
 
-    @Option(names = "--auto-max-step", description = "auto-lambda: largest change of ln(lambda) per update (default ${DEFAULT-VALUE})", defaultValue = "0.1")
+    @Option(names = "--auto-max-step", description = "auto-lambda: largest change of ln(lambda) per update (default ${DEFAULT-VALUE})", defaultValue = "0.05")
     double autoMaxStep;
 
     @Option(names = "--auto-lookahead", description = "auto-lambda: groups below this fraction of their layer's largest norm count as removed (default ${DEFAULT-VALUE})", defaultValue = "0.03")

@@ -96,7 +96,7 @@ public final class ArbiterSearchJob {
         public double autoDense = 0.005;
         public double autoLr = 0.01;
         public int autoFrequency = 5;
-        public double autoMaxStep = 0.1;
+        public double autoMaxStep = 0.05;
         public double autoLookahead = 0.03;
         public boolean reuseSearch;
         public File outputDir = new File("results");
