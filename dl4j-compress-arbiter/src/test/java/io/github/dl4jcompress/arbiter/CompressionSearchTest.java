@@ -145,6 +145,24 @@ class CompressionSearchTest {
         assertEquals(channels.getValue(values), bound.get(1).getStrength().valueAt(0, 0), 1e-15);
     }
 
+    /** The search space itself (as Arbiter stores it) round-trips, with the wrapper around an Arbiter layer space. */
+    @Test
+    void searchSpaceWithTheWrapperRoundTripsThroughArbitersJson() {
+        MultiLayerSpace space = new MultiLayerSpace.Builder()
+                .updater(new org.deeplearning4j.arbiter.conf.updater.SgdSpace(StrengthSpace.logUniform(0.01, 0.1)))
+                .addLayer(StructuredSparsityLayerSpace.wrap(new DenseLayerSpace.Builder().nOut(new IntegerParameterSpace(6, 10)).activation(Activation.RELU).build())
+                        .name("fc").filters(StrengthSpace.logUniform(1e-3, 1e-1)).channels(0.01)
+                        .kinds(GroupKindsSpace.of(java.util.EnumSet.of(GroupKind.FILTER), java.util.EnumSet.of(GroupKind.FILTER, GroupKind.CHANNEL))).build())
+                .addLayer(new OutputLayerSpace.Builder().nOut(3).activation(Activation.SOFTMAX).lossFunction(LossFunctions.LossFunction.MCXENT).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.feedForward(5))
+                .build();
+        String json = space.toJson();
+        MultiLayerSpace back = MultiLayerSpace.fromJson(json);
+        assertEquals(space.numParameters(), back.numParameters());
+        assertEquals(json, back.toJson());
+        assertTrue(json.contains("StructuredSparsityLayerSpace") && json.contains("LogUniformDistribution"), json);
+    }
+
     @Test
     void kindsSpaceSelectsTheGroups() {
         GroupKindsSpace kinds = GroupKindsSpace.of(java.util.EnumSet.of(GroupKind.FILTER), java.util.EnumSet.of(GroupKind.FILTER, GroupKind.CHANNEL));
