@@ -306,6 +306,7 @@ public final class ArbiterSearchJob {
         renderer.setSeriesShapesVisible(2, true);
         renderer.setSeriesPaint(2, new Color(30, 90, 200));
         plot.setRenderer(renderer);
+        ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
