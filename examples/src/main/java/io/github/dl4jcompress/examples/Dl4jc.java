@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
                 io.github.dl4jcompress.examples.zoo.PruneZooCommand.class,
                 io.github.dl4jcompress.examples.truenorth.TrueNorthCommand.class,
                 io.github.dl4jcompress.examples.spark.SparkSslCommand.class,
-                io.github.dl4jcompress.examples.spark.SparkTernGradCommand.class})
+                io.github.dl4jcompress.examples.spark.SparkTernGradCommand.class,
+                io.github.dl4jcompress.examples.arbiter.ArbiterSearchCommand.class})
 public final class Dl4jc implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,150 @@
+package io.github.dl4jcompress.arbiter;
+
+import io.github.dl4jcompress.listeners.ZeroingListener;
+import org.deeplearning4j.arbiter.optimize.api.Candidate;
+import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
+import org.deeplearning4j.arbiter.task.TaskListener;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Arbiter {@link TaskListener} that makes a candidate trainable with structured sparsity and records its result:
+ * <ul>
+ *   <li>before training: binds the candidate's Group Lasso templates to the layers' weight shapes
+ *       ({@link RegularizerBinding}), rebuilds the network from the bound configuration (same initial parameters) and
+ *       attaches SSL's {@link ZeroingListener} (groups below {@code zeroThreshold × the layer's largest group norm} are
+ *       set to exactly zero and kept there) plus any extra listeners;</li>
+ *   <li>after scoring: takes the measurement from the {@link CompressionScoreFunction}, adds the candidate index and
+ *       the sampled values of the named parameter spaces, and logs progress (candidate i/N, elapsed, ETA).</li>
+ * </ul>
+ */
+public class CompressionTaskListener implements TaskListener {
+
+    private static final Logger log = LoggerFactory.getLogger(CompressionTaskListener.class);
+
+    private final transient CompressionScoreFunction scoreFunction;
+    private final transient Map<String, ParameterSpace<?>> namedSpaces;
+    private final double zeroThreshold;
+    private final int zeroingFrequency;
+    private final int totalCandidates;
+    private final transient Supplier<List<TrainingListener>> extraListeners;
+    private final transient List<CandidateRecord> records = Collections.synchronizedList(new ArrayList<>());
+    private final transient Map<Integer, Long> started = Collections.synchronizedMap(new LinkedHashMap<>());
+    private volatile long searchStart;
+
+    /**
+     * @param scoreFunction    the score function whose measurements are recorded
+     * @param namedSpaces      parameter spaces (the same instances as in the search space) whose sampled values go into
+     *                         each record's {@code params}
+     * @param zeroThreshold    relative zeroing threshold in [0, 1); 0 disables zeroing
+     * @param zeroingFrequency zero every this many iterations (≥ 1)
+     * @param totalCandidates  N for the progress log (≥ 1)
+     * @param extraListeners   further listeners for each candidate (may be null)
+     */
+    public CompressionTaskListener(CompressionScoreFunction scoreFunction, Map<String, ParameterSpace<?>> namedSpaces, double zeroThreshold,
+                                   int zeroingFrequency, int totalCandidates, Supplier<List<TrainingListener>> extraListeners) {
+        if (scoreFunction == null) {
+            throw new IllegalArgumentException("CompressionTaskListener: scoreFunction must not be null");
+        }
+        if (zeroThreshold > 0) {
+            ZeroingListener.builder().threshold(zeroThreshold).frequency(zeroingFrequency);
+        }
+        if (totalCandidates < 1) {
+            throw new IllegalArgumentException("CompressionTaskListener: totalCandidates must be >= 1, got " + totalCandidates);
+        }
+        this.scoreFunction = scoreFunction;
+        this.namedSpaces = namedSpaces == null ? Map.of() : new LinkedHashMap<>(namedSpaces);
+        this.zeroThreshold = zeroThreshold;
+        this.zeroingFrequency = zeroingFrequency;
+        this.totalCandidates = totalCandidates;
+        this.extraListeners = extraListeners;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T extends Model> T preProcess(T model, Candidate candidate) {
+        long now = System.nanoTime();
+        synchronized (this) {
+            if (searchStart == 0) {
+                searchStart = now;
+            }
+        }
+        started.put(candidate.getIndex(), now);
+        log.info("Candidate {}/{}: {}", candidate.getIndex() + 1, totalCandidates, sampled(candidate));
+        List<TrainingListener> listeners = new ArrayList<>();
+        if (zeroThreshold > 0) {
+            listeners.add(ZeroingListener.builder().threshold(zeroThreshold).keepZero(true).frequency(zeroingFrequency).build());
+        }
+        if (extraListeners != null) {
+            listeners.addAll(extraListeners.get());
+        }
+        if (model instanceof MultiLayerNetwork) {
+            MultiLayerNetwork net = (MultiLayerNetwork) model;
+            MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+            RegularizerBinding.bind(conf);
+            MultiLayerNetwork bound = new MultiLayerNetwork(conf);
+            bound.init(net.params(), true);
+            bound.setListeners(listeners);
+            return (T) bound;
+        }
+        if (model instanceof ComputationGraph) {
+            ComputationGraph graph = (ComputationGraph) model;
+            ComputationGraphConfiguration conf = graph.getConfiguration();
+            RegularizerBinding.bind(conf);
+            ComputationGraph bound = new ComputationGraph(conf);
+            bound.init(graph.params(), true);
+            bound.setListeners(listeners);
+            return (T) bound;
+        }
+        throw new IllegalArgumentException("CompressionTaskListener: unsupported model type " + model.getClass().getName());
+    }
+
+    @Override
+    public void postProcess(Model model, Candidate candidate) {
+        CandidateRecord r = scoreFunction.takeRecord(model);
+        if (r == null) {
+            log.warn("Candidate {}/{}: no measurement from the score function (not a CompressionScoreFunction search?)", candidate.getIndex() + 1, totalCandidates);
+            return;
+        }
+        r.candidate = candidate.getIndex();
+        r.params = sampled(candidate);
+        Long t0 = started.get(candidate.getIndex());
+        long now = System.nanoTime();
+        r.seconds = t0 == null ? Double.NaN : (now - t0) / 1e9;
+        records.add(r);
+        double elapsed = (now - searchStart) / 1e9;
+        int done = records.size();
+        double eta = elapsed / done * Math.max(0, totalCandidates - done);
+        log.info("Candidate {}/{} done in {}s: accuracy {}, MACs {}, params {}, objective {} | elapsed {}s, ETA {}s", candidate.getIndex() + 1,
+                totalCandidates, Math.round(r.seconds), String.format("%.4f", r.accuracy), r.macs, r.paramsCount, String.format("%.4f", r.objective),
+                Math.round(elapsed), Math.round(eta));
+    }
+
+    private Map<String, Object> sampled(Candidate candidate) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, ParameterSpace<?>> e : namedSpaces.entrySet()) {
+            out.put(e.getKey(), e.getValue().getValue(candidate.getFlatParameters()));
+        }
+        return out;
+    }
+
+    /** The records so far, in completion order. */
+    public List<CandidateRecord> getRecords() {
+        synchronized (records) {
+            return new ArrayList<>(records);
+        }
+    }
+}

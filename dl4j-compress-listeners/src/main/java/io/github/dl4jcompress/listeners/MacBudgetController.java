@@ -1,0 +1,325 @@
+package io.github.dl4jcompress.listeners;
+
+import io.github.dl4jcompress.cost.CostModel;
+import io.github.dl4jcompress.cost.NetworkCost;
+import io.github.dl4jcompress.prune.PruningException;
+import io.github.dl4jcompress.prune.StructuredPruner;
+import io.github.dl4jcompress.regularization.GroupLasso;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Auto-λ: a listener that steers the Group Lasso strength so that the network's MACs after pruning (a copy pruned
+ * exactly by {@link StructuredPruner}, counted by the {@link CostModel}, as a fraction r of the dense MACs) reach a
+ * target r* by a given epoch, following a trajectory instead of jumping from 0% to 100% sparsity.
+ *
+ * <p>Every {@code frequency} iterations, with progress {@code p = min(1, iteration / (byEpoch · iterationsPerEpoch))}
+ * the reference is {@code r_ref(p) = r*^p} (geometric, default) or {@code 1 − p(1 − r*)} (linear), and every Group
+ * Lasso whose strength is an {@link AdjustableSchedule} gets
+ * <pre>
+ *   ln λ ← clamp( ln λ + clamp( gain · (ln r − ln r_ref), ±maxStep ), ln minStrength, ln maxStrength )
+ * </pre>
+ * a proportional controller on ln λ: too many MACs left → stronger, ahead of the trajectory → weaker; the step cap
+ * bounds how fast λ can grow, which is what prevents the collapse. All strengths are scaled by the same factor, so
+ * their ratios (e.g. filters vs channels, conv1's smaller scale) are kept. Groups are made exactly zero by the
+ * {@link ZeroingListener}, which should run before this listener; with {@code keepZero} a collapse cannot be undone,
+ * so the cap matters more than the gain. Exact zeros lag the strength by many iterations; {@link Builder#lookahead}
+ * measures r with the groups already below a fraction of their layer's largest norm counted as removed, which gives
+ * the controller the early warning it needs.
+ */
+public class MacBudgetController extends BaseTrainingListener {
+
+    private static final Logger log = LoggerFactory.getLogger(MacBudgetController.class);
+
+    /** Shape of the reference MAC fraction over the controlled epochs. */
+    public enum Trajectory { GEOMETRIC, LINEAR }
+
+    /** One controller update. */
+    public static final class Step {
+        public int iteration;
+        public int epoch;
+        public double macRatio;
+        public double target;
+        public double strengthScale;
+    }
+
+    private final double targetMacRatio;
+    private final int byEpoch;
+    private final int iterationsPerEpoch;
+    private final int frequency;
+    private final double gain;
+    private final double maxStep;
+    private final double minStrength;
+    private final double maxStrength;
+    private final Trajectory trajectory;
+    private final InputType[] inputTypes;
+    private final CostModel costModel;
+    private final double lookahead;
+    private final ZeroingListener probe;
+    private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).build();
+    private final List<Step> history = Collections.synchronizedList(new ArrayList<>());
+    private double scale = 1.0;
+
+    private MacBudgetController(Builder b) {
+        this.targetMacRatio = b.targetMacRatio;
+        this.byEpoch = b.byEpoch;
+        this.iterationsPerEpoch = b.iterationsPerEpoch;
+        this.frequency = b.frequency;
+        this.gain = b.gain;
+        this.maxStep = b.maxStep;
+        this.minStrength = b.minStrength;
+        this.maxStrength = b.maxStrength;
+        this.trajectory = b.trajectory;
+        this.inputTypes = b.inputTypes;
+        this.costModel = new CostModel(b.zeroThreshold);
+        this.lookahead = b.lookahead;
+        this.probe = b.lookahead > 0 ? ZeroingListener.builder().threshold(b.lookahead).keepZero(false).frequency(1).build() : null;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The reference MAC fraction at a training progress p in [0, 1]. */
+    public double reference(double progress) {
+        double p = Math.max(0, Math.min(1, progress));
+        return trajectory == Trajectory.GEOMETRIC ? Math.pow(targetMacRatio, p) : 1 - p * (1 - targetMacRatio);
+    }
+
+    @Override
+    public void iterationDone(Model model, int iteration, int epoch) {
+        if (iteration % frequency != 0) {
+            return;
+        }
+        List<AdjustableSchedule> schedules = schedules(model);
+        if (schedules.isEmpty()) {
+            throw new IllegalStateException("MacBudgetController: no Group Lasso with an AdjustableSchedule strength on the network; "
+                    + "use StructuredSparsity.builder().filters(new AdjustableSchedule(λ0))... so the controller has a strength to steer");
+        }
+        double r = Math.max(macRatio(model), 1e-9);
+        double progress = (double) iteration / ((double) byEpoch * iterationsPerEpoch);
+        double ref = reference(progress);
+        double delta = Math.max(-maxStep, Math.min(maxStep, gain * (Math.log(r) - Math.log(ref))));
+        double factor = Math.exp(delta);
+        for (AdjustableSchedule s : schedules) {
+            if (s.getValue() <= 0) {
+                throw new IllegalStateException("MacBudgetController: a controlled Group Lasso strength is 0; a multiplicative controller needs λ0 > 0");
+            }
+            s.setValue(Math.max(minStrength, Math.min(maxStrength, s.getValue() * factor)));
+        }
+        scale *= factor;
+        Step st = new Step();
+        st.iteration = iteration;
+        st.epoch = epoch;
+        st.macRatio = r;
+        st.target = ref;
+        st.strengthScale = schedules.get(0).getValue();
+        history.add(st);
+        log.debug("iteration {}: effective MACs {} (reference {}), λ×{} -> {}", iteration, r, ref, factor, st.strengthScale);
+    }
+
+    /**
+     * MACs of the network as the pruner would leave it, over the dense MACs: a copy with the lookahead's groups zeroed
+     * is pruned exactly (threshold 0), so filters removed in one layer also remove the next layer's input channels —
+     * the cost model's per-layer effective counts alone do not see that cascade. If the pruner refuses the network,
+     * the cost model's effective count is used.
+     */
+    private double macRatio(Model model) {
+        Model copy = model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).clone() : ((ComputationGraph) model).clone();
+        if (probe != null) {
+            probe.iterationDone(copy, 0, 0);
+        }
+        try {
+            if (copy instanceof MultiLayerNetwork) {
+                MultiLayerNetwork net = (MultiLayerNetwork) copy;
+                long dense = costModel.of(net, inputTypes[0]).getMacs();
+                return (double) costModel.of(pruner.prune(net).network(), inputTypes[0]).getMacs() / dense;
+            }
+            ComputationGraph graph = (ComputationGraph) copy;
+            long dense = costModel.of(graph, inputTypes).getMacs();
+            return (double) costModel.of(pruner.prune(graph).network(), inputTypes).getMacs() / dense;
+        } catch (PruningException e) {
+            log.debug("pruner refused the network ({}); using the cost model's effective MACs", e.getMessage());
+            NetworkCost cost = copy instanceof MultiLayerNetwork ? costModel.of((MultiLayerNetwork) copy, inputTypes[0])
+                    : costModel.of((ComputationGraph) copy, inputTypes);
+            return cost.effectiveMacRatio();
+        }
+    }
+
+    /** The adjustable Group Lasso strengths on the layers the updater reads them from. */
+    static List<AdjustableSchedule> schedules(Model model) {
+        Layer[] layers;
+        if (model instanceof MultiLayerNetwork) {
+            layers = ((MultiLayerNetwork) model).getLayers();
+        } else if (model instanceof ComputationGraph) {
+            layers = ((ComputationGraph) model).getLayers();
+        } else {
+            throw new IllegalArgumentException("MacBudgetController: unsupported model " + model.getClass().getName());
+        }
+        List<AdjustableSchedule> out = new ArrayList<>();
+        for (Layer l : layers) {
+            if (!(l.conf().getLayer() instanceof BaseLayer)) {
+                continue;
+            }
+            List<Regularization> regs = ((BaseLayer) l.conf().getLayer()).getRegularization();
+            for (Regularization r : regs == null ? List.<Regularization>of() : regs) {
+                if (r instanceof GroupLasso && ((GroupLasso) r).getStrength() instanceof AdjustableSchedule) {
+                    out.add((AdjustableSchedule) ((GroupLasso) r).getStrength());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The updates so far (iteration, measured and reference MAC fraction, the first controlled strength). */
+    public List<Step> getHistory() {
+        synchronized (history) {
+            return new ArrayList<>(history);
+        }
+    }
+
+    /** Product of all factors applied so far (before clamping to [minStrength, maxStrength]). */
+    public double getScale() {
+        return scale;
+    }
+
+    public double getTargetMacRatio() { return targetMacRatio; }
+    public int getByEpoch() { return byEpoch; }
+
+    /** Builder; {@code targetMacRatio}, {@code byEpoch}, {@code iterationsPerEpoch} and the input types are required. */
+    public static final class Builder {
+        private double targetMacRatio = Double.NaN;
+        private int byEpoch;
+        private int iterationsPerEpoch;
+        private int frequency = 10;
+        private double gain = 1.0;
+        private double maxStep = 0.1;
+        private double minStrength = 1e-7;
+        private double maxStrength = 10;
+        private double zeroThreshold;
+        private Trajectory trajectory = Trajectory.GEOMETRIC;
+        private InputType[] inputTypes;
+        private double lookahead;
+
+        private Builder() {
+        }
+
+        /** Target effective MACs as a fraction of the dense MACs, in (0, 1]. */
+        public Builder target(double macRatio) {
+            if (!(macRatio > 0 && macRatio <= 1)) {
+                throw new IllegalArgumentException("MacBudgetController: target MAC fraction must be in (0, 1], got " + macRatio);
+            }
+            this.targetMacRatio = macRatio;
+            return this;
+        }
+
+        /** Reach the target by the end of this many epochs (≥ 1), with this many iterations per epoch (≥ 1). */
+        public Builder byEpoch(int epochs, int iterationsPerEpoch) {
+            if (epochs < 1 || iterationsPerEpoch < 1) {
+                throw new IllegalArgumentException("MacBudgetController: epochs and iterations per epoch must be >= 1, got " + epochs + ", " + iterationsPerEpoch);
+            }
+            this.byEpoch = epochs;
+            this.iterationsPerEpoch = iterationsPerEpoch;
+            return this;
+        }
+
+        public Builder frequency(int iterations) {
+            if (iterations < 1) {
+                throw new IllegalArgumentException("MacBudgetController: frequency must be >= 1, got " + iterations);
+            }
+            this.frequency = iterations;
+            return this;
+        }
+
+        /** Proportional gain on ln(r / r_ref) (> 0, default 1). */
+        public Builder gain(double gain) {
+            if (!(gain > 0) || Double.isInfinite(gain)) {
+                throw new IllegalArgumentException("MacBudgetController: gain must be finite and > 0, got " + gain);
+            }
+            this.gain = gain;
+            return this;
+        }
+
+        /** Largest |Δ ln λ| per update (> 0, default 0.1, i.e. ±10.5%). */
+        public Builder maxStep(double maxStep) {
+            if (!(maxStep > 0) || Double.isInfinite(maxStep)) {
+                throw new IllegalArgumentException("MacBudgetController: maxStep must be finite and > 0, got " + maxStep);
+            }
+            this.maxStep = maxStep;
+            return this;
+        }
+
+        /** Bounds of λ (0 < min ≤ max). */
+        public Builder strengthRange(double min, double max) {
+            if (!(min > 0) || !(max >= min) || Double.isInfinite(max)) {
+                throw new IllegalArgumentException("MacBudgetController: need 0 < min <= max, got " + min + ", " + max);
+            }
+            this.minStrength = min;
+            this.maxStrength = max;
+            return this;
+        }
+
+        /** Group-norm threshold of the cost model (default 0: exact zeros, as the ZeroingListener leaves them). */
+        public Builder zeroThreshold(double t) {
+            new CostModel(t);
+            this.zeroThreshold = t;
+            return this;
+        }
+
+        /**
+         * Measure r as if the groups whose norm is below {@code fraction × (the largest norm seen for that layer and kind)}
+         * were already zero (on a copy of the network; default 0: only exact zeros count). Exact zeros appear late — a
+         * group shrinks for many iterations before the zeroing listener removes it — so a controller that only sees
+         * them keeps raising λ and overshoots; with e.g. 10× the zeroing threshold it sees the groups that are on their
+         * way out. Must be in [0, 1).
+         */
+        public Builder lookahead(double fraction) {
+            if (!(fraction >= 0 && fraction < 1)) {
+                throw new IllegalArgumentException("MacBudgetController: lookahead must be in [0, 1), got " + fraction);
+            }
+            this.lookahead = fraction;
+            return this;
+        }
+
+        public Builder trajectory(Trajectory t) {
+            if (t == null) {
+                throw new IllegalArgumentException("MacBudgetController: trajectory must not be null");
+            }
+            this.trajectory = t;
+            return this;
+        }
+
+        public Builder inputTypes(InputType... types) {
+            if (types == null || types.length == 0) {
+                throw new IllegalArgumentException("MacBudgetController: the network's input type(s) are needed for the cost model");
+            }
+            this.inputTypes = types.clone();
+            return this;
+        }
+
+        public MacBudgetController build() {
+            if (Double.isNaN(targetMacRatio)) {
+                throw new IllegalStateException("MacBudgetController: set target(macRatio)");
+            }
+            if (byEpoch < 1) {
+                throw new IllegalStateException("MacBudgetController: set byEpoch(epochs, iterationsPerEpoch)");
+            }
+            if (inputTypes == null) {
+                throw new IllegalStateException("MacBudgetController: set inputTypes(...)");
+            }
+            return new MacBudgetController(this);
+        }
+    }
+}
