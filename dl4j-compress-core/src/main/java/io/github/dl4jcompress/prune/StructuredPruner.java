@@ -145,7 +145,7 @@ public final class StructuredPruner {
             String id = e.getKey();
             INDArray in = ConvolutionLowering.layerInput(pruned, id, timingInputs);
             double[] t = ConvolutionLowering.timePair(ConvolutionLowering.runtimeLayer(pruned, id),
-                    ConvolutionLowering.runtimeLayer(all, id), in, 5, 0.05);
+                    ConvolutionLowering.runtimeLayer(all, id), in, 7, 0.05);
             boolean faster = t[1] < t[0];
             if (faster) {
                 chosen.put(id, e.getValue());

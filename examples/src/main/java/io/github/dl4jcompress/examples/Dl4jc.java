@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
                 io.github.dl4jcompress.examples.terngrad.TernGradCommand.class, io.github.dl4jcompress.examples.terngrad.TernGradModelCommand.class,
                 io.github.dl4jcompress.examples.prune.PruneCommand.class,
                 io.github.dl4jcompress.examples.zoo.PruneZooCommand.class,
-                io.github.dl4jcompress.examples.truenorth.TrueNorthCommand.class})
+                io.github.dl4jcompress.examples.truenorth.TrueNorthCommand.class,
+                io.github.dl4jcompress.examples.speed.PruneBenchCommand.class})
 public final class Dl4jc implements Runnable {
 
     @CommandLine.Spec
