@@ -248,9 +248,13 @@ public final class ConvolutionLowering {
         return pre == null ? in : pre.preProcess(in, (int) in.size(0), LayerWorkspaceMgr.noWorkspaces());
     }
 
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
     /**
-     * Median-of-rounds forward time (µs) of each of two layers on the same input, interleaved round by round so both
-     * see the same machine load; inference mode, activations in a workspace (as DL4J's {@code output()}).
+     * Median-of-rounds forward time (µs of the calling thread's CPU time per call: ND4J computes on the calling thread
+     * with {@code OMP_NUM_THREADS=1}, and CPU time does not count waiting for a core on a loaded machine) of each of
+     * two layers on the same input, interleaved round by round; inference mode, activations in a workspace (as DL4J's
+     * {@code output()}).
      */
     static double[] timePair(org.deeplearning4j.nn.api.Layer a, org.deeplearning4j.nn.api.Layer b, INDArray input,
                              int rounds, double roundSeconds) {
@@ -266,6 +270,7 @@ public final class ConvolutionLowering {
                 org.deeplearning4j.nn.api.Layer l = layers[which];
                 long n = 0;
                 long t0 = System.nanoTime();
+                long c0 = THREADS.getCurrentThreadCpuTime();
                 // the warm-up round also lets the JIT compile the lowered layer's Java loops
                 long budget = (long) (roundSeconds * (r < 0 ? 4 : 1) * 1e9);
                 long minCalls = r < 0 ? 3 : 1;
@@ -277,7 +282,7 @@ public final class ConvolutionLowering {
                     n++;
                 } while (n < minCalls || System.nanoTime() - t0 < budget);
                 if (r >= 0) {
-                    samples[which][r] = (System.nanoTime() - t0) / 1e3 / n;
+                    samples[which][r] = (THREADS.getCurrentThreadCpuTime() - c0) / 1e3 / n;
                 }
                 l.clear();
             }

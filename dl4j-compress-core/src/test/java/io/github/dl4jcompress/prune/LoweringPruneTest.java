@@ -119,7 +119,7 @@ class LoweringPruneTest {
         }
         assertTrue(relDiff(plain.getLayer(3).params(), back.getLayer(3).params()) < 1e-5);
         double s0 = back.score(d);
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 10; i++) {
             back.fit(d);
         }
         assertTrue(back.score(d) < s0, "continued training lowers the loss");

@@ -13,6 +13,8 @@ import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.List;
 
@@ -31,13 +33,24 @@ final class LayerTimer {
     private LayerTimer() {
     }
 
-    /** Median microseconds per call of each task. */
-    static double[] interleaved(List<Runnable> tasks, int rounds, double roundSeconds) {
-        double[][] samples = new double[tasks.size()][rounds];
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    /**
+     * Median microseconds per call of each task: {@code [0][i]} wall-clock time, {@code [1][i]} CPU time of the calling
+     * thread (with {@code OMP_NUM_THREADS=1} ND4J computes on the calling thread, so this is the work done, without the
+     * time the thread waited for a CPU on a loaded machine); {@code [2][0]} the calling thread's share of the process CPU
+     * time over the whole measurement (close to 1 confirms the work ran on the calling thread).
+     */
+    static double[][] interleaved(List<Runnable> tasks, int rounds, double roundSeconds) {
+        double[][] wall = new double[tasks.size()][rounds];
+        double[][] cpu = new double[tasks.size()][rounds];
+        long threadStart = THREADS.getCurrentThreadCpuTime();
+        long processStart = processCpu();
         for (int r = -1; r < rounds; r++) {
             for (int i = 0; i < tasks.size(); i++) {
                 long n = 0;
                 long t0 = System.nanoTime();
+                long c0 = THREADS.getCurrentThreadCpuTime();
                 long budget = (long) (roundSeconds * (r < 0 ? 3 : 1) * 1e9);
                 long minCalls = r < 0 ? 3 : 1;
                 do {
@@ -45,17 +58,31 @@ final class LayerTimer {
                     n++;
                 } while (n < minCalls || System.nanoTime() - t0 < budget);
                 if (r >= 0) {
-                    samples[i][r] = (System.nanoTime() - t0) / 1e3 / n;
+                    wall[i][r] = (System.nanoTime() - t0) / 1e3 / n;
+                    cpu[i][r] = (THREADS.getCurrentThreadCpuTime() - c0) / 1e3 / n;
                 }
             }
         }
-        double[] out = new double[tasks.size()];
-        for (int i = 0; i < out.length; i++) {
-            double[] s = samples[i].clone();
-            Arrays.sort(s);
-            out[i] = s[s.length / 2];
+        double[][] out = new double[3][tasks.size()];
+        out[2][0] = (double) (THREADS.getCurrentThreadCpuTime() - threadStart) / Math.max(1, processCpu() - processStart);
+        for (int i = 0; i < tasks.size(); i++) {
+            out[0][i] = median(wall[i]);
+            out[1][i] = median(cpu[i]);
         }
         return out;
+    }
+
+    /** CPU time of the whole JVM process (ns), -1 if unavailable. */
+    private static long processCpu() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean
+                ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : -1;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
     }
 
     /** A task running layer {@code i} of {@code net} forward on its real input for {@code x} (after its preprocessor). */

@@ -75,7 +75,7 @@ public final class PruneBenchCommand implements Callable<Integer> {
         }
         root.put("models", rows);
         root.put("notes", List.of(
-                "speedup = time(dense DL4J network) / time(variant), same process, interleaved rounds, median",
+                "speedup = CPU time(dense DL4J network) / CPU time(variant): thread CPU time per call, same process, interleaved rounds, median; wallSpeedup the same with wall-clock time (inflated and noisy when the shared machine is overloaded: see loadAverage)",
                 "macRatio = MACs(dense) / effective MACs(pruned); efficiency = speedup / macRatio",
                 "prunedLowered: StructuredPruner with lowerConvolutions(IF_FASTER) timed on a batch of 64 (LeNet) / 16 (VGG)",
                 "denseWsNone: the dense network with inference workspaces off (LeNet only)",
@@ -124,17 +124,25 @@ public final class PruneBenchCommand implements Callable<Integer> {
             for (MultiLayerNetwork n : nets) {
                 tasks.add(() -> n.output(x, false));
             }
-            double[] t = LayerTimer.interleaved(tasks, rounds, batch == 1 ? seconds : seconds * 2);
+            double[][] both = LayerTimer.interleaved(tasks, rounds, batch == 1 ? seconds : seconds * 2);
+            double[] t = both[1];
             Map<String, Object> b = new LinkedHashMap<>();
             b.put("batch", batch);
             Map<String, Object> ms = new LinkedHashMap<>();
+            Map<String, Object> wallMs = new LinkedHashMap<>();
             Map<String, Object> speedup = new LinkedHashMap<>();
+            Map<String, Object> wallSpeedup = new LinkedHashMap<>();
             for (int i = 0; i < nets.length; i++) {
                 ms.put(names[i], t[i] / 1e3);
+                wallMs.put(names[i], both[0][i] / 1e3);
                 speedup.put(names[i], t[0] / t[i]);
+                wallSpeedup.put(names[i], both[0][0] / both[0][i]);
             }
-            b.put("wholeNetworkMs", ms);
+            b.put("wholeNetworkCpuMs", ms);
             b.put("speedup", speedup);
+            b.put("wholeNetworkWallMs", wallMs);
+            b.put("wallSpeedup", wallSpeedup);
+            b.put("timingThreadShareOfProcessCpu", both[2][0]);
             b.put("efficiency", t[0] / t[3] / macRatio);
             b.put("efficiencyVsLoweredDense", t[1] / t[3] / macRatio);
             b.put("efficiencyDl4jLayersOnly", t[0] / t[2] / macRatio);
@@ -156,12 +164,16 @@ public final class PruneBenchCommand implements Callable<Integer> {
         for (int i = 0; i < dense.getnLayers(); i++) {
             List<Runnable> tasks = List.of(LayerTimer.layerTask(dense, i, x), LayerTimer.layerTask(pruned, i, x),
                     LayerTimer.layerTask(lowered, i, x));
-            double[] t = LayerTimer.interleaved(tasks, Math.max(3, rounds / 2), seconds / 2);
+            double[][] both = LayerTimer.interleaved(tasks, Math.max(3, rounds / 2), seconds / 2);
+            double[] t = both[1];
             Map<String, Object> l = new LinkedHashMap<>();
             l.put("name", dense.getLayerWiseConfigurations().getConf(i).getLayer().getLayerName());
-            l.put("denseUs", t[0]);
-            l.put("prunedUs", t[1]);
-            l.put("prunedLoweredUs", t[2]);
+            l.put("denseCpuUs", t[0]);
+            l.put("prunedCpuUs", t[1]);
+            l.put("prunedLoweredCpuUs", t[2]);
+            l.put("denseWallUs", both[0][0]);
+            l.put("prunedWallUs", both[0][1]);
+            l.put("prunedLoweredWallUs", both[0][2]);
             l.put("prunedLoweredType", lowered.getLayerWiseConfigurations().getConf(i).getLayer().getClass().getSimpleName());
             l.put("speedup", t[0] / t[1]);
             l.put("speedupLowered", t[0] / t[2]);
