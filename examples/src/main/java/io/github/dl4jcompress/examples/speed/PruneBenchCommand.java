@@ -58,8 +58,15 @@ public final class PruneBenchCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "results")
     File out;
 
+    @Option(names = "--replot", description = "only redraw prune-bench.png from an existing prune-bench.json in --out")
+    boolean replot;
+
     @Override
     public Integer call() throws Exception {
+        if (replot) {
+            replot();
+            return 0;
+        }
         if (rounds < 1 || !(seconds > 0)) {
             throw new IllegalArgumentException("--rounds must be >= 1 and --seconds > 0");
         }
@@ -69,9 +76,8 @@ public final class PruneBenchCommand implements Callable<Integer> {
         root.put("loadAverageAtStart", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         root.put("settings", Map.of("rounds", rounds, "secondsPerRound", seconds, "seed", seed, "batches", batches));
         List<Map<String, Object>> rows = new ArrayList<>();
-        Map<String, Map<String, Double>> chart = new LinkedHashMap<>();
         for (String model : models) {
-            rows.add(benchModel(model, chart));
+            rows.add(benchModel(model));
         }
         root.put("models", rows);
         root.put("notes", List.of(
@@ -84,13 +90,12 @@ public final class PruneBenchCommand implements Callable<Integer> {
         out.mkdirs();
         File json = new File(out, "prune-bench.json");
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, root);
-        Charts.bars(new File(out, "prune-bench.png"), "Pruned inference speedup over the dense DL4J network",
-                "model / batch", "x faster (MAC ratio for reference)", chart);
         log.info("wrote {}", json);
+        replot();
         return 0;
     }
 
-    private Map<String, Object> benchModel(String model, Map<String, Map<String, Double>> chart) {
+    private Map<String, Object> benchModel(String model) {
         MultiLayerNetwork dense = BenchModels.dense(model, seed);
         MultiLayerNetwork zeroed = BenchModels.zeroed(model, dense, seed);
         INDArray timing = BenchModels.input(model, BenchModels.timingBatch(model), seed + 1);
@@ -150,13 +155,33 @@ public final class PruneBenchCommand implements Callable<Integer> {
             perBatch.add(b);
             log.info("{} batch {}: dense {} ms, pruned {} ms, prunedLowered {} ms; speedup {} (lowered {}), MAC ratio {}",
                     model, batch, t[0] / 1e3, t[2] / 1e3, t[3] / 1e3, t[0] / t[2], t[0] / t[3], macRatio);
-            Map<String, Double> bars = chart.computeIfAbsent("pruned (DL4J layers)", k -> new LinkedHashMap<>());
-            bars.put(model + " b" + batch, t[0] / t[2]);
-            chart.computeIfAbsent("pruned + lowered conv", k -> new LinkedHashMap<>()).put(model + " b" + batch, t[0] / t[3]);
-            chart.computeIfAbsent("MAC ratio", k -> new LinkedHashMap<>()).put(model + " b" + batch, macRatio);
         }
         row.put("batches", perBatch);
         return row;
+    }
+
+    /** Draws prune-bench.png (speedups and MAC ratio per model and batch) from prune-bench.json in {@code out}. */
+    @SuppressWarnings("unchecked")
+    private void replot() throws java.io.IOException {
+        File json = new File(out, "prune-bench.json");
+        if (!json.isFile()) {
+            throw new IllegalArgumentException("no " + json + " to plot");
+        }
+        Map<String, Object> root = new ObjectMapper().readValue(json, Map.class);
+        Map<String, Map<String, Double>> chart = new LinkedHashMap<>();
+        for (Map<String, Object> m : (List<Map<String, Object>>) root.get("models")) {
+            String model = ((String) m.get("model")).replace("lenet-", "");
+            double macRatio = ((Number) m.get("macRatio")).doubleValue();
+            for (Map<String, Object> b : (List<Map<String, Object>>) m.get("batches")) {
+                String key = model + " b" + b.get("batch");
+                Map<String, Object> sp = (Map<String, Object>) b.get("speedup");
+                chart.computeIfAbsent("pruned (DL4J layers)", k -> new LinkedHashMap<>()).put(key, ((Number) sp.get("pruned")).doubleValue());
+                chart.computeIfAbsent("pruned + lowered conv", k -> new LinkedHashMap<>()).put(key, ((Number) sp.get("prunedLowered")).doubleValue());
+                chart.computeIfAbsent("MAC ratio", k -> new LinkedHashMap<>()).put(key, macRatio);
+            }
+        }
+        Charts.bars(new File(out, "prune-bench.png"), "Pruned inference speedup over the dense DL4J network (CPU time)",
+                "model / batch", "x faster (MAC ratio for reference)", chart);
     }
 
     private List<Map<String, Object>> layers(MultiLayerNetwork dense, MultiLayerNetwork pruned, MultiLayerNetwork lowered, INDArray x) {
