@@ -22,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * The layer of a {@link LoweredConvolution}: im2col over the kept kernel positions, one GEMM
  * {@code Z[nOut, M] = W[nOut, kept] * col[kept, M]} ({@code M = batch*outH*outW}), then bias and activation fused
  * into the copy that reorders {@code Z} to NCHW. Small weight matrices ({@code nOut*kept <= 1024}) are multiplied in
- * Java, larger ones by ND4J's BLAS GEMM. Backprop: {@code dW = dZ col^T}, {@code db = sum dZ},
+ * Java, larger ones by ND4J's BLAS GEMM (forward and backward). Backprop: {@code dW = dZ col^T}, {@code db = sum dZ},
  * {@code dx = col2im(W^T dZ)} (only kept positions receive gradient). Float data only.
  */
 public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
@@ -261,33 +261,46 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         }
         float[] wv = new float[nOut * k];
         read(w, wv);
-        // dW[f][k] = sum_j dz[f][j] col[k][j]
         float[] dw = new float[nOut * k];
-        for (int f = 0; f < nOut; f++) {
-            int dzRow = f * m;
-            for (int kk = 0; kk < k; kk++) {
-                int colRow = kk * m;
-                double s = 0.0;
-                float part = 0f;
-                for (int j = 0; j < m; j++) {
-                    part += dz[dzRow + j] * colBuf[colRow + j];
-                    if ((j & 1023) == 1023) {
-                        s += part;
-                        part = 0f;
-                    }
-                }
-                dw[f * k + kk] = (float) (s + part);
-            }
-        }
-        // dcol[k][j] = sum_f W[f][k] dz[f][j]
-        float[] wt = new float[k * nOut];
-        for (int f = 0; f < nOut; f++) {
-            for (int kk = 0; kk < k; kk++) {
-                wt[kk * nOut + f] = wv[f * k + kk];
-            }
-        }
         float[] dcol = new float[k * m];
-        LoweredKernels.gemm(wt, k, nOut, dz, m, dcol);
+        if ((long) nOut * k <= JAVA_GEMM_MAX_WEIGHTS) {
+            // dW[f][k] = sum_j dz[f][j] col[k][j], accumulated in blocks for accuracy
+            for (int f = 0; f < nOut; f++) {
+                int dzRow = f * m;
+                for (int kk = 0; kk < k; kk++) {
+                    int colRow = kk * m;
+                    double acc = 0.0;
+                    float part = 0f;
+                    for (int j = 0; j < m; j++) {
+                        part += dz[dzRow + j] * colBuf[colRow + j];
+                        if ((j & 1023) == 1023) {
+                            acc += part;
+                            part = 0f;
+                        }
+                    }
+                    dw[f * k + kk] = (float) (acc + part);
+                }
+            }
+            // dcol[k][j] = sum_f W[f][k] dz[f][j]
+            float[] wt = new float[k * nOut];
+            for (int f = 0; f < nOut; f++) {
+                for (int kk = 0; kk < k; kk++) {
+                    wt[kk * nOut + f] = wv[f * k + kk];
+                }
+            }
+            LoweredKernels.gemm(wt, k, nOut, dz, m, dcol);
+        } else {
+            INDArray dzArr = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, new long[]{nOut, m}, 'c');
+            write(dz, dzArr);
+            INDArray colArr = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, new long[]{k, m}, 'c');
+            write(colBuf, colArr);
+            INDArray dwArr = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, new long[]{nOut, k}, 'c');
+            Nd4j.gemm(dzArr, colArr, dwArr, false, true, 1.0, 0.0);
+            read(dwArr, dw);
+            INDArray dcolArr = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, new long[]{k, m}, 'c');
+            Nd4j.gemm(w, dzArr, dcolArr, true, false, 1.0, 0.0);
+            read(dcolArr, dcol);
+        }
         float[] dx = new float[mb * g[1] * g[2] * g[3]];
         int[] s = layerConf().getStride();
         LoweredKernels.col2imAdd(dcol, mb, g[1], g[2], g[3], posC, posY, posX, s[0], s[1], g[6], g[7], oh, ow, dx);
