@@ -18,6 +18,7 @@ public final class PruneReport {
     private final long paramsAfter;
     private final List<String> notes;
     private final List<String> removedNodes;
+    private List<LoweringDecision> lowering = List.of();
 
     PruneReport(double threshold, List<LayerPruneSummary> layers, long paramsBefore, long paramsAfter, List<String> notes,
                 List<String> removedNodes) {
@@ -108,6 +109,15 @@ public final class PruneReport {
         return notes;
     }
 
+    /** Per lowering candidate: kept/total kernel positions, both measured times and whether it was lowered. */
+    public List<LoweringDecision> lowering() {
+        return lowering;
+    }
+
+    void setLowering(List<LoweringDecision> decisions) {
+        this.lowering = List.copyOf(decisions);
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
@@ -131,6 +141,7 @@ public final class PruneReport {
         if (!removedNodes.isEmpty()) {
             sb.append("  removed (depth): ").append(removedNodes).append(System.lineSeparator());
         }
+        lowering.forEach(d -> sb.append("  lowering ").append(d).append(System.lineSeparator()));
         notes.forEach(n -> sb.append("  note: ").append(n).append(System.lineSeparator()));
         return sb.toString();
     }

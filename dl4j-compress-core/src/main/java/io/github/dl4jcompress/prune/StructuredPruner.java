@@ -7,6 +7,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,8 +31,16 @@ public final class StructuredPruner {
     private final double threshold;
     private final INDArray[] verificationInputs;
     private final double verificationTolerance;
+    private final LoweringMode lowering;
+    private final INDArray[] timingInputs;
 
     private StructuredPruner(Builder b) {
+        this.lowering = b.lowering;
+        this.timingInputs = b.timingInputs != null ? b.timingInputs : b.verificationInputs;
+        if ((lowering == LoweringMode.IF_FASTER || lowering == LoweringMode.SHAPES_IF_FASTER) && timingInputs == null) {
+            throw new IllegalStateException("lowering mode " + lowering + " needs timing inputs: pass them to "
+                    + "lowerConvolutions(mode, inputs...) or verifyOn(...)");
+        }
         this.threshold = b.threshold;
         this.verificationInputs = b.verificationInputs;
         this.verificationTolerance = b.verificationTolerance;
@@ -80,12 +91,83 @@ public final class StructuredPruner {
         } catch (RuntimeException e) {
             throw new PruningException("Pruning failed, original network left unchanged: " + e.getMessage(), e);
         }
+        List<LoweringDecision> decisions = new ArrayList<>();
+        if (lowering != LoweringMode.NEVER) {
+            try {
+                pruned = lower(pruned, decisions);
+            } catch (RuntimeException e) {
+                throw new PruningException("Lowering failed, original network left unchanged: " + e.getMessage(), e);
+            }
+        }
         if (verificationInputs != null) {
             verify(adapter, original, pruned);
         }
         PruneReport report = PruneReport.from(plan, threshold, original.numParams(), pruned.numParams());
+        report.setLowering(decisions);
         log.info("{}", report);
         return new PruneResult<>(pruned, report);
+    }
+
+    /** Swaps the candidate convolutions of {@code pruned} for lowered ones according to the lowering mode. */
+    private <N extends Model> N lower(N pruned, List<LoweringDecision> decisions) {
+        Map<String, int[]> candidates = new LinkedHashMap<>();
+        Map<String, Integer> totals = new LinkedHashMap<>();
+        Map<String, String> names = new LinkedHashMap<>();
+        for (String id : ids(pruned)) {
+            org.deeplearning4j.nn.conf.layers.Layer conf = ConvolutionLowering.layerConf(pruned, id);
+            if (conf == null || ConvolutionLowering.whyNotLowerable(conf) != null) {
+                continue;
+            }
+            INDArray w = ConvolutionLowering.runtimeLayer(pruned, id).getParam("W");
+            if (w.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT) {
+                continue;
+            }
+            int[] kept = ConvolutionLowering.keptPositions(w, threshold);
+            int total = (int) (w.length() / w.size(0));
+            if (lowering == LoweringMode.SHAPES_IF_FASTER && kept.length == total) {
+                continue;
+            }
+            candidates.put(id, kept);
+            totals.put(id, total);
+            names.put(id, conf.getLayerName());
+        }
+        if (candidates.isEmpty()) {
+            return pruned;
+        }
+        N all = ConvolutionLowering.lowerById(pruned, candidates);
+        if (lowering == LoweringMode.ALWAYS) {
+            candidates.forEach((id, kept) -> decisions.add(new LoweringDecision(names.get(id), kept.length, totals.get(id),
+                    Double.NaN, Double.NaN, true)));
+            return all;
+        }
+        Map<String, int[]> chosen = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : candidates.entrySet()) {
+            String id = e.getKey();
+            INDArray in = ConvolutionLowering.layerInput(pruned, id, timingInputs);
+            double[] t = ConvolutionLowering.timePair(ConvolutionLowering.runtimeLayer(pruned, id),
+                    ConvolutionLowering.runtimeLayer(all, id), in, 7, 0.05);
+            boolean faster = t[1] < t[0];
+            if (faster) {
+                chosen.put(id, e.getValue());
+            }
+            decisions.add(new LoweringDecision(names.get(id), e.getValue().length, totals.get(id), t[0], t[1], faster));
+        }
+        if (chosen.isEmpty()) {
+            return pruned;
+        }
+        return chosen.size() == candidates.size() ? all : ConvolutionLowering.lowerById(pruned, chosen);
+    }
+
+    private static List<String> ids(Model net) {
+        List<String> ids = new ArrayList<>();
+        if (net instanceof MultiLayerNetwork) {
+            for (int i = 0; i < ((MultiLayerNetwork) net).getnLayers(); i++) {
+                ids.add(String.valueOf(i));
+            }
+        } else {
+            ids.addAll(((ComputationGraph) net).getConfiguration().getVertices().keySet());
+        }
+        return ids;
     }
 
     private <N extends Model> void verify(NetworkAdapter<N> adapter, N original, N pruned) {
@@ -108,8 +190,25 @@ public final class StructuredPruner {
         private double threshold = 0.0;
         private INDArray[] verificationInputs;
         private double verificationTolerance;
+        private LoweringMode lowering = LoweringMode.NEVER;
+        private INDArray[] timingInputs;
 
         private Builder() {
+        }
+
+        /**
+         * After pruning, replace convolutions by {@link io.github.dl4jcompress.layers.LoweredConvolution}s (im2col +
+         * GEMM over the kept kernel positions) according to {@code mode}. The *_IF_FASTER modes time DL4J's layer and
+         * the lowered one on the layer's real input for {@code timingInputs} (network inputs; the verification inputs
+         * if none given) and keep the faster; both times are in {@link PruneReport#lowering()}.
+         */
+        public Builder lowerConvolutions(LoweringMode mode, INDArray... timingInputs) {
+            if (mode == null) {
+                throw new IllegalArgumentException("lowering mode must not be null");
+            }
+            this.lowering = mode;
+            this.timingInputs = timingInputs == null || timingInputs.length == 0 ? null : timingInputs.clone();
+            return this;
         }
 
         /** Group L2 norm at or below which a group counts as zero; must be finite and >= 0. */

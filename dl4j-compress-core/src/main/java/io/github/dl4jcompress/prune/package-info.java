@@ -22,6 +22,10 @@
  *       on the graph without the branch. A branch with a non-zero constant output is kept (noted).</li>
  *   <li>Parameters and updater state (k chunks per updater block) are sliced with the same index lists;
  *       the network is rebuilt from a resized configuration clone. The original is never modified.</li>
+ *   <li>Optional lowering ({@code ConvolutionLowering}, {@link io.github.dl4jcompress.prune.LoweringMode}): pruned
+ *       plain float convolutions are swapped for {@link io.github.dl4jcompress.layers.LoweredConvolution}s over their
+ *       kept kernel positions, where the lowered layer measured faster; weights and updater state are compacted.
+ *       Non-float networks are left with DL4J's convolutions.</li>
  * </ul>
  */
 package io.github.dl4jcompress.prune;

@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
                 io.github.dl4jcompress.examples.truenorth.TrueNorthCommand.class,
                 io.github.dl4jcompress.examples.spark.SparkSslCommand.class,
                 io.github.dl4jcompress.examples.spark.SparkTernGradCommand.class,
-                io.github.dl4jcompress.examples.arbiter.ArbiterSearchCommand.class})
+                io.github.dl4jcompress.examples.arbiter.ArbiterSearchCommand.class,
+                io.github.dl4jcompress.examples.speed.PruneBenchCommand.class})
 public final class Dl4jc implements Runnable {
 
     @CommandLine.Spec

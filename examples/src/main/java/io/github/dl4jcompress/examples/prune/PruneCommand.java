@@ -49,6 +49,10 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "4", description = "random verification inputs (default ${DEFAULT-VALUE})")
     int batch;
 
+    @Option(names = "--lower", defaultValue = "NEVER", description = "swap convolutions for lowered-GEMM ones: "
+            + "NEVER, ALWAYS, IF_FASTER, SHAPES_IF_FASTER (timed on the random inputs; default ${DEFAULT-VALUE})")
+    io.github.dl4jcompress.prune.LoweringMode lower;
+
     @Option(names = "--seed", defaultValue = "12345", description = "seed of the random verification inputs")
     long seed;
 
@@ -111,6 +115,7 @@ public final class PruneCommand implements Callable<Integer> {
         if (threshold == 0.0) {
             builder.verifyOn(tolerance, inputs);
         }
+        builder.lowerConvolutions(lower, inputs);
         AnyNetwork.Pruned pruned = original.prune(builder.build());
         out.print(pruned.report());
         double diff = OutputDiff.relativeMaxAbs(original.output(x), pruned.network().output(x));

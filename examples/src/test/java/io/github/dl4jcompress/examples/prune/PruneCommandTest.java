@@ -133,6 +133,20 @@ class PruneCommandTest {
     }
 
     @Test
+    void lowersConvolutionsOnRequest() throws Exception {
+        MultiLayerNetwork net = smallMln(false);
+        File in = save(net, "lenet.zip");
+        File out = dir.resolve("lowered.zip").toFile();
+        assertEquals(0, dl4jc("prune", in.getPath(), "-o", out.getPath(), "--input", "1x12x12", "--lower", "ALWAYS"), stderr);
+        assertTrue(stdout.contains("lowering"), stdout);
+        MultiLayerNetwork pruned = ModelSerializer.restoreMultiLayerNetwork(out, true);
+        assertInstanceOf(io.github.dl4jcompress.layers.LoweredConvolution.class, pruned.getLayerWiseConfigurations().getConf(0).getLayer());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 5, 1, 12, 12);
+        assertTrue(net.output(x, false).sub(pruned.output(x, false)).amaxNumber().doubleValue() < 1e-5);
+        assertEquals(2, dl4jc("prune", in.getPath(), "-o", dir.resolve("x.zip").toString(), "--lower", "SOMETIMES"));
+    }
+
+    @Test
     void acceptsFlatInputModels() throws Exception {
         File in = save(smallMln(true), "flat.zip");
         File out = dir.resolve("pruned.zip").toFile();

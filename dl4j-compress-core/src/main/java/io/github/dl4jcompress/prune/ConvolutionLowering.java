@@ -1,0 +1,299 @@
+package io.github.dl4jcompress.prune;
+
+import io.github.dl4jcompress.layers.LoweredConvolution;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.Trainable;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Replaces plain {@code ConvolutionLayer}s of a network by {@link LoweredConvolution}s over their kept kernel
+ * positions (position {@code (c,ky,kx)} kept iff the L2 norm of {@code W[:, c, ky, kx]} over all filters exceeds the
+ * threshold), copying parameters ({@code W} compacted to {@code [nOut, kept]}) and updater state consistently, and
+ * times DL4J's layer against the lowered one on a real layer input. Returns new networks; inputs are not modified.
+ */
+public final class ConvolutionLowering {
+
+    private ConvolutionLowering() {
+    }
+
+    /** Why {@code layer} cannot be lowered, or null if it can. */
+    public static String whyNotLowerable(Layer layer) {
+        if (layer == null || layer.getClass() != ConvolutionLayer.class) {
+            return "not a plain ConvolutionLayer";
+        }
+        ConvolutionLayer c = (ConvolutionLayer) layer;
+        if (c.getDilation()[0] != 1 || c.getDilation()[1] != 1) {
+            return "dilation " + Arrays.toString(c.getDilation());
+        }
+        if (c.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
+            return "data format " + c.getCnn2dDataFormat();
+        }
+        if (c.getConvolutionMode() == ConvolutionMode.Causal) {
+            return "causal mode";
+        }
+        return null;
+    }
+
+    /** Kernel positions ({@code (c*kH + ky)*kW + kx}) whose weights over all filters have L2 norm {@code > threshold}. */
+    public static int[] keptPositions(INDArray weights4d, double threshold) {
+        long nOut = weights4d.size(0);
+        INDArray w2 = weights4d.dup('c').reshape('c', nOut, weights4d.length() / nOut).castTo(DataType.DOUBLE);
+        double[] norms = w2.norm2(0).toDoubleVector();
+        List<Integer> kept = new ArrayList<>();
+        for (int k = 0; k < norms.length; k++) {
+            if (norms[k] > threshold) {
+                kept.add(k);
+            }
+        }
+        if (kept.isEmpty()) {
+            kept.add(0);
+        }
+        return kept.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** A new MultiLayerNetwork with the named layers lowered to the given kept positions. */
+    public static MultiLayerNetwork lower(MultiLayerNetwork net, Map<String, int[]> keptByLayerName) {
+        Map<String, int[]> byId = new LinkedHashMap<>();
+        Map<String, String> remaining = new LinkedHashMap<>();
+        keptByLayerName.keySet().forEach(n -> remaining.put(n, n));
+        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+        for (int i = 0; i < conf.getConfs().size(); i++) {
+            int[] kept = keptByLayerName.get(conf.getConf(i).getLayer().getLayerName());
+            if (kept != null) {
+                byId.put(String.valueOf(i), kept);
+                remaining.remove(conf.getConf(i).getLayer().getLayerName());
+            }
+        }
+        requireAllFound(remaining);
+        return lowerById(net, byId);
+    }
+
+    /** A new ComputationGraph with the named layer vertices lowered to the given kept positions. */
+    public static ComputationGraph lower(ComputationGraph net, Map<String, int[]> keptByLayerName) {
+        Map<String, String> remaining = new LinkedHashMap<>();
+        keptByLayerName.keySet().forEach(n -> {
+            if (!(net.getConfiguration().getVertices().get(n) instanceof LayerVertex)) {
+                remaining.put(n, n);
+            }
+        });
+        requireAllFound(remaining);
+        return lowerById(net, keptByLayerName);
+    }
+
+    /** Lowers by node id (MLN: layer index as string; CG: vertex name). */
+    @SuppressWarnings("unchecked")
+    static <N extends Model> N lowerById(N net, Map<String, int[]> byId) {
+        if (net instanceof MultiLayerNetwork) {
+            MultiLayerNetwork m = (MultiLayerNetwork) net;
+            MultiLayerConfiguration conf = m.getLayerWiseConfigurations().clone();
+            byId.forEach((id, kept) -> {
+                int i = Integer.parseInt(id);
+                conf.getConf(i).setLayer(lowered(conf.getConf(i).getLayer(), kept));
+            });
+            MultiLayerNetwork out = new MultiLayerNetwork(conf);
+            out.init();
+            transfer(new MultiLayerAdapter(), m, out, byId);
+            return (N) out;
+        }
+        ComputationGraph g = (ComputationGraph) net;
+        ComputationGraphConfiguration conf = g.getConfiguration().clone();
+        byId.forEach((id, kept) -> {
+            LayerVertex lv = (LayerVertex) conf.getVertices().get(id);
+            lv.getLayerConf().setLayer(lowered(lv.getLayerConf().getLayer(), kept));
+        });
+        ComputationGraph out = new ComputationGraph(conf);
+        out.init();
+        transfer(new GraphAdapter(), g, out, byId);
+        return (N) out;
+    }
+
+    /** Runtime layer of node {@code id}. */
+    static org.deeplearning4j.nn.api.Layer runtimeLayer(Model net, String id) {
+        return net instanceof MultiLayerNetwork ? ((MultiLayerNetwork) net).getLayer(Integer.parseInt(id))
+                : ((ComputationGraph) net).getLayer(id);
+    }
+
+    /** Configuration of node {@code id}'s layer, null for non-layer vertices. */
+    static Layer layerConf(Model net, String id) {
+        if (net instanceof MultiLayerNetwork) {
+            return ((MultiLayerNetwork) net).getLayerWiseConfigurations().getConf(Integer.parseInt(id)).getLayer();
+        }
+        Object v = ((ComputationGraph) net).getConfiguration().getVertices().get(id);
+        return v instanceof LayerVertex ? ((LayerVertex) v).getLayerConf().getLayer() : null;
+    }
+
+    private static void requireAllFound(Map<String, String> remaining) {
+        if (!remaining.isEmpty()) {
+            throw new IllegalArgumentException("no layer named " + remaining.keySet() + " in the network");
+        }
+    }
+
+    private static LoweredConvolution lowered(Layer l, int[] kept) {
+        String why = whyNotLowerable(l);
+        if (why != null) {
+            throw new IllegalArgumentException("layer '" + l.getLayerName() + "' cannot be lowered: " + why);
+        }
+        return LoweredConvolution.of((ConvolutionLayer) l, kept);
+    }
+
+    /** W[nOut, nIn, kH, kW] (any order) -> W[nOut, kept] c order. */
+    static double[] compact(double[] wFlatC, long nOut, long total, int[] kept) {
+        double[] out = new double[(int) nOut * kept.length];
+        for (int f = 0; f < nOut; f++) {
+            for (int i = 0; i < kept.length; i++) {
+                out[f * kept.length + i] = wFlatC[(int) (f * total + kept[i])];
+            }
+        }
+        return out;
+    }
+
+    private static <N extends Model> void transfer(NetworkAdapter<N> adapter, N from, N to, Map<String, int[]> loweredById) {
+        Map<String, Trainable> oldT = adapter.trainables(from);
+        Map<String, Trainable> newT = adapter.trainables(to);
+        for (Map.Entry<String, Trainable> e : newT.entrySet()) {
+            Trainable src = oldT.get(e.getKey());
+            int[] kept = loweredById.get(e.getKey());
+            for (Map.Entry<String, INDArray> p : e.getValue().paramTable(false).entrySet()) {
+                INDArray old = src.paramTable(false).get(p.getKey());
+                if (kept != null && p.getKey().equals("W")) {
+                    double[] c = compact(old.dup('c').reshape(old.length()).toDoubleVector(), old.size(0), old.length() / old.size(0), kept);
+                    p.getValue().assign(Nd4j.create(c, p.getValue().shape(), 'c').castTo(p.getValue().dataType()));
+                } else {
+                    p.getValue().assign(old.reshape(p.getValue().shape()));
+                }
+            }
+        }
+        BaseMultiLayerUpdater<?> oldUpdater = adapter.updater(from, false);
+        if (oldUpdater == null || oldUpdater.getStateViewArray() == null || oldUpdater.getStateViewArray().length() == 0) {
+            return;
+        }
+        UpdaterStateLayout oldLayout = UpdaterStateLayout.of(oldUpdater, oldT);
+        BaseMultiLayerUpdater<?> newUpdater = adapter.updater(to, true);
+        UpdaterStateLayout newLayout = UpdaterStateLayout.of(newUpdater, newT);
+        INDArray oldView = newUpdater.getStateViewArray() == null ? null : oldUpdater.getStateViewArray();
+        if (oldView == null) {
+            return;
+        }
+        double[] oldState = oldView.dup('c').reshape(oldView.length()).toDoubleVector();
+        INDArray newView = newUpdater.getStateViewArray();
+        double[] newState = new double[(int) newView.length()];
+        for (Map.Entry<String, Map<String, UpdaterStateLayout.Segments>> node : newLayout.all().entrySet()) {
+            int[] kept = loweredById.get(node.getKey());
+            for (Map.Entry<String, UpdaterStateLayout.Segments> p : node.getValue().entrySet()) {
+                UpdaterStateLayout.Segments dst = p.getValue();
+                UpdaterStateLayout.Segments srcSeg = oldLayout.get(node.getKey(), p.getKey());
+                if (srcSeg == null || srcSeg.offsets().length != dst.offsets().length) {
+                    throw new PruningException("Updater state layout differs for " + node.getKey() + "/" + p.getKey());
+                }
+                INDArray oldParam = oldT.get(node.getKey()).paramTable(false).get(p.getKey());
+                for (int j = 0; j < dst.offsets().length; j++) {
+                    int start = (int) srcSeg.offsets()[j];
+                    double[] chunk = Arrays.copyOfRange(oldState, start, start + srcSeg.length());
+                    if (kept != null && p.getKey().equals("W")) {
+                        // state chunks are in the parameter's storage order; conv weights are c order
+                        double[] c = Nd4j.create(chunk, oldParam.shape(), oldParam.ordering()).dup('c')
+                                .reshape(oldParam.length()).toDoubleVector();
+                        chunk = compact(c, oldParam.size(0), oldParam.length() / oldParam.size(0), kept);
+                    }
+                    if (chunk.length != dst.length()) {
+                        throw new PruningException("Updater state size mismatch for " + node.getKey() + "/" + p.getKey());
+                    }
+                    System.arraycopy(chunk, 0, newState, (int) dst.offsets()[j], chunk.length);
+                }
+            }
+        }
+        newUpdater.setStateViewArray(Nd4j.create(newState).castTo(newView.dataType()).reshape(newView.shape()));
+    }
+
+    /** Input of layer {@code id} (after its preprocessor) for network input {@code inputs}, detached. */
+    static INDArray layerInput(Model net, String id, INDArray[] inputs) {
+        if (net instanceof MultiLayerNetwork) {
+            MultiLayerNetwork m = (MultiLayerNetwork) net;
+            int i = Integer.parseInt(id);
+            INDArray in = m.feedForwardToLayer(i, inputs[0], false).get(i);
+            InputPreProcessor pre = m.getLayerWiseConfigurations().getInputPreProcess(i);
+            return pre == null ? in : pre.preProcess(in, (int) in.size(0), LayerWorkspaceMgr.noWorkspaces());
+        }
+        ComputationGraph g = (ComputationGraph) net;
+        Map<String, INDArray> acts = g.feedForward(inputs, false);
+        String src = g.getConfiguration().getVertexInputs().get(id).get(0);
+        INDArray in = acts.get(src);
+        InputPreProcessor pre = ((LayerVertex) g.getConfiguration().getVertices().get(id)).getPreProcessor();
+        return pre == null ? in : pre.preProcess(in, (int) in.size(0), LayerWorkspaceMgr.noWorkspaces());
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /**
+     * Median-of-rounds forward time (µs of the calling thread's CPU time per call: ND4J computes on the calling thread
+     * with {@code OMP_NUM_THREADS=1}, and CPU time does not count waiting for a core on a loaded machine) of each of
+     * two layers on the same input, interleaved round by round; inference mode, activations in a workspace (as DL4J's
+     * {@code output()}).
+     */
+    static double[] timePair(org.deeplearning4j.nn.api.Layer a, org.deeplearning4j.nn.api.Layer b, INDArray input,
+                             int rounds, double roundSeconds) {
+        WorkspaceConfiguration wsConf = WorkspaceConfiguration.builder().initialSize(0).overallocationLimit(0.05)
+                .policyLearning(LearningPolicy.FIRST_LOOP).policyReset(ResetPolicy.BLOCK_LEFT)
+                .policySpill(SpillPolicy.REALLOCATE).policyAllocation(AllocationPolicy.OVERALLOCATE).build();
+        String wsId = "DL4JC_LOWERING_TIMING";
+        LayerWorkspaceMgr mgr = LayerWorkspaceMgr.builder().defaultWorkspace(wsId, wsConf).build();
+        org.deeplearning4j.nn.api.Layer[] layers = {a, b};
+        double[][] samples = new double[2][rounds];
+        for (int r = -1; r < rounds; r++) {
+            for (int which = 0; which < 2; which++) {
+                org.deeplearning4j.nn.api.Layer l = layers[which];
+                long n = 0;
+                long t0 = System.nanoTime();
+                long c0 = THREADS.getCurrentThreadCpuTime();
+                // the warm-up round also lets the JIT compile the lowered layer's Java loops
+                long budget = (long) (roundSeconds * (r < 0 ? 4 : 1) * 1e9);
+                long minCalls = r < 0 ? 3 : 1;
+                do {
+                    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(wsConf, wsId)) {
+                        l.setInput(input, mgr);
+                        l.activate(false, mgr);
+                    }
+                    n++;
+                } while (n < minCalls || System.nanoTime() - t0 < budget);
+                if (r >= 0) {
+                    samples[which][r] = (THREADS.getCurrentThreadCpuTime() - c0) / 1e3 / n;
+                }
+                l.clear();
+            }
+        }
+        Nd4j.getWorkspaceManager().destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(wsId));
+        return new double[]{median(samples[0]), median(samples[1])};
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+}
