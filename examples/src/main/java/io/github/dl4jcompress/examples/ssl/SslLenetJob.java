@@ -9,13 +9,16 @@ import io.github.dl4jcompress.listeners.ProgressListener;
 import io.github.dl4jcompress.listeners.SparsityListener;
 import io.github.dl4jcompress.listeners.ZeroingListener;
 import io.github.dl4jcompress.regularization.StructuredSparsity;
+import io.github.dl4jcompress.prune.LoweringMode;
 import io.github.dl4jcompress.prune.PruneResult;
 import io.github.dl4jcompress.prune.StructuredPruner;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.linalg.schedule.MapSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
@@ -168,6 +171,16 @@ public final class SslLenetJob {
         double dense = InferenceTimer.examplesPerSecond(baseline, probe.getFeatures(), s.batch, s.inferenceSeconds);
         double fast = InferenceTimer.examplesPerSecond(small, probe.getFeatures(), s.batch, s.inferenceSeconds);
         r.inferenceSpeedup = fast / dense;
+        INDArray timingBatch = probe.getFeatures().get(NDArrayIndex.interval(0, Math.min(s.batch, probe.numExamples())), NDArrayIndex.all()).dup();
+        PruneResult<MultiLayerNetwork> lowered = StructuredPruner.builder().threshold(0.0)
+                .lowerConvolutions(LoweringMode.IF_FASTER, timingBatch).build().prune(small);
+        r.lowering = lowered.report().lowering().stream().map(Object::toString).collect(java.util.stream.Collectors.toList());
+        r.loweredMaxAbsDiff = small.output(probe.getFeatures(), false).sub(lowered.network().output(probe.getFeatures(), false))
+                .amaxNumber().doubleValue();
+        double fastest = InferenceTimer.examplesPerSecond(lowered.network(), probe.getFeatures(), s.batch, s.inferenceSeconds);
+        r.inferenceSpeedupLowered = fastest / dense;
+        log.info("{}: with lowered convolutions {} examples/s = {}x the dense baseline; {}", name, Math.round(fastest),
+                String.format("%.2f", r.inferenceSpeedupLowered), r.lowering);
         log.info("{}: final accuracy {}, MACs {} ({} of baseline), inference {} vs {} examples/s at batch {} = {}x\n{}", name, pct(r.accuracy),
                 r.macs, pct(r.macsRatio), Math.round(fast), Math.round(dense), s.batch, String.format("%.2f", r.inferenceSpeedup), cost.toTable());
         save(small, "ssl-lenet-" + name + "-pruned.zip");
@@ -248,14 +261,15 @@ public final class SslLenetJob {
 
     static String table(VariantResult base, VariantResult ssl, VariantResult sslShapes) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%n%-12s %9s %9s %9s %9s %9s %9s %8s %10s %10s %9s %11s %9s%n", "variant", "conv1 F", "conv1 C", "conv2 F", "conv2 C",
-                "conv2 S", "fc1 units", "MACs %", "MACs", "params", "accuracy", "eff. MACs", "speedup"));
+        sb.append(String.format("%n%-12s %9s %9s %9s %9s %9s %9s %8s %10s %10s %9s %11s %9s %9s%n", "variant", "conv1 F", "conv1 C", "conv2 F", "conv2 C",
+                "conv2 S", "fc1 units", "MACs %", "MACs", "params", "accuracy", "eff. MACs", "speedup", "lowered"));
         for (Map.Entry<String, VariantResult> e : Map.of("baseline", base, "ssl", ssl, "sslShapes", sslShapes).entrySet().stream()
                 .sorted(Map.Entry.comparingByKey()).toList()) {
             VariantResult r = e.getValue();
-            sb.append(String.format("%-12s %9d %9d %9d %9d %9d %9d %7.1f%% %10d %10d %8.2f%% %11s %9s%n", e.getKey(), r.filters[0], r.channels[0], r.filters[1],
+            sb.append(String.format("%-12s %9d %9d %9d %9d %9d %9d %7.1f%% %10d %10d %8.2f%% %11s %9s %9s%n", e.getKey(), r.filters[0], r.channels[0], r.filters[1],
                     r.channels[1], r.shapes[1], r.fcUnits[0], 100 * r.macsRatio, r.macs, r.params, 100 * r.accuracy,
-                    r.effectiveMacs, r.inferenceSpeedup == null ? "-" : String.format("%.2fx", r.inferenceSpeedup)));
+                    r.effectiveMacs, r.inferenceSpeedup == null ? "-" : String.format("%.2fx", r.inferenceSpeedup),
+                    r.inferenceSpeedupLowered == null ? "-" : String.format("%.2fx", r.inferenceSpeedupLowered)));
         }
         return sb.toString();
     }

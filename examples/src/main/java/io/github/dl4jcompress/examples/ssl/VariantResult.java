@@ -29,6 +29,16 @@ public final class VariantResult {
     /** Inference examples/s of the pruned over the unpruned network, same run, same batch. */
     @JsonProperty public Double inferenceSpeedup;
     @JsonProperty public Integer inferenceBatch;
+    /**
+     * Examples/s of the pruned network with its convolutions lowered where faster (StructuredPruner
+     * lowerConvolutions IF_FASTER: im2col over kept kernel positions + one GEMM) over the unpruned network with
+     * DL4J's layers, same run, same batch.
+     */
+    @JsonProperty public Double inferenceSpeedupLowered;
+    /** Per convolution: kept/total kernel positions, both timed forward passes, and whether it was lowered. */
+    @JsonProperty public List<String> lowering;
+    /** Largest output difference between the pruned network and its lowered copy. */
+    @JsonProperty public Double loweredMaxAbsDiff;
 
     VariantResult(double accuracy, NetworkCost cost, long denseMacs, double trainSeconds) {
         this.accuracy = accuracy;
