@@ -1,6 +1,7 @@
 package io.github.dl4jcompress.terngrad;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -34,10 +35,9 @@ public final class Ternarizer {
     /** Clip factor {@code c} recommended by the paper. */
     public static final double DEFAULT_CLIP_FACTOR = 2.5;
 
-    private static final float UNIFORM_24_BIT = 0x1.0p-24f;
-
     private final double clipFactor;
     private final SplittableRandom random;
+    private final TernaryKernel kernel;
     private List<SegmentStatistics> lastStatistics = Collections.emptyList();
 
     /** Ternarizer with clip factor 2.5. */
@@ -50,12 +50,18 @@ public final class Ternarizer {
      * @param seed       seed of this worker's random stream
      */
     public Ternarizer(double clipFactor, long seed) {
+        this(clipFactor, seed, TernaryKernel.selected());
+    }
+
+    /** With an explicit kernel (tests compare the kernels). */
+    Ternarizer(double clipFactor, long seed, TernaryKernel kernel) {
         if (!(clipFactor > 0)) {
             throw new IllegalArgumentException("Clip factor must be > 0 (or +Infinity to disable clipping), got "
                     + clipFactor);
         }
         this.clipFactor = clipFactor;
         this.random = new SplittableRandom(seed);
+        this.kernel = kernel;
     }
 
     /** The clip factor {@code c}. */
@@ -107,14 +113,26 @@ public final class Ternarizer {
         }
     }
 
-    /** Writes codes into {@code codes} and/or ternary values into {@code out} (either may be null). */
+    /** Writes codes into {@code codes} or ternary values into {@code out} (exactly one is non-null). */
     private void run(float[] g, SegmentLayout layout, float[] scalers, byte[] codes, float[] out) {
-        for (int segment = 0; segment < layout.count(); segment++) {
-            requireFinite(g, layout, segment);
+        int count = layout.count();
+        double[] moments = new double[3 * count];
+        for (int segment = 0; segment < count; segment++) {
+            int from = layout.offset(segment);
+            int to = from + layout.length(segment);
+            float shift = shift(g, from, to);
+            kernel.statistics(g, from, to, shift, moments, 3 * segment);
+            if (!Double.isFinite(moments[3 * segment]) || !Double.isFinite(moments[3 * segment + 1])) {
+                requireFinite(g, layout, segment);
+                exactMoments(g, from, to, shift, moments, 3 * segment);
+            }
         }
-        List<SegmentStatistics> statistics = new ArrayList<>(layout.count());
-        for (int segment = 0; segment < layout.count(); segment++) {
-            statistics.add(ternarizeSegment(g, layout, segment, scalers, codes, out));
+        long key = random.nextLong();
+        int k1 = (int) key;
+        int k2 = (int) (key >>> 32);
+        List<SegmentStatistics> statistics = new ArrayList<>(count);
+        for (int segment = 0; segment < count; segment++) {
+            statistics.add(ternarizeSegment(g, layout, segment, moments, k1, k2, scalers, codes, out));
         }
         lastStatistics = Collections.unmodifiableList(statistics);
     }
@@ -129,76 +147,58 @@ public final class Ternarizer {
         }
     }
 
-    private SegmentStatistics ternarizeSegment(float[] g, SegmentLayout layout, int segment, float[] scalers,
-                                               byte[] codes, float[] out) {
+    /** Mean of the first (at most) 64 elements: centres the moment sums so that the variance does not cancel. */
+    private static float shift(float[] g, int from, int to) {
+        int end = Math.min(to, from + 64);
+        double sum = 0;
+        for (int i = from; i < end; i++) {
+            sum += g[i];
+        }
+        return (float) (sum / (end - from));
+    }
+
+    /**
+     * Moments in double precision for finite segments whose float-lane sums overflowed (|g| beyond ~1e19): the
+     * same quantities as {@link TernaryKernel#statistics}, summed element by element in double precision.
+     */
+    private static void exactMoments(float[] g, int from, int to, float k, double[] out, int at) {
+        double sum = 0;
+        double squares = 0;
+        float max = 0;
+        for (int i = from; i < to; i++) {
+            double d = g[i] - k;
+            sum += d;
+            squares += d * d;
+            max = Math.max(max, Math.abs(g[i]));
+        }
+        out[at] = sum;
+        out[at + 1] = squares;
+        out[at + 2] = max;
+    }
+
+    private SegmentStatistics ternarizeSegment(float[] g, SegmentLayout layout, int segment, double[] moments,
+                                               int k1, int k2, float[] scalers, byte[] codes, float[] out) {
         int from = layout.offset(segment);
         int length = layout.length(segment);
         int to = from + length;
-
-        double sum = 0;
-        float maxAbs = 0;
-        for (int i = from; i < to; i++) {
-            sum += g[i];
-            maxAbs = Math.max(maxAbs, Math.abs(g[i]));
-        }
-        double mean = sum / length;
-        double centredSquares = 0;
-        for (int i = from; i < to; i++) {
-            double d = g[i] - mean;
-            centredSquares += d * d;
-        }
-        double sigma = Math.sqrt(centredSquares / length);
+        double shiftedMean = moments[3 * segment] / length;
+        double variance = Math.max(0, moments[3 * segment + 1] / length - shiftedMean * shiftedMean);
+        double sigma = Math.sqrt(variance);
+        float maxAbs = (float) moments[3 * segment + 2];
         double clipBound = sigma > 0 ? clipFactor * sigma : Double.POSITIVE_INFINITY;
         float s = (float) Math.min(maxAbs, clipBound);
         scalers[segment] = s;
-
-        int clipped = 0;
-        int nonZero = 0;
         if (s == 0) {
             if (out != null) {
-                for (int i = from; i < to; i++) {
-                    out[i] = 0f;
-                }
+                Arrays.fill(out, from, to, 0f);
             }
             return new SegmentStatistics(layout.name(segment), length, sigma, clipBound, s, 0, 0);
         }
-        float invS = 1f / s;
         float clipBoundF = (float) Math.min(clipBound, Float.MAX_VALUE);
-        long bits = 0;
-        int bitsLeft = 0;
-        for (int i = from; i < to; i++) {
-            float v = g[i];
-            float a = Math.abs(v);
-            if (a > clipBoundF) {
-                clipped++;
-            }
-            boolean keep;
-            if (a >= s) {
-                keep = true;
-            } else if (a == 0f) {
-                keep = false;
-            } else {
-                if (bitsLeft == 0) {
-                    bits = random.nextLong();
-                    bitsLeft = 2;
-                }
-                float u = (int) (bits >>> 40) * UNIFORM_24_BIT;
-                bits <<= 24;
-                bitsLeft--;
-                keep = u < a * invS;
-            }
-            if (keep) {
-                nonZero++;
-                if (codes != null) {
-                    TwoBitCodes.set(codes, i, v > 0 ? TwoBitCodes.PLUS : TwoBitCodes.MINUS);
-                }
-                if (out != null) {
-                    out[i] = v > 0 ? s : -s;
-                }
-            } else if (out != null) {
-                out[i] = 0f;
-            }
-        }
-        return new SegmentStatistics(layout.name(segment), length, sigma, clipBound, s, clipped, nonZero);
+        long counts = codes != null
+                ? kernel.sampleCodes(g, from, to, s, clipBoundF, k1, k2, codes)
+                : kernel.sampleValues(g, from, to, s, clipBoundF, k1, k2, out);
+        return new SegmentStatistics(layout.name(segment), length, sigma, clipBound, s, (int) (counts >>> 32),
+                (int) counts);
     }
 }
