@@ -35,16 +35,17 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(value = 3, jvmArgsAppend = {"-Xmx3g", "--add-modules", "jdk.incubator.vector"})
 public class TernGradCodecBenchmark {
 
     /** Gradient, TernGrad message and DL4J messages, built once per trial. */
     @State(Scope.Thread)
     public static class Vectors {
-        @Param({"1000000"})
+        @Param({"1000000", "10000000"})
         public int elements;
 
         INDArray gradient;
+        float[] gradientArray;
         SegmentLayout layout;
         Ternarizer ternarizer;
         ByteBuffer ternaryMessage;
@@ -57,6 +58,7 @@ public class TernGradCodecBenchmark {
         public void setUp() {
             Nd4j.getRandom().setSeed(42);
             gradient = Nd4j.randn(DataType.FLOAT, elements);
+            gradientArray = gradient.toFloatVector();
             layout = SegmentLayout.single(elements);
             ternarizer = new Ternarizer(42);
             ternaryMessage = ByteBuffer.wrap(ternarizer.encode(gradient, layout).toBytes());
@@ -84,6 +86,20 @@ public class TernGradCodecBenchmark {
 
     @Benchmark
     public byte[] ternGradEncode(Vectors v) {
+        return v.ternarizer.encode(v.gradient, v.layout).toBytes();
+    }
+
+    /** The same encode from a {@code float[]} (no INDArray-to-array copy). */
+    @Benchmark
+    public byte[] ternGradEncodeFloatArray(Vectors v) {
+        return v.ternarizer.encode(v.gradientArray, v.layout).toBytes();
+    }
+
+    /** {@link #ternGradEncode} with the plain-Java kernel (what runs without {@code --add-modules jdk.incubator.vector}). */
+    @Benchmark
+    @Fork(value = 3, jvmArgsAppend = {"-Xmx3g", "--add-modules", "jdk.incubator.vector",
+            "-Ddl4jcompress.terngrad.kernel=scalar"})
+    public byte[] ternGradEncodeScalarKernel(Vectors v) {
         return v.ternarizer.encode(v.gradient, v.layout).toBytes();
     }
 
