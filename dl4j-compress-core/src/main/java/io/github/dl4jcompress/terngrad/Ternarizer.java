@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.terngrad;
 
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -8,6 +9,7 @@ import java.util.SplittableRandom;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * TernGrad stochastic ternarization (Wen et al., NIPS 2017), segment by segment.
@@ -99,11 +101,36 @@ public final class Ternarizer {
         return scalers;
     }
 
+    /**
+     * The values of a vector-shaped array as a new {@code float[]}. A dense, unshared FLOAT vector is copied straight
+     * out of its buffer (one bulk copy; {@code INDArray.toFloatVector()} was measured 10-40x slower on 1M elements);
+     * anything else goes through a cast and {@code toFloatVector()}.
+     */
     static float[] toFloatArray(INDArray array) {
+        if (isDenseFloatVector(array)) {
+            float[] out = new float[Math.toIntExact(array.length())];
+            array.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
+            return out;
+        }
         if (array.dataType() == DataType.FLOAT) {
             return array.reshape(array.length()).toFloatVector();
         }
         return array.castTo(DataType.FLOAT).reshape(array.length()).toFloatVector();
+    }
+
+    /** Writes {@code values} into the vector-shaped {@code array} (same length), converting if it is not FLOAT. */
+    static void copyInto(float[] values, INDArray array) {
+        if (isDenseFloatVector(array)) {
+            array.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
+        } else {
+            array.assign(Nd4j.createFromArray(values).reshape(array.shape()).castTo(array.dataType()));
+        }
+    }
+
+    private static boolean isDenseFloatVector(INDArray array) {
+        return array.dataType() == DataType.FLOAT && array.isVectorOrScalar() && !array.isView()
+                && array.offset() == 0 && array.data().length() == array.length()
+                && array.elementWiseStride() == 1 && array.data().asNio() != null;
     }
 
     private static void checkLength(int length, SegmentLayout layout) {
