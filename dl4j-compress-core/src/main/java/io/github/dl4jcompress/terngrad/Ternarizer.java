@@ -22,13 +22,29 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>{@code t_i = s·sign(g_i)} with probability {@code |f(g_i)|/s}, else 0.</li>
  * </ol>
  * Hence {@code E[t_i] = f(g_i)} (unbiased w.r.t. the clipped gradient) and
- * {@code E[(t_i − f(g_i))²] = |f(g_i)|·(s − |f(g_i)|)}. Uniforms have 24-bit resolution, so each probability
- * is realised to within 2⁻²⁴.
+ * {@code E[(t_i − f(g_i))²] = |f(g_i)|·(s − |f(g_i)|)}.
  *
- * <p>The implementation is a tight loop over primitive {@code float[]} arrays (three passes: sum, centred sum
- * of squares, sampling) driven by a seeded {@link SplittableRandom}; on 1M elements this was measured faster
- * than an equivalent chain of ND4J ops (see {@code TernarizerSpeedTest}). NaN/±Infinity values are refused
- * with a {@link NonFiniteGradientException} naming the segment and index, before anything is written.
+ * <p>Precision: each element gets 32 random bits, and the keep probability realised is
+ * {@code ⌈2³²·p̂⌉/2³²} with {@code p̂ = |f(g_i)|/s} correctly rounded to float, i.e. within {@code 2⁻³²} of
+ * {@code p̂} and within a relative {@code 2⁻²⁴} (float rounding of one division) of the exact ratio; so
+ * {@code E[t_i] = f(g_i)·(1 + δ) + ε} with {@code |δ| ≤ 2⁻²⁴}, {@code 0 ≤ ε·sign < s·2⁻³²} — unbiased to float
+ * precision (the previous 24-bit uniforms were off by up to {@code s·2⁻²⁴} absolute).
+ *
+ * <p>Random bits: every call draws one 64-bit key {@code (k₁, k₂)} from a {@link SplittableRandom} seeded with the
+ * constructor's seed; element {@code i} (index in the whole vector) uses {@code mix(mix(i + k₁) + k₂)} with a
+ * bijective 32-bit mixer ({@link TernaryKernel#bits}). For a uniformly random key each element's bits are exactly
+ * uniform (a bijection of a uniform value), so unbiasedness does not rest on the mixer; the mixer decorrelates
+ * neighbouring elements. Counter-based bits make the sampling loop branch-free and SIMD-friendly, and the output
+ * depends only on the seed, the call number and the input — not on the kernel or the vector width.
+ *
+ * <p>Two passes over each segment: (1) shifted sums of {@code d} and {@code d²} in 16 float lanes flushed to double
+ * every 2048 elements, and {@code max|g|} (a non-finite sum means a non-finite or huge input: then the segment is
+ * checked element by element and, if finite, its moments are recomputed in double precision); (2) sampling, which
+ * writes 2-bit codes straight into the packed message (or the ternary values in place). Both passes run in a
+ * {@link TernaryKernel}: the Vector API kernel when the JVM has {@code --add-modules jdk.incubator.vector}, else the
+ * bit-identical scalar kernel (system property {@code dl4jcompress.terngrad.kernel=auto|scalar|vector}). NaN/±Infinity
+ * values are refused with a {@link NonFiniteGradientException} naming the segment and index, before anything is
+ * written.
  *
  * <p>Not thread-safe: give each worker its own instance with its own seed.
  */
@@ -64,6 +80,14 @@ public final class Ternarizer {
         this.clipFactor = clipFactor;
         this.random = new SplittableRandom(seed);
         this.kernel = kernel;
+    }
+
+    /**
+     * Name of the kernel new instances use: {@code "vector-512"} or {@code "vector-256"} (Vector API, needs the JVM option
+     * {@code --add-modules jdk.incubator.vector}) or {@code "scalar"}.
+     */
+    public static String kernelName() {
+        return TernaryKernel.selected().name();
     }
 
     /** The clip factor {@code c}. */

@@ -10,10 +10,11 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link TernaryKernel} on 256-bit SIMD registers (8 lanes; AVX2 or better) with the JDK's incubating Vector API
- * ({@code --add-modules jdk.incubator.vector}). Bit-identical to {@link ScalarTernaryKernel}: every lane performs the
- * same IEEE float and int operations in the same order, the 16 statistics lanes are two 8-lane halves, and the
- * sampling loop handles 8 elements (one little-endian 16-bit word of codes) per step, leaving the unaligned head
+ * {@link TernaryKernel} on 512-bit SIMD registers (16 lanes, AVX-512) or, where the CPU has no 512-bit vectors,
+ * 256-bit ones (8 lanes, AVX2), with the JDK's incubating Vector API ({@code --add-modules jdk.incubator.vector}).
+ * Bit-identical to {@link ScalarTernaryKernel}: every lane performs the same IEEE float and int operations in the same
+ * order, the 16 statistics lanes are one or two registers, and the sampling loop handles one register of elements
+ * (one little-endian 32- or 16-bit word of codes) per step, leaving the unaligned head
  * and the tail to the scalar kernel. Written for JDK 17's C2 as measured here: loop bodies are spelled out (helper
  * methods pushed C2 past its inlining limits), counters live in small arrays or in the code word's bit count rather
  * than in loop-carried vectors (which C2 boxed on every iteration: 4x slower), and masks are avoided (their
@@ -22,19 +23,25 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorTernaryKernel extends TernaryKernel {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
-    private static final int V = 8;
+    /** 512-bit registers (16 lanes) where the CPU has them, else 256-bit (8 lanes). */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+            ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = F.vectorBitSize() == 512 ? IntVector.SPECIES_512
+            : IntVector.SPECIES_256;
+    private static final int V = F.length();
     private static final IntVector IOTA = IntVector.zero(I).addIndex(1);
     private static final IntVector SHIFTS = IOTA.mul(2);
-    private static final VarHandle HALF_WORDS = MethodHandles.byteArrayViewVarHandle(short[].class,
+    /** Codes of V elements: 2V bits, stored as one little-endian int (V = 16) or short (V = 8). */
+    private static final VarHandle INT_WORDS = MethodHandles.byteArrayViewVarHandle(int[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_WORDS = MethodHandles.byteArrayViewVarHandle(short[].class,
             ByteOrder.LITTLE_ENDIAN);
 
     /** Created last: the constructor checks the constants above. */
     static final VectorTernaryKernel INSTANCE = new VectorTernaryKernel();
 
     private VectorTernaryKernel() {
-        if (F.length() != V || I.length() != V) {
+        if (I.length() != V || LANES % V != 0) {
             throw new IllegalStateException("Unexpected species lengths " + F + ", " + I);
         }
         if (FloatVector.SPECIES_PREFERRED.vectorBitSize() < F.vectorBitSize()) {
@@ -45,7 +52,7 @@ final class VectorTernaryKernel extends TernaryKernel {
 
     @Override
     String name() {
-        return "vector-256";
+        return "vector-" + F.vectorBitSize();
     }
 
     @Override
@@ -61,15 +68,13 @@ final class VectorTernaryKernel extends TernaryKernel {
         while (i < groupsEnd) {
             int blockEnd = Math.min(groupsEnd, i + BLOCK);
             for (; i < blockEnd; i += LANES) {
-                FloatVector v0 = FloatVector.fromArray(F, g, i);
-                FloatVector v1 = FloatVector.fromArray(F, g, i + V);
-                FloatVector d0 = v0.sub(k);
-                FloatVector d1 = v1.sub(k);
-                FloatVector.fromArray(F, sums, 0).add(d0).intoArray(sums, 0);
-                FloatVector.fromArray(F, sums, V).add(d1).intoArray(sums, V);
-                FloatVector.fromArray(F, squares, 0).add(d0.mul(d0)).intoArray(squares, 0);
-                FloatVector.fromArray(F, squares, V).add(d1.mul(d1)).intoArray(squares, V);
-                FloatVector.fromArray(F, maxima, 0).max(v0.abs()).max(v1.abs()).intoArray(maxima, 0);
+                for (int part = 0; part < LANES; part += V) {
+                    FloatVector v = FloatVector.fromArray(F, g, i + part);
+                    FloatVector d = v.sub(k);
+                    FloatVector.fromArray(F, sums, part).add(d).intoArray(sums, part);
+                    FloatVector.fromArray(F, squares, part).add(d.mul(d)).intoArray(squares, part);
+                    FloatVector.fromArray(F, maxima, 0).max(v.abs()).intoArray(maxima, 0);
+                }
             }
             for (int lane = 0; lane < LANES; lane++) {
                 sum += sums[lane];
@@ -120,7 +125,11 @@ final class VectorTernaryKernel extends TernaryKernel {
             IntVector keep = lo.sub(x.sub(hi).mul(256f)).reinterpretAsInts().lanewise(VectorOperators.LSHR, 31);
             IntVector code = keep.add(keep.and(v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 31)));
             int word = code.lanewise(VectorOperators.LSHL, SHIFTS).reduceLanes(VectorOperators.OR);
-            HALF_WORDS.set(codes, i >>> 2, (short) word);
+            if (V == 16) {
+                INT_WORDS.set(codes, i >>> 2, word);
+            } else {
+                SHORT_WORDS.set(codes, i >>> 2, (short) word);
+            }
             nonZero += Integer.bitCount(word);
             IntVector.fromArray(I, clippedLanes, 0)
                     .add(bound.sub(a).reinterpretAsInts().lanewise(VectorOperators.LSHR, 31))

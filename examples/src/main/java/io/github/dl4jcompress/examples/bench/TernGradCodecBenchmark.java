@@ -23,13 +23,15 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * JMH benchmark of gradient codecs on {@code N} (default 1M) Gaussian floats, milliseconds per call:
- * TernGrad ({@link Ternarizer#encode} + serialization / validated {@link TernaryMessageDecoder#decodeAndAdd}) vs DL4J's
+ * JMH benchmark of gradient codecs on {@code N} = 1M and 10M Gaussian floats, milliseconds per call:
+ * TernGrad ({@link Ternarizer#encode} of the INDArray + serialization; the same from a {@code float[]}; the same with
+ * the plain-Java kernel; validated {@link TernaryMessageDecoder#decodeAndAdd}) vs DL4J's
  * {@code thresholdEncode/Decode} (τ = 2.576, ≈ 1% of elements) and {@code bitmapEncode/Decode} (τ = 1: ≈ 32% sent as ±τ, plus negative values in [τ/2, τ) as −τ/2).
  * MB/s of fp32 gradient = {@code 4N / 10⁶ / (ms / 1000)}. DL4J's encoders subtract what they encode from their input,
  * which is therefore restored before every invocation ({@code Level.Invocation}, acceptable at millisecond calls).
- * Run (after {@code mvn -DskipTests install}):
- * <pre>OMP_NUM_THREADS=1 java -cp "examples/target/dl4j-compress-examples-0.1.0-SNAPSHOT.jar:examples/target/lib/*" org.openjdk.jmh.Main TernGrad</pre>
+ * Three forks per benchmark (started with {@code --add-modules jdk.incubator.vector}, so TernGrad uses its SIMD kernel).
+ * Run (after {@code mvn -B -DskipTests -pl examples -am package}):
+ * <pre>OMP_NUM_THREADS=1 java -cp "examples/target/dl4j-compress-examples-0.1.0-SNAPSHOT.jar:examples/target/lib/*" org.openjdk.jmh.Main TernGrad -rf json -rff results/terngrad-jmh.json</pre>
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
