@@ -57,6 +57,7 @@ public final class Ternarizer {
     private final SplittableRandom random;
     private final TernaryKernel kernel;
     private List<SegmentStatistics> lastStatistics = Collections.emptyList();
+    private float[] copyBuffer;
 
     /** Ternarizer with clip factor 2.5. */
     public Ternarizer(long seed) {
@@ -109,8 +110,20 @@ public final class Ternarizer {
         return new TernaryMessage(layout.lengths(), scalers, codes);
     }
 
-    /** Ternarizes a vector-shaped ND4J array (left unchanged) into a message. */
+    /**
+     * Ternarizes a vector-shaped ND4J array (left unchanged) into a message. A dense FLOAT vector is copied into a
+     * buffer this instance keeps for the next call of the same length (a fresh 40 MB array per call cost ~1/3 of the
+     * encode time at 10M elements).
+     */
     public TernaryMessage encode(INDArray gradient, SegmentLayout layout) {
+        if (isDenseFloatVector(gradient)) {
+            int n = Math.toIntExact(gradient.length());
+            if (copyBuffer == null || copyBuffer.length != n) {
+                copyBuffer = new float[n];
+            }
+            gradient.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().get(copyBuffer);
+            return encode(copyBuffer, layout);
+        }
         return encode(toFloatArray(gradient), layout);
     }
 

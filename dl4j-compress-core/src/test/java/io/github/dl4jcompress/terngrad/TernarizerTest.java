@@ -220,6 +220,22 @@ class TernarizerTest {
     }
 
     @Test
+    void encodingAnIndArrayEqualsEncodingItsValuesAndLeavesItUnchanged() {
+        float[] g = gaussianWithOutliers(1001, 4);
+        SegmentLayout layout = SegmentLayout.of(500, 1, 500);
+        INDArray array = Nd4j.createFromArray(g).reshape(1, g.length);
+        Ternarizer fromArray = new Ternarizer(31);
+        Ternarizer fromValues = new Ternarizer(31);
+        for (int call = 0; call < 3; call++) { // the second and third calls reuse the copy buffer
+            assertArrayEquals(fromValues.encode(g, layout).toBytes(), fromArray.encode(array, layout).toBytes());
+        }
+        assertArrayEquals(g, array.toFloatVector());
+        float[] shorter = Arrays.copyOf(g, 1000);
+        assertArrayEquals(fromValues.encode(shorter, SegmentLayout.single(1000)).toBytes(),
+                fromArray.encode(Nd4j.createFromArray(shorter), SegmentLayout.single(1000)).toBytes());
+    }
+
+    @Test
     void invalidArgumentsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> new Ternarizer(0, 1));
         assertThrows(IllegalArgumentException.class, () -> new Ternarizer(Double.NaN, 1));
