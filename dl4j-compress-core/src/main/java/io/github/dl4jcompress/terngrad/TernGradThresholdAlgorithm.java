@@ -5,7 +5,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.ThresholdAlgorithm;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.ThresholdAlgorithmReducer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,8 +104,7 @@ public final class TernGradThresholdAlgorithm implements ThresholdAlgorithm {
             ternarizer = new Ternarizer(clipFactor, WorkerSeeds.forWorker(seed, worker));
         }
         float s = ternarizer.ternarizeInPlace(values, layout)[0];
-        updatesPlusResidual.assign(Nd4j.createFromArray(values).reshape(updatesPlusResidual.shape())
-                .castTo(updatesPlusResidual.dataType()));
+        Ternarizer.copyInto(values, updatesPlusResidual);
         if (log.isDebugEnabled()) {
             log.debug("TernGrad worker {} iteration {}: {}", worker, iteration, ternarizer.lastStatistics().get(0));
         }

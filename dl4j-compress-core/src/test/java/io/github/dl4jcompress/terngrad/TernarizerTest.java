@@ -10,6 +10,9 @@ import java.util.Arrays;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 class TernarizerTest {
 
@@ -191,6 +194,45 @@ class TernarizerTest {
         assertEquals("0_b", e.segmentName());
         assertEquals(1, e.indexInSegment());
         assertEquals(Float.NEGATIVE_INFINITY, e.value());
+    }
+
+    @Test
+    void arrayConversionHandlesDenseViewsAndOtherTypes() {
+        INDArray dense = Nd4j.linspace(DataType.FLOAT, 1, 12, 1).reshape(1, 12);
+        float[] expected = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+        assertArrayEquals(expected, Ternarizer.toFloatArray(dense));
+        assertArrayEquals(expected, Ternarizer.toFloatArray(dense.castTo(DataType.DOUBLE)));
+        INDArray matrix = Nd4j.linspace(DataType.FLOAT, 1, 12, 1).reshape(3, 4);
+        INDArray column = matrix.getColumn(1); // a strided view: 2, 6, 10
+        assertArrayEquals(new float[] {2, 6, 10}, Ternarizer.toFloatArray(column));
+        INDArray row = matrix.getRow(2); // a view with an offset: 9..12
+        assertArrayEquals(new float[] {9, 10, 11, 12}, Ternarizer.toFloatArray(row));
+
+        Ternarizer.copyInto(new float[] {-1, -2, -3}, column);
+        assertArrayEquals(new float[] {1, -1, 3, 4, 5, -2, 7, 8, 9, -3, 11, 12}, matrix.data().asFloat());
+        float[] values = new float[12];
+        Arrays.fill(values, 7f);
+        Ternarizer.copyInto(values, dense);
+        assertArrayEquals(values, dense.toFloatVector());
+        INDArray doubles = Nd4j.zeros(DataType.DOUBLE, 12);
+        Ternarizer.copyInto(values, doubles);
+        assertEquals(84.0, doubles.sumNumber().doubleValue(), 0);
+    }
+
+    @Test
+    void encodingAnIndArrayEqualsEncodingItsValuesAndLeavesItUnchanged() {
+        float[] g = gaussianWithOutliers(1001, 4);
+        SegmentLayout layout = SegmentLayout.of(500, 1, 500);
+        INDArray array = Nd4j.createFromArray(g).reshape(1, g.length);
+        Ternarizer fromArray = new Ternarizer(31);
+        Ternarizer fromValues = new Ternarizer(31);
+        for (int call = 0; call < 3; call++) { // the second and third calls reuse the copy buffer
+            assertArrayEquals(fromValues.encode(g, layout).toBytes(), fromArray.encode(array, layout).toBytes());
+        }
+        assertArrayEquals(g, array.toFloatVector());
+        float[] shorter = Arrays.copyOf(g, 1000);
+        assertArrayEquals(fromValues.encode(shorter, SegmentLayout.single(1000)).toBytes(),
+                fromArray.encode(Nd4j.createFromArray(shorter), SegmentLayout.single(1000)).toBytes());
     }
 
     @Test

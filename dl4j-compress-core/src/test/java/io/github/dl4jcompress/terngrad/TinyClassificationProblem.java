@@ -5,10 +5,12 @@ import java.util.List;
 import java.util.Random;
 
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -19,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** Three Gaussian blobs in 4-D (σ = 0.6 around centres at distance ~2) and a 4-16-3 softmax network. */
+/** Three Gaussian blobs in 4-D (σ = 0.6 around centres at distance ~2) and a 4-16-3 softmax network (MLN or CG). */
 final class TinyClassificationProblem {
 
     static final int FEATURES = 4;
@@ -50,6 +52,25 @@ final class TinyClassificationProblem {
             batches.addAll(data.batchBy(batchSize));
         }
         return new ListDataSetIterator<>(batches, 1);
+    }
+
+    /** The same 4-16-3 network as a ComputationGraph (vertices "hidden" and "out"). */
+    static ComputationGraph graph(double learningRate, long seed) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .updater(new Sgd(learningRate))
+                .weightInit(WeightInit.XAVIER)
+                .graphBuilder()
+                .addInputs("in")
+                .addLayer("hidden", new DenseLayer.Builder().nIn(FEATURES).nOut(16).activation(Activation.TANH).build(),
+                        "in")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(16).nOut(CLASSES)
+                        .activation(Activation.SOFTMAX).build(), "hidden")
+                .setOutputs("out")
+                .build();
+        ComputationGraph graph = new ComputationGraph(conf);
+        graph.init();
+        return graph;
     }
 
     static MultiLayerNetwork network(double learningRate, long seed) {

@@ -23,28 +23,31 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * JMH benchmark of gradient codecs on {@code N} (default 1M) Gaussian floats, milliseconds per call:
- * TernGrad ({@link Ternarizer#encode} + serialization / validated {@link TernaryMessageDecoder#decodeAndAdd}) vs DL4J's
+ * JMH benchmark of gradient codecs on {@code N} = 1M and 10M Gaussian floats, milliseconds per call:
+ * TernGrad ({@link Ternarizer#encode} of the INDArray + serialization; the same from a {@code float[]}; the same with
+ * the plain-Java kernel; validated {@link TernaryMessageDecoder#decodeAndAdd}) vs DL4J's
  * {@code thresholdEncode/Decode} (τ = 2.576, ≈ 1% of elements) and {@code bitmapEncode/Decode} (τ = 1: ≈ 32% sent as ±τ, plus negative values in [τ/2, τ) as −τ/2).
  * MB/s of fp32 gradient = {@code 4N / 10⁶ / (ms / 1000)}. DL4J's encoders subtract what they encode from their input,
  * which is therefore restored before every invocation ({@code Level.Invocation}, acceptable at millisecond calls).
- * Run (after {@code mvn -DskipTests install}):
- * <pre>OMP_NUM_THREADS=1 java -cp "examples/target/dl4j-compress-examples-0.1.0-SNAPSHOT.jar:examples/target/lib/*" org.openjdk.jmh.Main TernGrad</pre>
+ * Three forks per benchmark (started with {@code --add-modules jdk.incubator.vector}, so TernGrad uses its SIMD kernel).
+ * Run (after {@code mvn -B -DskipTests -pl examples -am package}):
+ * <pre>OMP_NUM_THREADS=1 java -cp "examples/target/dl4j-compress-examples-0.1.0-SNAPSHOT.jar:examples/target/lib/*" org.openjdk.jmh.Main TernGrad -rf json -rff results/terngrad-jmh.json</pre>
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(value = 3, jvmArgsAppend = {"-Xmx3g", "--add-modules", "jdk.incubator.vector"})
 public class TernGradCodecBenchmark {
 
     /** Gradient, TernGrad message and DL4J messages, built once per trial. */
     @State(Scope.Thread)
     public static class Vectors {
-        @Param({"1000000"})
+        @Param({"1000000", "10000000"})
         public int elements;
 
         INDArray gradient;
+        float[] gradientArray;
         SegmentLayout layout;
         Ternarizer ternarizer;
         ByteBuffer ternaryMessage;
@@ -57,6 +60,7 @@ public class TernGradCodecBenchmark {
         public void setUp() {
             Nd4j.getRandom().setSeed(42);
             gradient = Nd4j.randn(DataType.FLOAT, elements);
+            gradientArray = gradient.toFloatVector();
             layout = SegmentLayout.single(elements);
             ternarizer = new Ternarizer(42);
             ternaryMessage = ByteBuffer.wrap(ternarizer.encode(gradient, layout).toBytes());
@@ -84,6 +88,20 @@ public class TernGradCodecBenchmark {
 
     @Benchmark
     public byte[] ternGradEncode(Vectors v) {
+        return v.ternarizer.encode(v.gradient, v.layout).toBytes();
+    }
+
+    /** The same encode from a {@code float[]} (no INDArray-to-array copy). */
+    @Benchmark
+    public byte[] ternGradEncodeFloatArray(Vectors v) {
+        return v.ternarizer.encode(v.gradientArray, v.layout).toBytes();
+    }
+
+    /** {@link #ternGradEncode} with the plain-Java kernel (what runs without {@code --add-modules jdk.incubator.vector}). */
+    @Benchmark
+    @Fork(value = 3, jvmArgsAppend = {"-Xmx3g", "--add-modules", "jdk.incubator.vector",
+            "-Ddl4jcompress.terngrad.kernel=scalar"})
+    public byte[] ternGradEncodeScalarKernel(Vectors v) {
         return v.ternarizer.encode(v.gradient, v.layout).toBytes();
     }
 

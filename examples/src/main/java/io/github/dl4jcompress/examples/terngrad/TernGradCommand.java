@@ -98,7 +98,8 @@ public final class TernGradCommand implements Callable<Integer> {
             }
             System.out.print(CodecThroughput.describe(results));
             json.put("codec", results);
-            json.put("codecNote", "MB/s = MB (1e6 bytes) of fp32 gradient per second, median call; terngrad encode includes the "
+            json.put("codecNote", "MB/s = MB (1e6 bytes) of fp32 gradient per second, median call by wall clock (encodeMBps, "
+                    + "decodeMBps) and by the calling thread's CPU time (encodeCpuMBps, decodeCpuMBps); terngrad encode includes the "
                     + "INDArray->float[] copy and serialization, decode includes validation; DL4J inputs are restored between "
                     + "calls outside the timed region");
         }

@@ -1,0 +1,126 @@
+package io.github.dl4jcompress.terngrad;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The two element-wise passes of {@link Ternarizer}, specified exactly so that every implementation produces
+ * bit-identical results ({@link ScalarTernaryKernel} is the reference, {@link VectorTernaryKernel} the fast path).
+ *
+ * <p><b>Statistics pass</b> over {@code g[from, to)} with a shift {@code K} (the caller passes the mean of the first
+ * ≤ 64 elements, so that {@code d} is centred) and {@code d_i = fl(g_i − K)}:
+ * elements are taken in groups of 16 starting at {@code from}; element {@code from + 16m + l} adds {@code d} and
+ * {@code fl(d·d)} to float lane {@code l}; after every 128 groups (2048 elements) and after the last full group the
+ * 16 lane sums are added, lane 0 first, to double totals {@code S} and {@code Q} and reset; the remaining
+ * {@code (to − from) mod 16} elements add {@code d} and {@code fl(d·d)} to {@code S} and {@code Q} directly. Also
+ * {@code M = max|g_i|}. Any non-finite {@code g_i} makes {@code S} non-finite.
+ *
+ * <p><b>Sampling</b> of element {@code i} (its index in the whole vector) with scaler {@code s > 0}: 32 random bits
+ * {@code h = mix(mix(i + k₁) + k₂)} ({@link #bits}); {@code x = min(fl(|g_i|/s)·2²⁴, 2²⁴)},
+ * {@code hi = h >>> 8}, {@code lo = h & 255}; keep iff {@code fl(lo − fl(fl(x − hi)·256)) < 0}, i.e. iff
+ * {@code hi + lo/256 < x} (the float subtraction {@code x − hi} is exact whenever {@code hi = ⌊x⌋}, and the sign
+ * of a rounded difference is always exact). So {@code P(keep) = ⌈2³²·p̂⌉/2³²} with {@code p̂ = fl(|g_i|/s)}:
+ * within {@code [p̂, p̂ + 2⁻³²)}, and {@code p̂} is {@code |g_i|/s} correctly rounded to float (relative error
+ * ≤ 2⁻²⁴). Code {@code keep·(1 + signbit(g_i))} (01 = +s, 10 = −s), value {@code keep·copysign(s, g_i)}.
+ * Clipped count: elements with {@code |g_i| > clipBound}.
+ */
+abstract class TernaryKernel {
+
+    private static final Logger log = LoggerFactory.getLogger(TernaryKernel.class);
+
+    /** System property choosing the implementation: {@code auto} (default), {@code scalar} or {@code vector}. */
+    static final String PROPERTY = "dl4jcompress.terngrad.kernel";
+
+    static final int LANES = 16;
+    static final int BLOCK = 2048;
+    static final float TWO_TO_24 = 0x1p24f;
+
+    private static final TernaryKernel SELECTED = select(System.getProperty(PROPERTY, "auto"));
+
+    /** The kernel every {@link Ternarizer} uses. */
+    static TernaryKernel selected() {
+        return SELECTED;
+    }
+
+    static TernaryKernel select(String choice) {
+        switch (choice) {
+            case "scalar":
+                return ScalarTernaryKernel.INSTANCE;
+            case "vector": {
+                TernaryKernel vector = vectorOrNull();
+                if (vector == null) {
+                    throw new IllegalStateException(PROPERTY + "=vector but jdk.incubator.vector is not available: "
+                            + "start the JVM with --add-modules jdk.incubator.vector");
+                }
+                return vector;
+            }
+            case "auto": {
+                TernaryKernel vector = vectorOrNull();
+                if (vector == null) {
+                    log.info("TernGrad: jdk.incubator.vector not available (JVM option --add-modules "
+                            + "jdk.incubator.vector), using the scalar kernel");
+                    return ScalarTernaryKernel.INSTANCE;
+                }
+                return vector;
+            }
+            default:
+                throw new IllegalArgumentException(PROPERTY + " must be auto, scalar or vector, got '" + choice + "'");
+        }
+    }
+
+    /** The vector kernel if the incubator module is resolved in the boot layer and usable, else null. */
+    static TernaryKernel vectorOrNull() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return null;
+        }
+        try {
+            return (TernaryKernel) Class.forName("io.github.dl4jcompress.terngrad.VectorTernaryKernel")
+                    .getDeclaredField("INSTANCE").get(null);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            log.warn("TernGrad: vector kernel unavailable ({}), using the scalar kernel", e.toString());
+            return null;
+        }
+    }
+
+    /** Short name for logs and benchmarks. */
+    abstract String name();
+
+    /**
+     * Statistics pass; writes {@code S, Q, M} to {@code out[at..at+2]}.
+     */
+    abstract void statistics(float[] g, int from, int to, float k, double[] out, int at);
+
+    /**
+     * Writes the 2-bit codes of {@code g[from, to)} into {@code codes} (ORed into zero slots; whole aligned
+     * little-endian words may be stored for the slots of this range only).
+     *
+     * @return non-zero count in the low 32 bits, clipped count in the high 32 bits
+     */
+    abstract long sampleCodes(float[] g, int from, int to, float s, float clipBound, int k1, int k2, byte[] codes);
+
+    /**
+     * Writes the ternary values of {@code g[from, to)} into {@code out[from, to)} ({@code out} may be {@code g}).
+     *
+     * @return non-zero count in the low 32 bits, clipped count in the high 32 bits
+     */
+    abstract long sampleValues(float[] g, int from, int to, float s, float clipBound, int k1, int k2, float[] out);
+
+    /** 32 random bits for element {@code index}: two rounds of a 32-bit avalanche mixer keyed by (k₁, k₂). */
+    static int bits(int index, int k1, int k2) {
+        return mix(mix(index + k1) + k2);
+    }
+
+    /** Bijective 32-bit mixer (xor-shift-multiply, constants from Wellons' hash-prospector "lowbias32"). */
+    static int mix(int x) {
+        x ^= x >>> 16;
+        x *= 0x21F0AAAD;
+        x ^= x >>> 15;
+        x *= 0x735A2D97;
+        x ^= x >>> 15;
+        return x;
+    }
+
+    static long counts(long nonZero, long clipped) {
+        return nonZero | (clipped << 32);
+    }
+}

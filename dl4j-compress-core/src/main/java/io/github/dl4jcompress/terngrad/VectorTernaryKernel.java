@@ -1,0 +1,180 @@
+package io.github.dl4jcompress.terngrad;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link TernaryKernel} on 512-bit SIMD registers (16 lanes, AVX-512) or, where the CPU has no 512-bit vectors,
+ * 256-bit ones (8 lanes, AVX2), with the JDK's incubating Vector API ({@code --add-modules jdk.incubator.vector}).
+ * Bit-identical to {@link ScalarTernaryKernel}: every lane performs the same IEEE float and int operations in the same
+ * order, the 16 statistics lanes are one or two registers, and the sampling loop handles one register of elements
+ * (one little-endian 32- or 16-bit word of codes) per step, leaving the unaligned head
+ * and the tail to the scalar kernel. Written for JDK 17's C2 as measured here: loop bodies are spelled out (helper
+ * methods pushed C2 past its inlining limits), counters live in small arrays or in the code word's bit count rather
+ * than in loop-carried vectors (which C2 boxed on every iteration: 4x slower), and masks are avoided (their
+ * conversions are not intrinsified on JDK 17): keep and sign decisions are sign bits of float results reinterpreted
+ * as ints.
+ */
+final class VectorTernaryKernel extends TernaryKernel {
+
+    /** 512-bit registers (16 lanes) where the CPU has them, else 256-bit (8 lanes). */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+            ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = F.vectorBitSize() == 512 ? IntVector.SPECIES_512
+            : IntVector.SPECIES_256;
+    private static final int V = F.length();
+    private static final IntVector IOTA = IntVector.zero(I).addIndex(1);
+    private static final IntVector SHIFTS = IOTA.mul(2);
+    /** Codes of V elements: 2V bits, stored as one little-endian int (V = 16) or short (V = 8). */
+    private static final VarHandle INT_WORDS = MethodHandles.byteArrayViewVarHandle(int[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_WORDS = MethodHandles.byteArrayViewVarHandle(short[].class,
+            ByteOrder.LITTLE_ENDIAN);
+
+    /** Created last: the constructor checks the constants above. */
+    static final VectorTernaryKernel INSTANCE = new VectorTernaryKernel();
+
+    private VectorTernaryKernel() {
+        if (I.length() != V || LANES % V != 0) {
+            throw new IllegalStateException("Unexpected species lengths " + F + ", " + I);
+        }
+        if (FloatVector.SPECIES_PREFERRED.vectorBitSize() < F.vectorBitSize()) {
+            throw new IllegalStateException("This CPU/JVM has " + FloatVector.SPECIES_PREFERRED.vectorBitSize()
+                    + "-bit vectors; the kernel needs " + F.vectorBitSize());
+        }
+    }
+
+    @Override
+    String name() {
+        return "vector-" + F.vectorBitSize();
+    }
+
+    @Override
+    void statistics(float[] g, int from, int to, float shift, double[] out, int at) {
+        FloatVector k = FloatVector.broadcast(F, shift);
+        float[] sums = new float[LANES];
+        float[] squares = new float[LANES];
+        float[] maxima = new float[V];
+        double sum = 0;
+        double squareSum = 0;
+        int groupsEnd = from + ((to - from) & -LANES);
+        int i = from;
+        while (i < groupsEnd) {
+            int blockEnd = Math.min(groupsEnd, i + BLOCK);
+            for (; i < blockEnd; i += LANES) {
+                for (int part = 0; part < LANES; part += V) {
+                    FloatVector v = FloatVector.fromArray(F, g, i + part);
+                    FloatVector d = v.sub(k);
+                    FloatVector.fromArray(F, sums, part).add(d).intoArray(sums, part);
+                    FloatVector.fromArray(F, squares, part).add(d.mul(d)).intoArray(squares, part);
+                    FloatVector.fromArray(F, maxima, 0).max(v.abs()).intoArray(maxima, 0);
+                }
+            }
+            for (int lane = 0; lane < LANES; lane++) {
+                sum += sums[lane];
+                squareSum += squares[lane];
+                sums[lane] = 0;
+                squares[lane] = 0;
+            }
+        }
+        float max = 0;
+        for (float m : maxima) {
+            max = Math.max(max, m);
+        }
+        for (; i < to; i++) {
+            float v = g[i];
+            float d = v - shift;
+            sum += d;
+            squareSum += d * d;
+            max = Math.max(max, Math.abs(v));
+        }
+        out[at] = sum;
+        out[at + 1] = squareSum;
+        out[at + 2] = max;
+    }
+
+    @Override
+    long sampleCodes(float[] g, int from, int to, float s, float clipBound, int k1, int k2, byte[] codes) {
+        int bodyFrom = Math.min(to, (from + V - 1) & -V);
+        int bodyTo = bodyFrom + ((to - bodyFrom) & -V);
+        long head = ScalarTernaryKernel.INSTANCE.sampleCodes(g, from, bodyFrom, s, clipBound, k1, k2, codes);
+        long tail = ScalarTernaryKernel.INSTANCE.sampleCodes(g, bodyTo, to, s, clipBound, k1, k2, codes);
+        FloatVector sv = FloatVector.broadcast(F, s);
+        FloatVector bound = FloatVector.broadcast(F, clipBound);
+        int[] clippedLanes = new int[V];
+        long nonZero = 0;
+        for (int i = bodyFrom; i < bodyTo; i += V) {
+            FloatVector v = FloatVector.fromArray(F, g, i);
+            FloatVector a = v.abs();
+            FloatVector x = a.div(sv).mul(TWO_TO_24).min(TWO_TO_24);
+            IntVector h = IOTA.add(i + k1);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x21F0AAAD);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15)).mul(0x735A2D97);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15)).add(k2);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x21F0AAAD);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15)).mul(0x735A2D97);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15));
+            FloatVector hi = (FloatVector) h.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0);
+            FloatVector lo = (FloatVector) h.and(0xFF).convert(VectorOperators.I2F, 0);
+            IntVector keep = lo.sub(x.sub(hi).mul(256f)).reinterpretAsInts().lanewise(VectorOperators.LSHR, 31);
+            IntVector code = keep.add(keep.and(v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 31)));
+            int word = code.lanewise(VectorOperators.LSHL, SHIFTS).reduceLanes(VectorOperators.OR);
+            if (V == 16) {
+                INT_WORDS.set(codes, i >>> 2, word);
+            } else {
+                SHORT_WORDS.set(codes, i >>> 2, (short) word);
+            }
+            nonZero += Integer.bitCount(word);
+            IntVector.fromArray(I, clippedLanes, 0)
+                    .add(bound.sub(a).reinterpretAsInts().lanewise(VectorOperators.LSHR, 31))
+                    .intoArray(clippedLanes, 0);
+        }
+        return head + tail + counts(nonZero, sum(clippedLanes));
+    }
+
+    @Override
+    long sampleValues(float[] g, int from, int to, float s, float clipBound, int k1, int k2, float[] out) {
+        int bodyTo = from + ((to - from) & -V);
+        long tail = ScalarTernaryKernel.INSTANCE.sampleValues(g, bodyTo, to, s, clipBound, k1, k2, out);
+        FloatVector sv = FloatVector.broadcast(F, s);
+        FloatVector bound = FloatVector.broadcast(F, clipBound);
+        int sBits = Float.floatToRawIntBits(s);
+        int[] nonZeroLanes = new int[V];
+        int[] clippedLanes = new int[V];
+        for (int i = from; i < bodyTo; i += V) {
+            FloatVector v = FloatVector.fromArray(F, g, i);
+            FloatVector a = v.abs();
+            FloatVector x = a.div(sv).mul(TWO_TO_24).min(TWO_TO_24);
+            IntVector h = IOTA.add(i + k1);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x21F0AAAD);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15)).mul(0x735A2D97);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15)).add(k2);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x21F0AAAD);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15)).mul(0x735A2D97);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15));
+            FloatVector hi = (FloatVector) h.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0);
+            FloatVector lo = (FloatVector) h.and(0xFF).convert(VectorOperators.I2F, 0);
+            IntVector keep = lo.sub(x.sub(hi).mul(256f)).reinterpretAsInts().lanewise(VectorOperators.LSHR, 31);
+            v.reinterpretAsInts().and(0x80000000).or(sBits).and(keep.neg()).reinterpretAsFloats().intoArray(out, i);
+            IntVector.fromArray(I, nonZeroLanes, 0).add(keep).intoArray(nonZeroLanes, 0);
+            IntVector.fromArray(I, clippedLanes, 0)
+                    .add(bound.sub(a).reinterpretAsInts().lanewise(VectorOperators.LSHR, 31))
+                    .intoArray(clippedLanes, 0);
+        }
+        return tail + counts(sum(nonZeroLanes), sum(clippedLanes));
+    }
+
+    private static long sum(int[] lanes) {
+        long total = 0;
+        for (int lane : lanes) {
+            total += lane;
+        }
+        return total;
+    }
+}
