@@ -2,7 +2,6 @@ package io.github.dl4jcompress.arbiter;
 
 import io.github.dl4jcompress.cost.CostModel;
 import io.github.dl4jcompress.cost.NetworkCost;
-import io.github.dl4jcompress.prune.PruneResult;
 import io.github.dl4jcompress.prune.PruningException;
 import io.github.dl4jcompress.prune.StructuredPruner;
 import org.deeplearning4j.arbiter.scoring.impl.BaseNetScoreFunction;
@@ -79,59 +78,32 @@ public class CompressionScoreFunction extends BaseNetScoreFunction {
 
     @Override
     public double score(MultiLayerNetwork net, DataSetIterator iterator) {
-        CandidateRecord r;
-        try {
-            PruneResult<MultiLayerNetwork> p = StructuredPruner.builder().threshold(pruneThreshold).build().prune(net);
-            MultiLayerNetwork small = p.network();
-            NetworkCost cost = new CostModel(pruneThreshold).of(small, inputTypes[0]);
-            r = record(accuracy(small, iterator), cost.getMacs(), cost.getParams(), cost.getEffectiveMacs(), net.numParams(), true);
-        } catch (PruningException e) {
-            log.warn("Candidate could not be pruned ({}); scoring the unpruned network with its effective MACs", e.getMessage());
-            NetworkCost cost = new CostModel(pruneThreshold).of(net, inputTypes[0]);
-            r = record(accuracy(net, iterator), cost.getEffectiveMacs(), cost.getEffectiveParams(), cost.getEffectiveMacs(), net.numParams(), false);
-        }
-        records.put(net, r);
-        return r.objective;
+        return score(net, () -> StructuredPruner.builder().threshold(pruneThreshold).build().prune(net).network(),
+                m -> new CostModel(pruneThreshold).of((MultiLayerNetwork) m, inputTypes[0]),
+                m -> {
+                    iterator.reset();
+                    return ((MultiLayerNetwork) m).<Evaluation>evaluate(iterator).accuracy();
+                });
     }
 
     @Override
     public double score(ComputationGraph graph, DataSetIterator iterator) {
-        CandidateRecord r;
-        try {
-            PruneResult<ComputationGraph> p = StructuredPruner.builder().threshold(pruneThreshold).build().prune(graph);
-            ComputationGraph small = p.network();
-            NetworkCost cost = new CostModel(pruneThreshold).of(small, inputTypes);
-            iterator.reset();
-            r = record(small.<Evaluation>evaluate(iterator).accuracy(), cost.getMacs(), cost.getParams(), cost.getEffectiveMacs(), graph.numParams(), true);
-        } catch (PruningException e) {
-            log.warn("Candidate could not be pruned ({}); scoring the unpruned graph with its effective MACs", e.getMessage());
-            NetworkCost cost = new CostModel(pruneThreshold).of(graph, inputTypes);
-            iterator.reset();
-            r = record(graph.<Evaluation>evaluate(iterator).accuracy(), cost.getEffectiveMacs(), cost.getEffectiveParams(), cost.getEffectiveMacs(), graph.numParams(), false);
-        }
-        records.put(graph, r);
-        return r.objective;
+        return score(graph, () -> StructuredPruner.builder().threshold(pruneThreshold).build().prune(graph).network(),
+                m -> new CostModel(pruneThreshold).of((ComputationGraph) m, inputTypes),
+                m -> {
+                    iterator.reset();
+                    return ((ComputationGraph) m).<Evaluation>evaluate(iterator).accuracy();
+                });
     }
 
     @Override
     public double score(ComputationGraph graph, MultiDataSetIterator iterator) {
-        CandidateRecord r;
-        try {
-            PruneResult<ComputationGraph> p = StructuredPruner.builder().threshold(pruneThreshold).build().prune(graph);
-            ComputationGraph small = p.network();
-            NetworkCost cost = new CostModel(pruneThreshold).of(small, inputTypes);
-            iterator.reset();
-            Evaluation e = small.evaluate(iterator, (java.util.List<String>) null);
-            r = record(e.accuracy(), cost.getMacs(), cost.getParams(), cost.getEffectiveMacs(), graph.numParams(), true);
-        } catch (PruningException e) {
-            log.warn("Candidate could not be pruned ({}); scoring the unpruned graph with its effective MACs", e.getMessage());
-            NetworkCost cost = new CostModel(pruneThreshold).of(graph, inputTypes);
-            iterator.reset();
-            Evaluation ev = graph.evaluate(iterator, (java.util.List<String>) null);
-            r = record(ev.accuracy(), cost.getEffectiveMacs(), cost.getEffectiveParams(), cost.getEffectiveMacs(), graph.numParams(), false);
-        }
-        records.put(graph, r);
-        return r.objective;
+        return score(graph, () -> StructuredPruner.builder().threshold(pruneThreshold).build().prune(graph).network(),
+                m -> new CostModel(pruneThreshold).of((ComputationGraph) m, inputTypes),
+                m -> {
+                    iterator.reset();
+                    return ((ComputationGraph) m).evaluate(iterator, (java.util.List<String>) null).accuracy();
+                });
     }
 
     @Override
@@ -139,10 +111,24 @@ public class CompressionScoreFunction extends BaseNetScoreFunction {
         throw new UnsupportedOperationException("CompressionScoreFunction: a MultiLayerNetwork is scored on a DataSetIterator, got a MultiDataSetIterator");
     }
 
-    private static double accuracy(MultiLayerNetwork net, DataSetIterator iterator) {
-        iterator.reset();
-        Evaluation e = net.<Evaluation>evaluate(iterator);
-        return e.accuracy();
+    /**
+     * Scores the pruned network (MACs and params of what physically remains); if the pruner refuses, the unpruned
+     * network with the cost model's effective counts (zero groups not counted).
+     */
+    private double score(Model network, java.util.function.Supplier<Model> prune, java.util.function.Function<Model, NetworkCost> cost,
+                         java.util.function.ToDoubleFunction<Model> accuracy) {
+        CandidateRecord r;
+        try {
+            Model small = prune.get();
+            NetworkCost c = cost.apply(small);
+            r = record(accuracy.applyAsDouble(small), c.getMacs(), c.getParams(), c.getEffectiveMacs(), network.numParams(), true);
+        } catch (PruningException e) {
+            log.warn("Candidate could not be pruned ({}); scoring the unpruned network with its effective MACs", e.getMessage());
+            NetworkCost c = cost.apply(network);
+            r = record(accuracy.applyAsDouble(network), c.getEffectiveMacs(), c.getEffectiveParams(), c.getEffectiveMacs(), network.numParams(), false);
+        }
+        records.put(network, r);
+        return r.objective;
     }
 
     private CandidateRecord record(double accuracy, long macs, long params, long effectiveMacs, long paramsBefore, boolean pruned) {
