@@ -37,6 +37,13 @@ public class CompressionTaskListener implements TaskListener {
 
     private final transient CompressionScoreFunction scoreFunction;
     private final transient Map<String, ParameterSpace<?>> namedSpaces;
+    /**
+     * Key of a named space holding SSL's zeroing threshold: when present, each candidate's {@code ZeroingListener}
+     * uses its sampled value (in [0, 1); 0 = no zeroing) instead of the fixed {@code zeroThreshold}. The space must
+     * also be part of the search space, e.g. {@link StructuredSparsityLayerSpace.Builder#zeroThreshold}.
+     */
+    public static final String ZERO_THRESHOLD = "zeroThreshold";
+
     private final double zeroThreshold;
     private final int zeroingFrequency;
     private final int totalCandidates;
@@ -85,8 +92,9 @@ public class CompressionTaskListener implements TaskListener {
         started.put(candidate.getIndex(), now);
         log.info("Candidate {}/{}: {}", candidate.getIndex() + 1, totalCandidates, sampled(candidate));
         List<TrainingListener> listeners = new ArrayList<>();
-        if (zeroThreshold > 0) {
-            listeners.add(ZeroingListener.builder().threshold(zeroThreshold).keepZero(true).frequency(zeroingFrequency).build());
+        double threshold = zeroThreshold(candidate);
+        if (threshold > 0) {
+            listeners.add(ZeroingListener.builder().threshold(threshold).keepZero(true).frequency(zeroingFrequency).build());
         }
         if (extraListeners != null) {
             listeners.addAll(extraListeners.get());
@@ -131,6 +139,21 @@ public class CompressionTaskListener implements TaskListener {
         log.info("Candidate {}/{} done in {}s: accuracy {}, MACs {}, params {}, objective {} | elapsed {}s, ETA {}s", candidate.getIndex() + 1,
                 totalCandidates, Math.round(r.seconds), String.format("%.4f", r.accuracy), r.macs, r.paramsCount, String.format("%.4f", r.objective),
                 Math.round(elapsed), Math.round(eta));
+    }
+
+    /** The candidate's zeroing threshold: the sampled {@link #ZERO_THRESHOLD} space if registered, else the fixed one. */
+    double zeroThreshold(Candidate candidate) {
+        ParameterSpace<?> space = namedSpaces == null ? null : namedSpaces.get(ZERO_THRESHOLD);
+        if (space == null) {
+            return zeroThreshold;
+        }
+        Object v = space.getValue(candidate.getFlatParameters());
+        double t = v instanceof Number ? ((Number) v).doubleValue() : Double.NaN;
+        if (!(t >= 0 && t < 1)) {
+            throw new IllegalStateException("CompressionTaskListener: candidate " + (candidate.getIndex() + 1) + " sampled "
+                    + ZERO_THRESHOLD + " = " + v + "; it must be a number in [0, 1)");
+        }
+        return t;
     }
 
     private Map<String, Object> sampled(Candidate candidate) {

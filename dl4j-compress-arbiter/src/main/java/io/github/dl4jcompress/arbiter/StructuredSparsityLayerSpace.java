@@ -29,6 +29,11 @@ import java.util.Set;
  * known once the configuration is built, so they are bound to the layer's weight shape afterwards by
  * {@link RegularizerBinding#bind} — which {@link CompressionTaskListener} does for Arbiter before each candidate
  * trains. The templates serialize with the candidate's configuration JSON.
+ *
+ * <p>A {@link #getZeroThreshold() zero threshold} space searches SSL's zeroing threshold (a listener setting, not part
+ * of the layer): the wrapper only makes Arbiter assign it a slot among the candidate's parameters; register the same
+ * space instance with {@link CompressionTaskListener} under {@link CompressionTaskListener#ZERO_THRESHOLD}, which
+ * reads the sampled value for each candidate's {@code ZeroingListener}.
  */
 public class StructuredSparsityLayerSpace<L extends Layer> extends LayerSpace<L> {
 
@@ -44,6 +49,8 @@ public class StructuredSparsityLayerSpace<L extends Layer> extends LayerSpace<L>
     private ParameterSpace<Double> shapes;
     @JsonProperty("kinds")
     private ParameterSpace<Set<GroupKind>> kinds;
+    @JsonProperty("zeroThreshold")
+    private ParameterSpace<Double> zeroThreshold;
 
     /** For Jackson. */
     protected StructuredSparsityLayerSpace() {
@@ -56,6 +63,7 @@ public class StructuredSparsityLayerSpace<L extends Layer> extends LayerSpace<L>
         this.channels = b.channels;
         this.shapes = b.shapes;
         this.kinds = b.kinds;
+        this.zeroThreshold = b.zeroThreshold;
         this.numParameters = LeafUtils.countUniqueParameters(collectLeaves());
     }
 
@@ -124,6 +132,7 @@ public class StructuredSparsityLayerSpace<L extends Layer> extends LayerSpace<L>
     public ParameterSpace<Double> getChannels() { return channels; }
     public ParameterSpace<Double> getShapes() { return shapes; }
     public ParameterSpace<Set<GroupKind>> getKinds() { return kinds; }
+    public ParameterSpace<Double> getZeroThreshold() { return zeroThreshold; }
 
     @Override
     public String toString() {
@@ -139,6 +148,7 @@ public class StructuredSparsityLayerSpace<L extends Layer> extends LayerSpace<L>
         private ParameterSpace<Double> channels;
         private ParameterSpace<Double> shapes;
         private ParameterSpace<Set<GroupKind>> kinds;
+        private ParameterSpace<Double> zeroThreshold;
 
         private Builder(LayerSpace<L> layerSpace) {
             if (layerSpace == null) {
@@ -158,6 +168,12 @@ public class StructuredSparsityLayerSpace<L extends Layer> extends LayerSpace<L>
 
         /** Which of the configured kinds a candidate uses (default: all configured). */
         public Builder<L> kinds(ParameterSpace<Set<GroupKind>> kinds) { this.kinds = kinds; return this; }
+
+        /**
+         * SSL's relative zeroing threshold as a searched value (see the class comment): give the same instance to
+         * {@link CompressionTaskListener}'s named spaces under {@link CompressionTaskListener#ZERO_THRESHOLD}.
+         */
+        public Builder<L> zeroThreshold(ParameterSpace<Double> s) { this.zeroThreshold = s; return this; }
 
         public StructuredSparsityLayerSpace<L> build() {
             if (filters == null && channels == null && shapes == null) {
