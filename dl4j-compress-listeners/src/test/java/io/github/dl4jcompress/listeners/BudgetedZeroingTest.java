@@ -152,6 +152,10 @@ class BudgetedZeroingTest {
             assertTrue(s.exactMacRatio <= previous + 1e-12, "MACs never come back");
             previous = s.exactMacRatio;
         }
+        // the strength pushed out more groups than the trajectory allowed at some point: the rationing did the work
+        assertTrue(h.stream().anyMatch(s -> s.macRatio < s.floor), "no surplus of candidates ever: the test would not exercise the rationing");
+        // and the strength fell while the surplus lasted
+        assertTrue(h.get(h.size() - 1).strengthScale < h.stream().mapToDouble(s -> s.strengthScale).max().orElseThrow());
         double end = prunedRatio(net);
         assertTrue(end >= 0.8 * target && end <= target, "final pruned MAC fraction " + end + " not in [0.8, 1] x " + target);
         assertEquals(h.get(h.size() - 1).exactMacRatio, end, 1e-12);
