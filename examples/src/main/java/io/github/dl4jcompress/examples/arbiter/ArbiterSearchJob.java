@@ -66,7 +66,8 @@ import java.util.Map;
  * main job's LeNet, each candidate trained from scratch with the strengths on and SSL's zeroing, pruned and scored
  * (accuracy subject to a MAC budget); then one auto-λ run ({@link MacBudgetController}) at the same budget.
  * Writes {@code arbiter-search.json} (one row per candidate, Pareto marked), {@code arbiter-search-summary.json}
- * (settings, best candidate, auto-λ run) and {@code arbiter-search.png} (accuracy vs MACs, front highlighted).
+ * (settings, best candidate, auto-λ run), {@code arbiter-search.png} (accuracy vs MACs, front highlighted) and
+ * {@code arbiter-search-autolambda.png} (the auto-λ run's pruned MACs, zeroing floor and strength over iterations).
  */
 public final class ArbiterSearchJob {
 
