@@ -1,8 +1,6 @@
 package io.github.dl4jcompress.listeners;
 
 import io.github.dl4jcompress.cost.CostModel;
-import io.github.dl4jcompress.cost.NetworkCost;
-import io.github.dl4jcompress.prune.PruningException;
 import io.github.dl4jcompress.prune.StructuredPruner;
 import io.github.dl4jcompress.regularization.GroupLasso;
 import org.deeplearning4j.nn.api.Layer;
@@ -38,6 +36,19 @@ import java.util.List;
  * so the cap matters more than the gain. Exact zeros lag the strength by many iterations; {@link Builder#lookahead}
  * measures r with the groups already below a fraction of their layer's largest norm counted as removed, which gives
  * the controller the early warning it needs.
+ *
+ * <p><b>Budgeted zeroing</b> ({@link Builder#budgetedZeroing}, recommended; use it <em>instead of</em> a
+ * {@link ZeroingListener}): the controller also decides which groups become zero. With a tolerance τ, at each update
+ * a {@link BudgetedZeroing} zeroes the groups below the candidate threshold, smallest normalized norm first, only while
+ * the exactly pruned MAC fraction stays at or above the floor {@code (1 − τ)·r_ref(p)}; the controlled quantity is
+ * then the pending fraction r_pend (MACs if every candidate were zeroed), steered to the band's centre:
+ * <pre>
+ *   ln λ ← clamp( ln λ + clamp( gain · (ln r_pend − ln((1 − τ/2)·r_ref)), ±maxStep ), ln minStrength, ln maxStrength )
+ * </pre>
+ * λ keeps pushing norms down, but zeroing is rationed, so the network cannot fall below the trajectory even if λ
+ * overshoots; surplus candidates stay trainable and λ is lowered until they are no longer surplus. If enough
+ * candidates exist by {@code byEpoch}, the exact MAC fraction ends in {@code [(1 − τ)·r*, r*]} (plus at most the
+ * cost of the one group that would cross the floor); it never increases.
  */
 public class MacBudgetController extends BaseTrainingListener {
 
@@ -53,6 +64,13 @@ public class MacBudgetController extends BaseTrainingListener {
         public double macRatio;
         public double target;
         public double strengthScale;
+        /** Budgeted zeroing only: exact pruned MAC fraction after this update's zeroing (NaN otherwise). */
+        public double exactMacRatio = Double.NaN;
+        /** Budgeted zeroing only: the floor (1 − τ)·r_ref the zeroing may not cross (NaN otherwise). */
+        public double floor = Double.NaN;
+        /** Budgeted zeroing only: candidates found and zeroed at this update. */
+        public int candidates;
+        public int zeroed;
     }
 
     private final double targetMacRatio;
@@ -68,6 +86,8 @@ public class MacBudgetController extends BaseTrainingListener {
     private final CostModel costModel;
     private final double lookahead;
     private final ZeroingListener probe;
+    private final BudgetedZeroing budgeted;
+    private final double tolerance;
     private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).build();
     private final List<Step> history = Collections.synchronizedList(new ArrayList<>());
     private double scale = 1.0;
@@ -85,6 +105,12 @@ public class MacBudgetController extends BaseTrainingListener {
         this.inputTypes = b.inputTypes;
         this.costModel = new CostModel(b.zeroThreshold);
         this.lookahead = b.lookahead;
+        this.tolerance = b.tolerance;
+        this.budgeted = b.candidateThreshold > 0 ? new BudgetedZeroing(b.candidateThreshold, b.maxSkips, b.inputTypes) : null;
+        if (budgeted != null && b.lookahead > 0) {
+            throw new IllegalStateException("MacBudgetController: lookahead and budgetedZeroing exclude each other "
+                    + "(with budgeted zeroing the candidates below the candidate threshold are the lookahead)");
+        }
         this.probe = b.lookahead > 0 ? ZeroingListener.builder().threshold(b.lookahead).keepZero(false).frequency(1).build() : null;
     }
 
@@ -101,6 +127,9 @@ public class MacBudgetController extends BaseTrainingListener {
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
         if (iteration % frequency != 0) {
+            if (budgeted != null) {
+                budgeted.reapply(model);
+            }
             return;
         }
         List<AdjustableSchedule> schedules = schedules(model);
@@ -108,10 +137,23 @@ public class MacBudgetController extends BaseTrainingListener {
             throw new IllegalStateException("MacBudgetController: no Group Lasso with an AdjustableSchedule strength on the network; "
                     + "use StructuredSparsity.builder().filters(new AdjustableSchedule(λ0))... so the controller has a strength to steer");
         }
-        double r = Math.max(macRatio(model), 1e-9);
         double progress = (double) iteration / ((double) byEpoch * iterationsPerEpoch);
         double ref = reference(progress);
-        double delta = Math.max(-maxStep, Math.min(maxStep, gain * (Math.log(r) - Math.log(ref))));
+        Step st = new Step();
+        double r;
+        double aim = ref;
+        if (budgeted != null) {
+            st.floor = (1 - tolerance) * ref;
+            BudgetedZeroing.Result z = budgeted.ration(model, st.floor);
+            st.exactMacRatio = z.macRatioAfter;
+            st.candidates = z.candidates;
+            st.zeroed = z.zeroed;
+            r = Math.max(z.pendingMacRatio, 1e-9);
+            aim = (1 - tolerance / 2) * ref;
+        } else {
+            r = Math.max(macRatio(model), 1e-9);
+        }
+        double delta = Math.max(-maxStep, Math.min(maxStep, gain * (Math.log(r) - Math.log(aim))));
         double factor = Math.exp(delta);
         for (AdjustableSchedule s : schedules) {
             if (s.getValue() <= 0) {
@@ -120,11 +162,10 @@ public class MacBudgetController extends BaseTrainingListener {
             s.setValue(Math.max(minStrength, Math.min(maxStrength, s.getValue() * factor)));
         }
         scale *= factor;
-        Step st = new Step();
         st.iteration = iteration;
         st.epoch = epoch;
         st.macRatio = r;
-        st.target = ref;
+        st.target = aim;
         st.strengthScale = schedules.get(0).getValue();
         history.add(st);
         log.debug("iteration {}: effective MACs {} (reference {}), λ×{} -> {}", iteration, r, ref, factor, st.strengthScale);
@@ -137,25 +178,11 @@ public class MacBudgetController extends BaseTrainingListener {
      * the cost model's effective count is used.
      */
     private double macRatio(Model model) {
-        Model copy = model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).clone() : ((ComputationGraph) model).clone();
+        Model copy = BudgetedZeroing.copy(model);
         if (probe != null) {
             probe.iterationDone(copy, 0, 0);
         }
-        try {
-            if (copy instanceof MultiLayerNetwork) {
-                MultiLayerNetwork net = (MultiLayerNetwork) copy;
-                long dense = costModel.of(net, inputTypes[0]).getMacs();
-                return (double) costModel.of(pruner.prune(net).network(), inputTypes[0]).getMacs() / dense;
-            }
-            ComputationGraph graph = (ComputationGraph) copy;
-            long dense = costModel.of(graph, inputTypes).getMacs();
-            return (double) costModel.of(pruner.prune(graph).network(), inputTypes).getMacs() / dense;
-        } catch (PruningException e) {
-            log.debug("pruner refused the network ({}); using the cost model's effective MACs", e.getMessage());
-            NetworkCost cost = copy instanceof MultiLayerNetwork ? costModel.of((MultiLayerNetwork) copy, inputTypes[0])
-                    : costModel.of((ComputationGraph) copy, inputTypes);
-            return cost.effectiveMacRatio();
-        }
+        return BudgetedZeroing.prunedMacRatio(copy, costModel, pruner, inputTypes);
     }
 
     /** The adjustable Group Lasso strengths on the layers the updater reads them from. */
@@ -196,6 +223,9 @@ public class MacBudgetController extends BaseTrainingListener {
     }
 
     public double getTargetMacRatio() { return targetMacRatio; }
+    public double getTolerance() { return tolerance; }
+    /** The budgeted zeroing, or null when zeroing is left to a {@link ZeroingListener}. */
+    public BudgetedZeroing getBudgetedZeroing() { return budgeted; }
     public int getByEpoch() { return byEpoch; }
 
     /** Builder; {@code targetMacRatio}, {@code byEpoch}, {@code iterationsPerEpoch} and the input types are required. */
@@ -212,8 +242,45 @@ public class MacBudgetController extends BaseTrainingListener {
         private Trajectory trajectory = Trajectory.GEOMETRIC;
         private InputType[] inputTypes;
         private double lookahead;
+        private double candidateThreshold;
+        private int maxSkips = 3;
+        private double tolerance = 0.1;
 
         private Builder() {
+        }
+
+        /**
+         * Let the controller ration the zeroing ({@link BudgetedZeroing}): groups below {@code candidateThreshold} ×
+         * their layer's largest norm so far are zeroed, smallest first, only while the pruned MAC fraction stays at or
+         * above {@code (1 − tolerance)·r_ref}. Do not add a {@link ZeroingListener} as well. Threshold in (0, 1).
+         */
+        public Builder budgetedZeroing(double candidateThreshold) {
+            if (!(candidateThreshold > 0 && candidateThreshold < 1)) {
+                throw new IllegalArgumentException("MacBudgetController: budgetedZeroing candidate threshold must be in (0, 1), got " + candidateThreshold);
+            }
+            this.candidateThreshold = candidateThreshold;
+            return this;
+        }
+
+        /** Budgeted zeroing: candidates that would cross the floor and are skipped per update before stopping (default 3). */
+        public Builder maxSkips(int skips) {
+            if (skips < 0) {
+                throw new IllegalArgumentException("MacBudgetController: maxSkips must be >= 0, got " + skips);
+            }
+            this.maxSkips = skips;
+            return this;
+        }
+
+        /**
+         * Budgeted zeroing: width τ of the accepted band {@code [(1 − τ)·r*, r*]} at the end (default 0.1); the zeroing
+         * floor is {@code (1 − τ)·r_ref}, the controller aims at {@code (1 − τ/2)·r_ref}. Must be in (0, 1).
+         */
+        public Builder tolerance(double tau) {
+            if (!(tau > 0 && tau < 1)) {
+                throw new IllegalArgumentException("MacBudgetController: tolerance must be in (0, 1), got " + tau);
+            }
+            this.tolerance = tau;
+            return this;
         }
 
         /** Target effective MACs as a fraction of the dense MACs, in (0, 1]. */

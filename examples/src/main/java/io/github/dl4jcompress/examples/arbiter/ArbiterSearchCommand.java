@@ -46,8 +46,13 @@ public final class ArbiterSearchCommand implements Callable<Integer> {
     @Option(names = "--auto-max-step", description = "auto-lambda: largest change of ln(lambda) per update (default ${DEFAULT-VALUE})", defaultValue = "0.05")
     double autoMaxStep;
 
-    @Option(names = "--auto-lookahead", description = "auto-lambda: groups below this fraction of their layer's largest norm count as removed (default ${DEFAULT-VALUE})", defaultValue = "0.03")
-    double autoLookahead;
+    @Option(names = "--auto-candidate-threshold", description = "auto-lambda: groups below this fraction of their layer's largest norm may be zeroed, "
+            + "smallest first, as far as the MAC trajectory allows (default ${DEFAULT-VALUE})", defaultValue = "0.03")
+    double autoCandidateThreshold;
+
+    @Option(names = "--auto-tolerance", description = "auto-lambda: accepted band [(1 - tolerance) x budget, budget] for the final MACs (default ${DEFAULT-VALUE})",
+            defaultValue = "0.1")
+    double autoTolerance;
 
     @Option(names = "--seed", defaultValue = "12345")
     long seed;
@@ -77,7 +82,8 @@ public final class ArbiterSearchCommand implements Callable<Integer> {
         s.seed = seed;
         s.reuseSearch = reuseSearch;
         s.autoMaxStep = autoMaxStep;
-        s.autoLookahead = autoLookahead;
+        s.autoCandidateThreshold = autoCandidateThreshold;
+        s.autoTolerance = autoTolerance;
         new ArbiterSearchJob(s, data == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(data)).run();
         return 0;
     }

@@ -15,7 +15,6 @@ import io.github.dl4jcompress.examples.ssl.LeNet;
 import io.github.dl4jcompress.listeners.AdjustableSchedule;
 import io.github.dl4jcompress.listeners.MacBudgetController;
 import io.github.dl4jcompress.listeners.ProgressListener;
-import io.github.dl4jcompress.listeners.ZeroingListener;
 import io.github.dl4jcompress.regularization.StructuredSparsity;
 import org.deeplearning4j.arbiter.MultiLayerSpace;
 import org.deeplearning4j.arbiter.conf.updater.NesterovsSpace;
@@ -67,7 +66,8 @@ import java.util.Map;
  * main job's LeNet, each candidate trained from scratch with the strengths on and SSL's zeroing, pruned and scored
  * (accuracy subject to a MAC budget); then one auto-λ run ({@link MacBudgetController}) at the same budget.
  * Writes {@code arbiter-search.json} (one row per candidate, Pareto marked), {@code arbiter-search-summary.json}
- * (settings, best candidate, auto-λ run) and {@code arbiter-search.png} (accuracy vs MACs, front highlighted).
+ * (settings, best candidate, auto-λ run), {@code arbiter-search.png} (accuracy vs MACs, front highlighted) and
+ * {@code arbiter-search-autolambda.png} (the auto-λ run's pruned MACs, zeroing floor and strength over iterations).
  */
 public final class ArbiterSearchJob {
 
@@ -97,7 +97,8 @@ public final class ArbiterSearchJob {
         public double autoLr = 0.01;
         public int autoFrequency = 5;
         public double autoMaxStep = 0.05;
-        public double autoLookahead = 0.03;
+        public double autoCandidateThreshold = 0.03;
+        public double autoTolerance = 0.1;
         public boolean reuseSearch;
         public File outputDir = new File("results");
         public File saveDir;
@@ -192,7 +193,9 @@ public final class ArbiterSearchJob {
                 "convStrength: conv2 filters+channels and conv1 filters x conv1Scale; denseStrength: fc1 units+inputs and the output layer's inputs",
                 "objective: accuracy if macs <= budgetMacs else -macs/budgetMacs (CompressionObjective.macBudget)",
                 "autoLambda: same network/data/epochs, fixed learning rate, MacBudgetController steering all strengths to reach "
-                        + "budgetFraction effective MACs by epoch max(1, epochs-1) (geometric trajectory, capped step, lookahead), then pruned and scored the same way",
+                        + "budgetFraction MACs by epoch max(1, epochs-1) (geometric trajectory, capped step) with budgeted zeroing: groups below "
+                        + "autoCandidateThreshold x their layer's largest norm are zeroed smallest first, only while the exactly pruned MAC fraction stays >= "
+                        + "(1 - autoTolerance) x the trajectory; lambda is steered on the MAC fraction if all such candidates were zeroed; then pruned and scored the same way",
                 "OMP_NUM_THREADS=" + System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)")));
         summary.put("totalSeconds", (System.nanoTime() - t0) / 1e9);
 
@@ -202,6 +205,11 @@ public final class ArbiterSearchJob {
         File png = new File(s.outputDir, "arbiter-search.png");
         chart(png, records, auto, budget, denseMacs);
         log.info("Wrote {}, {} and {}", json, summaryJson, png);
+        if (auto != null) {
+            File trajPng = new File(s.outputDir, "arbiter-search-autolambda.png");
+            trajectoryChart(trajPng, auto);
+            log.info("Wrote {}", trajPng);
+        }
         System.out.println(table(records, best, auto, denseMacs, budget));
         return summary;
     }
@@ -239,12 +247,13 @@ public final class ArbiterSearchJob {
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         int byEpoch = Math.max(1, s.epochs - 1);
+        // the controller does the zeroing itself (budgeted), so no ZeroingListener here
         MacBudgetController controller = MacBudgetController.builder().target(s.budgetFraction).byEpoch(byEpoch, batchesPerEpoch)
-                .frequency(s.autoFrequency).maxStep(s.autoMaxStep).lookahead(s.autoLookahead).inputTypes(LeNet.INPUT).build();
-        ZeroingListener zeroing = ZeroingListener.builder().threshold(s.zeroThreshold).keepZero(true).frequency(s.zeroingFrequency).build();
-        net.setListeners(zeroing, controller, new ProgressListener("auto-lambda", s.epochs, batchesPerEpoch, s.batch, 50));
-        log.info("Auto-λ run: target {} of dense MACs by epoch {}, initial conv λ {}, dense λ {}, learning rate {}", s.budgetFraction, byEpoch,
-                s.autoConv, s.autoDense, s.autoLr);
+                .frequency(s.autoFrequency).maxStep(s.autoMaxStep).budgetedZeroing(s.autoCandidateThreshold).tolerance(s.autoTolerance)
+                .inputTypes(LeNet.INPUT).build();
+        net.setListeners(controller, new ProgressListener("auto-lambda", s.epochs, batchesPerEpoch, s.batch, 50));
+        log.info("Auto-λ run: target {} of dense MACs by epoch {} (band [{}, 1] x target), initial conv λ {}, dense λ {}, learning rate {}",
+                s.budgetFraction, byEpoch, 1 - s.autoTolerance, s.autoConv, s.autoDense, s.autoLr);
         net.fit(new ShuffledBatches(train, s.batch, s.seed, true), s.epochs);
         score.score(net, new ShuffledBatches(test, 500, 0, false));
         CandidateRecord r = score.takeRecord(net);
@@ -257,15 +266,20 @@ public final class ArbiterSearchJob {
         out.put("effectiveMacs", r.effectiveMacs);
         out.put("objective", r.objective);
         out.put("withinBudget", r.macs <= budget);
+        out.put("targetBand", List.of((1 - s.autoTolerance) * s.budgetFraction, s.budgetFraction));
+        out.put("inTargetBand", (double) r.macs / denseMacs >= (1 - s.autoTolerance) * s.budgetFraction && r.macs <= budget);
+        out.put("zeroedGroups", controller.getBudgetedZeroing().getZeroedGroups());
         out.put("learningRate", s.autoLr);
         out.put("initialConvStrength", s.autoConv);
         out.put("initialDenseStrength", s.autoDense);
         out.put("finalStrengthScale", h.isEmpty() ? 1.0 : h.get(h.size() - 1).strengthScale / (s.conv1Scale * s.autoConv));
         List<double[]> traj = new ArrayList<>();
         for (MacBudgetController.Step st : h) {
-            traj.add(new double[]{st.iteration, st.macRatio, st.target, st.strengthScale / (s.conv1Scale * s.autoConv)});
+            traj.add(new double[]{st.iteration, st.exactMacRatio, st.floor, st.macRatio, st.target, st.candidates, st.zeroed,
+                    st.strengthScale / (s.conv1Scale * s.autoConv)});
         }
-        out.put("trajectoryColumns", List.of("iteration", "effectiveMacRatio", "referenceMacRatio", "strengthScale"));
+        out.put("trajectoryColumns", List.of("iteration", "prunedMacRatio", "floorMacRatio", "pendingMacRatio", "aimMacRatio", "candidates",
+                "zeroed", "strengthScale"));
         out.put("trajectory", traj);
         out.put("seconds", (System.nanoTime() - t) / 1e9);
         log.info("Auto-λ: accuracy {}, MACs {} ({}% of dense), final strength scale {}", r.accuracy, r.macs, 100.0 * r.macs / denseMacs,
@@ -315,6 +329,29 @@ public final class ArbiterSearchJob {
         marker.setLabel("MAC budget");
         plot.addDomainMarker(marker);
         ChartUtils.saveChartAsPNG(png, chart, 900, 600);
+    }
+
+    /** The auto-λ controller over training: pruned MACs, the zeroing floor, the pending fraction, the strength scale. */
+    @SuppressWarnings("unchecked")
+    static void trajectoryChart(File png, Map<String, Object> auto) throws IOException {
+        List<double[]> traj = (List<double[]>) auto.get("trajectory");
+        Map<String, List<double[]>> series = new LinkedHashMap<>();
+        String[] names = {"pruned MACs % (exact zeros)", "zeroing floor % ((1-tol) x trajectory)", "MACs % if all candidates were zeroed"};
+        int[] cols = {1, 2, 3};
+        for (int i = 0; i < names.length; i++) {
+            List<double[]> pts = new ArrayList<>();
+            for (double[] row : traj) {
+                pts.add(new double[]{row[0], 100 * row[cols[i]]});
+            }
+            series.put(names[i], pts);
+        }
+        List<double[]> lambda = new ArrayList<>();
+        for (double[] row : traj) {
+            lambda.add(new double[]{row[0], 10 * row[7]});
+        }
+        series.put("strength scale x10", lambda);
+        io.github.dl4jcompress.listeners.Charts.line(png, "Auto-λ with budgeted zeroing (LeNet, target " + 100 * ((List<Double>) auto.get("targetBand")).get(1)
+                + "% MACs)", "iteration", "%  (strength: scale x 10)", series);
     }
 
     static String table(List<CandidateRecord> records, CandidateRecord best, Map<String, Object> auto, long denseMacs, long budget) {
