@@ -216,21 +216,7 @@ public final class BudgetedZeroing {
 
     private static void apply(Model model, Map<String, INDArray> masks) {
         for (ModelLayers.Entry e : ModelLayers.of(model)) {
-            INDArray flat = null;
-            INDArray shaped = e.layer.getParam("W");
-            for (GroupKind kind : GroupKind.values()) {
-                INDArray mask = masks.get(e.name + "/" + kind);
-                if (mask == null || mask.minNumber().doubleValue() > 0) {
-                    continue;
-                }
-                if (flat == null) {
-                    flat = Nd4j.toFlattened(e.layout.storageOrder(), shaped);
-                }
-                e.layout.scaleGroups(flat, kind, mask);
-            }
-            if (flat != null) {
-                e.layer.setParam("W", flat.reshape(e.layout.storageOrder(), shaped.shape()));
-            }
+            GroupMasks.apply(e, masks);
         }
     }
 

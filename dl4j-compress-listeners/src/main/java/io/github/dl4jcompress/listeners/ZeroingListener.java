@@ -101,23 +101,8 @@ public class ZeroingListener extends BaseTrainingListener {
 
     /** Between checks: re-zero the groups already masked in this layer (keepZero only). */
     private void reapplyMasks(ModelLayers.Entry e) {
-        if (!keepZero) {
-            return;
-        }
-        INDArray flat = null;
-        INDArray shaped = e.layer.getParam("W");
-        for (GroupKind kind : GroupKind.values()) {
-            INDArray mask = masks.get(e.name + "/" + kind);
-            if (mask == null || mask.minNumber().doubleValue() > 0) {
-                continue;
-            }
-            if (flat == null) {
-                flat = Nd4j.toFlattened(e.layout.storageOrder(), shaped);
-            }
-            e.layout.scaleGroups(flat, kind, mask);
-        }
-        if (flat != null) {
-            e.layer.setParam("W", flat.reshape(e.layout.storageOrder(), shaped.shape()));
+        if (keepZero) {
+            GroupMasks.apply(e, masks);
         }
     }
 
