@@ -138,6 +138,11 @@ final class VectorTernaryKernel extends TernaryKernel {
         return head + tail + counts(nonZero, sum(clippedLanes));
     }
 
+    /*
+     * sampleValues repeats sampleCodes' hash and keep test inline on purpose: on JDK 17 vectors passed to or returned
+     * from a helper method (or carried across iterations) were not scalarised and made these loops 4-10x slower.
+     * TernaryKernelTest checks both loops bit for bit against ScalarTernaryKernel, so the copies cannot drift apart.
+     */
     @Override
     long sampleValues(float[] g, int from, int to, float s, float clipBound, int k1, int k2, float[] out) {
         int bodyTo = from + ((to - from) & -V);

@@ -43,19 +43,24 @@ class ParallelWrapperTernGradTest {
         return net instanceof ComputationGraph graph ? graph.score(data) : ((MultiLayerNetwork) net).score(data);
     }
 
-    @Test
-    @Timeout(90)
-    void simpleGlobalScalerModeLearnsOnComputationGraph() {
-        DataSet data = TinyClassificationProblem.data(600, 1);
-        ComputationGraph graph = TinyClassificationProblem.graph(LEARNING_RATE, 2);
-        double before = score(graph, data);
-        ParallelWrapper wrapper = new ParallelWrapper.Builder<>(graph)
+    /** Two workers sharing TernGrad-ternarized updates through DL4J's own threshold hooks (global scaler). */
+    private static ParallelWrapper globalModeWrapper(org.deeplearning4j.nn.api.Model model) {
+        return new ParallelWrapper.Builder<>(model)
                 .workers(2)
                 .prefetchBuffer(2)
                 .trainingMode(ParallelWrapper.TrainingMode.SHARED_GRADIENTS)
                 .thresholdAlgorithm(new TernGradThresholdAlgorithm(2.5, 3))
                 .residualPostProcessor(new ZeroResidualPostProcessor())
                 .build();
+    }
+
+    @Test
+    @Timeout(90)
+    void simpleGlobalScalerModeLearnsOnComputationGraph() {
+        DataSet data = TinyClassificationProblem.data(600, 1);
+        ComputationGraph graph = TinyClassificationProblem.graph(LEARNING_RATE, 2);
+        double before = score(graph, data);
+        ParallelWrapper wrapper = globalModeWrapper(graph);
         wrapper.fit(TinyClassificationProblem.epochs(data, EPOCHS, BATCH));
         assertLearns("simple (ComputationGraph)", graph, data, before);
     }
@@ -86,13 +91,7 @@ class ParallelWrapperTernGradTest {
         DataSet data = TinyClassificationProblem.data(600, 1);
         MultiLayerNetwork net = TinyClassificationProblem.network(LEARNING_RATE, 2);
         double before = net.score(data);
-        ParallelWrapper wrapper = new ParallelWrapper.Builder<>(net)
-                .workers(2)
-                .prefetchBuffer(2)
-                .trainingMode(ParallelWrapper.TrainingMode.SHARED_GRADIENTS)
-                .thresholdAlgorithm(new TernGradThresholdAlgorithm(2.5, 3))
-                .residualPostProcessor(new ZeroResidualPostProcessor())
-                .build();
+        ParallelWrapper wrapper = globalModeWrapper(net);
         wrapper.fit(TinyClassificationProblem.epochs(data, EPOCHS, BATCH));
         assertLearns("simple", net, data, before);
     }
