@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * TernGrad (global scaler): {@link Builder#ternGrad(double, long)} installs {@link ExecutorSeededTernGrad} with
  * {@link ZeroResidualPostProcessor} through DL4J's {@code thresholdAlgorithm(..)}/{@code residualPostProcessor(..)}
- * hooks.
+ * hooks; per-layer scalers: {@link Builder#ternGradPerLayer(double, long)} builds a
+ * {@link PerLayerTernGradTrainingMaster}.
  */
 public final class SafeSharedTrainingMaster {
 
@@ -54,6 +55,7 @@ public final class SafeSharedTrainingMaster {
         private boolean residualSet;
         private long rngSeed = 12345;
         private boolean collectTrainingStats;
+        private PerLayerTernGradSettings perLayer;
 
         private Builder(int batchSize) {
             if (batchSize < 1) {
@@ -87,6 +89,7 @@ public final class SafeSharedTrainingMaster {
                 throw new IllegalArgumentException("SafeSharedTrainingMaster: thresholdAlgorithm is null");
             }
             this.thresholdAlgorithm = algorithm;
+            this.perLayer = null;
             return this;
         }
 
@@ -101,6 +104,17 @@ public final class SafeSharedTrainingMaster {
         public Builder ternGrad(double clipFactor, long seed) {
             return thresholdAlgorithm(new ExecutorSeededTernGrad(clipFactor, seed))
                     .residualPostProcessor(new ZeroResidualPostProcessor());
+        }
+
+        /**
+         * Per-layer TernGrad (one scaler per parameter array): the master built is a
+         * {@link PerLayerTernGradTrainingMaster}, whose executors send {@code TernaryMessage}s over DL4J's transport.
+         * Replaces any threshold algorithm set before; {@link #thresholdAlgorithm} or {@link #ternGrad} afterwards
+         * switch back to DL4J's sharing.
+         */
+        public Builder ternGradPerLayer(double clipFactor, long seed) {
+            this.perLayer = new PerLayerTernGradSettings(clipFactor, seed);
+            return this;
         }
 
         /** Ignored above 1 (DL4J deadlocks): logged and forced to 1. */
@@ -136,6 +150,9 @@ public final class SafeSharedTrainingMaster {
                     .controllerAddress(controllerAddress != null ? controllerAddress : System.getenv("SPARK_PUBLIC_DNS"))
                     .networkMask(networkMask)
                     .build();
+            if (perLayer != null) {
+                return new PerLayerTernGradTrainingMaster(vc, batchSize, collectTrainingStats, perLayer);
+            }
             SharedTrainingMaster.Builder b = new SharedTrainingMaster.Builder(vc, thresholdAlgorithm, batchSize)
                     .batchSizePerWorker(batchSize)
                     .workersPerNode(1)
