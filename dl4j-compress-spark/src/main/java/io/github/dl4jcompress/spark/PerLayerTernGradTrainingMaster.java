@@ -80,6 +80,11 @@ public final class PerLayerTernGradTrainingMaster extends SharedTrainingMaster {
         return settings.seed();
     }
 
+    /** Executor messages the driver has received (and applied, after {@code fit} returns) in this session. */
+    public long messagesReceivedByDriver() {
+        return applier == null ? 0 : applier.received();
+    }
+
     @Override
     protected void prepareNetworkAndStuff(SparkDl4jMultiLayer network, SparkComputationGraph graph) {
         super.prepareNetworkAndStuff(network, graph);

@@ -9,6 +9,7 @@ import java.util.NoSuchElementException;
 
 import io.github.dl4jcompress.terngrad.SegmentLayout;
 import io.github.dl4jcompress.terngrad.Ternarizer;
+import org.apache.spark.SparkEnv;
 import org.deeplearning4j.core.storage.StatsStorageRouter;
 import org.deeplearning4j.core.storage.listener.RoutingIterationListener;
 import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
@@ -127,7 +128,7 @@ final class TernGradExecutorTrainer {
         TernaryInbox box = new TernaryInbox(params);
         String executorId = SparkUtils.getSparkExecutorId();
         ModelParameterServer server = ModelParameterServer.getInstance();
-        if ("driver".equals(executorId)) {
+        if (inDriverJvm()) {
             // Spark local mode: the driver's parameter server runs in this JVM and delivers our messages locally
             log.info("Per-layer TernGrad in Spark local mode: using the driver's parameter server");
         } else {
@@ -154,6 +155,12 @@ final class TernGradExecutorTrainer {
         this.model = m;
         this.inbox = box;
         this.accumulator = acc;
+    }
+
+    /** Spark local mode: this task runs in the driver's JVM. */
+    private static boolean inDriverJvm() {
+        SparkEnv env = SparkEnv.get();
+        return env != null && "driver".equals(env.executorId()); // SparkContext.DRIVER_IDENTIFIER
     }
 
     private static void attachListeners(Model m, List<TrainingListener> listeners, StatsStorageRouter router) {

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,6 +59,41 @@ class SharedTrainingLocalTest {
         double after = ParameterAveragingSslTest.deadInputRowNorm(spark.getNetwork().getLayer(0).getParam("W"));
         assertTrue(after < 0.95 * before, "zero-input rows: mean norm " + before + " -> " + after);
         assertInstanceOf(GroupLasso.class, ((BaseLayer) spark.getNetwork().getLayer(0).conf().getLayer()).getRegularization().get(0));
+    }
+
+    @Test
+    void perLayerTernGradTrainsAnSslNetwork() {
+        SharedTrainingMaster tm = SafeSharedTrainingMaster.builder(32).controllerAddress("127.0.0.1")
+                .ternGradPerLayer(2.5, 13).build(sc.getConf());
+        PerLayerTernGradTrainingMaster perLayer = assertInstanceOf(PerLayerTernGradTrainingMaster.class, tm);
+        SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, SparkTestSupport.mlp(5, true, true), tm);
+        INDArray before = spark.getNetwork().params().dup();
+        JavaRDD<DataSet> train = Batches.of(sc, TRAIN, 32, 1);
+        for (int epoch = 0; epoch < 4; epoch++) {
+            spark.fit(train);
+        }
+        double accuracy = spark.evaluate(Batches.of(sc, TEST, 64, 1)).accuracy();
+        assertTrue(accuracy > 0.85, "accuracy " + accuracy);
+        // one message per minibatch (1024/32 per epoch), all applied by the driver
+        assertEquals(4 * 32, perLayer.messagesReceivedByDriver());
+        assertTrue(spark.getNetwork().params().distance2(before) > 0);
+        TernGradExecutorTrainer.Traffic traffic = TernGradExecutorTrainer.traffic();
+        assertEquals(4 * 32, traffic.sent());
+        assertEquals(4 * 32, traffic.minibatches());
+    }
+
+    @Test
+    void perLayerTernGradTrainsAGraph() {
+        SharedTrainingMaster tm = SafeSharedTrainingMaster.builder(32).controllerAddress("127.0.0.1")
+                .ternGradPerLayer(2.5, 17).build(sc.getConf());
+        SparkComputationGraph spark = new SparkComputationGraph(sc, SparkTestSupport.graph(5, true), tm);
+        JavaRDD<DataSet> train = Batches.of(sc, TRAIN, 32, 1);
+        for (int epoch = 0; epoch < 4; epoch++) {
+            spark.fit(train);
+        }
+        double accuracy = spark.evaluate(Batches.of(sc, TEST, 64, 1)).accuracy();
+        assertTrue(accuracy > 0.85, "accuracy " + accuracy);
+        assertEquals(4 * 32, ((PerLayerTernGradTrainingMaster) tm).messagesReceivedByDriver());
     }
 
     @Test
