@@ -250,9 +250,51 @@ final class TernGradExecutorTrainer {
                 .build();
     }
 
-    /** Messages and bytes one executor JVM's trainer sent, messages it received, minibatches it trained. */
-    record Traffic(String executorId, long sent, long bytesSent, long received, long minibatches)
-            implements Serializable {
+    /**
+     * Messages and bytes one executor JVM's trainer sent, messages it received, minibatches it trained. A plain class,
+     * not a record: Spark 3.1's Kryo cannot serialize records, and job results go through {@code spark.serializer}.
+     */
+    static final class Traffic implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final String executorId;
+        private final long sent;
+        private final long bytesSent;
+        private final long received;
+        private final long minibatches;
+
+        Traffic(String executorId, long sent, long bytesSent, long received, long minibatches) {
+            this.executorId = executorId;
+            this.sent = sent;
+            this.bytesSent = bytesSent;
+            this.received = received;
+            this.minibatches = minibatches;
+        }
+
+        String executorId() {
+            return executorId;
+        }
+
+        long sent() {
+            return sent;
+        }
+
+        long bytesSent() {
+            return bytesSent;
+        }
+
+        long received() {
+            return received;
+        }
+
+        long minibatches() {
+            return minibatches;
+        }
+
+        @Override
+        public String toString() {
+            return executorId + ": sent " + sent + " (" + bytesSent + " bytes), received " + received + ", minibatches "
+                    + minibatches;
+        }
     }
 
     private static final class CountingIterator<T> implements Iterator<T> {

@@ -3,8 +3,6 @@ package io.github.dl4jcompress.spark;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.spark.api.java.JavaRDD;
@@ -77,54 +75,6 @@ class LocalClusterTest {
         long executorsWithPort = ports.stream().filter(s -> !s.endsWith(":null")).map(s -> s.split(":")[0]).distinct().count();
         assertTrue(executorsWithPort >= 2, "executor:port " + ports);
         assertEquals(ports.stream().map(s -> s.split(":")[1]).distinct().count(), ports.size(), "ports " + ports);
-    }
-
-    @Test
-    void perLayerTernGradAcrossTwoExecutorJvms() {
-        TASKS.succeeded.clear();
-        PerLayerTernGradTrainingMaster tm = (PerLayerTernGradTrainingMaster) SafeSharedTrainingMaster.builder(32)
-                .controllerAddress("127.0.0.1").ternGradPerLayer(2.5, 9).build(sc.getConf());
-        SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, SparkTestSupport.mlp(5, true, true), tm);
-        JavaRDD<DataSet> train = Batches.of(sc, TRAIN, 32, 2);
-        for (int epoch = 0; epoch < 3; epoch++) {
-            spark.fit(train);
-        }
-        assertTrue(TASKS.succeeded.size() >= 2, "tasks per executor " + TASKS.succeeded);
-        double accuracy = spark.evaluate(Batches.of(sc, TEST, 64, 2)).accuracy();
-        assertTrue(accuracy > 0.85, "accuracy " + accuracy);
-
-        // one message per minibatch, every one applied by the driver, and each executor received the other's
-        long sentInAll = 3 * 32;
-        assertEquals(sentInAll, tm.messagesReceivedByDriver());
-        Map<String, TernGradExecutorTrainer.Traffic> traffic = executorTraffic();
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (!allReceivedTheOthers(traffic, sentInAll) && System.currentTimeMillis() < deadline) {
-            sleep(200);
-            traffic = executorTraffic();
-        }
-        assertEquals(2, traffic.size(), "traffic " + traffic);
-        assertEquals(sentInAll, traffic.values().stream().mapToLong(TernGradExecutorTrainer.Traffic::sent).sum(),
-                "traffic " + traffic);
-        assertTrue(allReceivedTheOthers(traffic, sentInAll), "traffic " + traffic);
-        for (TernGradExecutorTrainer.Traffic t : traffic.values()) {
-            assertTrue(t.sent() > 0, "traffic " + traffic);
-        }
-    }
-
-    /** Both executor JVMs' per-layer TernGrad counters (tasks sleep so that both executors take some). */
-    private static Map<String, TernGradExecutorTrainer.Traffic> executorTraffic() {
-        Map<String, TernGradExecutorTrainer.Traffic> byExecutor = new TreeMap<>();
-        for (int attempt = 0; attempt < 5 && byExecutor.size() < 2; attempt++) {
-            sc.parallelize(List.of(0, 1, 2, 3, 4, 5), 6).map(i -> {
-                Thread.sleep(300);
-                return TernGradExecutorTrainer.traffic();
-            }).collect().forEach(t -> byExecutor.put(t.executorId(), t));
-        }
-        return byExecutor;
-    }
-
-    private static boolean allReceivedTheOthers(Map<String, TernGradExecutorTrainer.Traffic> traffic, long sentInAll) {
-        return traffic.size() == 2 && traffic.values().stream().allMatch(t -> t.received() == sentInAll - t.sent());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.github.dl4jcompress.spark;
 
 import java.io.File;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 
 import io.github.dl4jcompress.regularization.StructuredSparsity;
 import org.apache.spark.SparkConf;
@@ -107,13 +108,35 @@ final class SparkTestSupport {
 
     /** As above with {@code spark.task.maxFailures}. */
     static JavaSparkContext localCluster(int executors, String name, String classpath, int maxFailures) {
+        return localCluster(executors, name, classpath, maxFailures, conf -> conf);
+    }
+
+    /** As above, with further settings (e.g. the serializer). */
+    static JavaSparkContext localCluster(int executors, String name, String classpath, int maxFailures,
+                                         UnaryOperator<SparkConf> more) {
         File home = new File(System.getProperty("spark.home.dir", "target/spark-home"));
         SparkConf conf = SparkSettings.localCluster(new SparkConf().setAppName(name), executors, 1536, home, classpath)
                 .set("spark.default.parallelism", Integer.toString(executors))
                 .set("spark.task.maxFailures", Integer.toString(maxFailures))
                 .set("spark.executor.extraJavaOptions", SparkSettings.executorJavaOptions(
                         "-Dorg.bytedeco.javacpp.maxbytes=1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
-        return new JavaSparkContext(conf);
+        return new JavaSparkContext(more.apply(conf));
+    }
+
+    /** Waits (at most 120 s) until {@code n} executors have registered, so that jobs spread over all of them. */
+    static void awaitExecutors(JavaSparkContext sc, int n) {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (sc.sc().getExecutorIds().size() < n && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        if (sc.sc().getExecutorIds().size() < n) {
+            throw new IllegalStateException("executors registered: " + sc.sc().getExecutorIds() + ", expected " + n);
+        }
     }
 
     /** The test JVM's classpath (surefire's real one, not its manifest jar). */

@@ -15,8 +15,11 @@ import io.github.dl4jcompress.prune.StructuredPruner;
 import io.github.dl4jcompress.spark.Batches;
 import io.github.dl4jcompress.spark.ExecutorClasspathCheck;
 import io.github.dl4jcompress.spark.ExecutorListener;
+import io.github.dl4jcompress.spark.PerLayerTernGradTrainingMaster;
 import io.github.dl4jcompress.spark.SafeSharedTrainingMaster;
 import io.github.dl4jcompress.spark.SparkSettings;
+import io.github.dl4jcompress.terngrad.SegmentLayout;
+import io.github.dl4jcompress.terngrad.TernaryMessage;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -42,7 +45,7 @@ final class SparkJobRunner {
 
     private static final Logger log = LoggerFactory.getLogger(SparkJobRunner.class);
 
-    enum Mode { AVERAGING, THRESHOLD, TERNGRAD_GLOBAL }
+    enum Mode { AVERAGING, THRESHOLD, TERNGRAD_GLOBAL, TERNGRAD_PER_LAYER }
 
     private final SparkJobOptions o;
     private final String job;
@@ -108,6 +111,7 @@ final class SparkJobRunner {
             case AVERAGING -> "averaging";
             case THRESHOLD -> "threshold";
             case TERNGRAD_GLOBAL -> "terngradGlobal";
+            case TERNGRAD_PER_LAYER -> "terngradPerLayer";
         };
         log.info("{} / {}: {} on {} ({} train, {} test examples, {} epochs)", job, name, master(), data.source(),
                 train.numExamples(), test.numExamples(), o.epochs);
@@ -121,6 +125,7 @@ final class SparkJobRunner {
                         .rddTrainingApproach(RDDTrainingApproach.Direct).build();
                 case THRESHOLD -> shared().build(sc.getConf());
                 case TERNGRAD_GLOBAL -> shared().ternGrad(2.5, o.seed).build(sc.getConf());
+                case TERNGRAD_PER_LAYER -> shared().ternGradPerLayer(2.5, o.seed).build(sc.getConf());
             };
             SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, conf, tm);
             if (ssl && mode == Mode.AVERAGING) {
@@ -150,6 +155,13 @@ final class SparkJobRunner {
             run.put("epochs", o.epochs);
             run.put("trainExamples", train.numExamples());
             run.put("batchPerWorker", o.batch);
+            if (tm instanceof PerLayerTernGradTrainingMaster perLayer) {
+                // every executor minibatch is one message; all of them reached the driver
+                long messages = perLayer.messagesReceivedByDriver();
+                run.put("ternGradMessages", messages);
+                run.put("ternGradPayloadBytes", messages * TernaryMessage.sizeInBytes(
+                        SegmentLayout.perParameter(net).count(), net.numParams()));
+            }
             run.put("trainingMaster", tm.getClass().getSimpleName() + (mode == Mode.AVERAGING ? "" : " via SafeSharedTrainingMaster"));
             if (ssl) {
                 ZeroingListener.builder().threshold(zeroThreshold).build().iterationDone(net, 0, 0);

@@ -35,7 +35,7 @@ public final class SparkSslCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.01")
     double lr;
 
-    @Option(names = "--modes", split = ",", description = "averaging,threshold (default ${DEFAULT-VALUE})", defaultValue = "averaging,threshold")
+    @Option(names = "--modes", split = ",", description = "averaging,threshold,terngradGlobal,terngradPerLayer (default ${DEFAULT-VALUE})", defaultValue = "averaging,threshold")
     List<String> modes;
 
     MultiLayerConfiguration configuration() {
@@ -55,7 +55,10 @@ public final class SparkSslCommand implements Callable<Integer> {
             SparkJobRunner.Mode mode = switch (m.trim()) {
                 case "averaging" -> SparkJobRunner.Mode.AVERAGING;
                 case "threshold" -> SparkJobRunner.Mode.THRESHOLD;
-                default -> throw new IllegalArgumentException("--modes: unknown mode '" + m + "' (averaging, threshold)");
+                case "terngradGlobal" -> SparkJobRunner.Mode.TERNGRAD_GLOBAL;
+                case "terngradPerLayer" -> SparkJobRunner.Mode.TERNGRAD_PER_LAYER;
+                default -> throw new IllegalArgumentException("--modes: unknown mode '" + m
+                        + "' (averaging, threshold, terngradGlobal, terngradPerLayer)");
             };
             runs.add(runner.run(mode, configuration(), true, zeroThreshold));
         }

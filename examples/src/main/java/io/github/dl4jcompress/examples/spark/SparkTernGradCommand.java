@@ -15,10 +15,11 @@ import picocli.CommandLine.Option;
  * {@code dl4jc spark-terngrad}: LeNet with plain SGD on Spark's SharedTrainingMaster, DL4J's adaptive threshold
  * encoding versus global-scaler TernGrad ({@code ExecutorSeededTernGrad} + zero residual through DL4J's
  * {@code thresholdAlgorithm}/{@code residualPostProcessor} hooks). Writes {@code results/spark.json}.
- * The per-layer TernGrad mode is not available on Spark (DL4J's SharedTrainingWrapper hard-wires its encoder).
+ * Per-layer TernGrad ({@code terngradPerLayer}: one scaler per parameter array) runs through
+ * {@code PerLayerTernGradTrainingMaster}, which replaces DL4J's executor wrapper and encoders.
  */
 @Command(name = "spark-terngrad", mixinStandardHelpOptions = true,
-        description = "TernGrad on Spark shared training (global scaler) vs DL4J's threshold encoding, LeNet/Fashion-MNIST.")
+        description = "TernGrad on Spark shared training (global and per-layer scalers) vs DL4J's threshold encoding, LeNet/Fashion-MNIST.")
 public final class SparkTernGradCommand implements Callable<Integer> {
 
     @Mixin
@@ -27,8 +28,8 @@ public final class SparkTernGradCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.02")
     double lr;
 
-    @Option(names = "--modes", split = ",", description = "threshold,terngradGlobal (default ${DEFAULT-VALUE})",
-            defaultValue = "threshold,terngradGlobal")
+    @Option(names = "--modes", split = ",", description = "threshold,terngradGlobal,terngradPerLayer,averaging (default ${DEFAULT-VALUE})",
+            defaultValue = "threshold,terngradGlobal,terngradPerLayer")
     List<String> modes;
 
     @Override
@@ -40,9 +41,9 @@ public final class SparkTernGradCommand implements Callable<Integer> {
                 case "threshold" -> SparkJobRunner.Mode.THRESHOLD;
                 case "terngradGlobal" -> SparkJobRunner.Mode.TERNGRAD_GLOBAL;
                 case "averaging" -> SparkJobRunner.Mode.AVERAGING;
-                case "terngradPerLayer" -> throw new IllegalArgumentException("--modes: terngradPerLayer is not available on Spark: "
-                        + "DL4J's SharedTrainingWrapper hard-wires its EncodedGradientsAccumulator (see README)");
-                default -> throw new IllegalArgumentException("--modes: unknown mode '" + m + "' (threshold, terngradGlobal, averaging)");
+                case "terngradPerLayer" -> SparkJobRunner.Mode.TERNGRAD_PER_LAYER;
+                default -> throw new IllegalArgumentException("--modes: unknown mode '" + m
+                        + "' (threshold, terngradGlobal, terngradPerLayer, averaging)");
             };
             runs.add(runner.run(mode, LeNet.configuration(options.seed, new Sgd(lr)), false, 0));
         }
