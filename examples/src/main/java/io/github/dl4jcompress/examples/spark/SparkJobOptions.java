@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 /** Options shared by {@code spark-ssl} and {@code spark-terngrad}. */
 public final class SparkJobOptions {
 
-    @Option(names = "--master", description = "Spark master; default: local-cluster with --executors executor JVMs on loopback",
+    @Option(names = "--master", description = "Spark master; default: spark-submit's --master if submitted, else local-cluster with --executors "
+            + "executor JVMs on loopback",
             defaultValue = "")
     String master;
 

@@ -46,6 +46,8 @@ final class SparkJobRunner {
 
     private final SparkJobOptions o;
     private final String job;
+    /** The master given by spark-submit ({@code spark.master} system property), or empty. */
+    private final String submitted;
 
     SparkJobRunner(SparkJobOptions o, String job) {
         if (o.epochs < 1 || o.batch < 1 || o.executors < 1) {
@@ -53,10 +55,22 @@ final class SparkJobRunner {
         }
         this.o = o;
         this.job = job;
+        this.submitted = System.getProperty("spark.master", "");
+        if (!o.master.isEmpty() && !submitted.isEmpty() && !o.master.equals(submitted)) {
+            throw new IllegalArgumentException("--master " + o.master + " differs from the master spark-submit gave ("
+                    + submitted + "); omit --master to use spark-submit's");
+        }
     }
 
+    /** --master, else spark-submit's master, else local-cluster with --executors executor JVMs. */
     String master() {
-        return o.master.isEmpty() ? "local-cluster[" + o.executors + ",1," + o.executorMemoryMb + "]" : o.master;
+        return !o.master.isEmpty() ? o.master : !submitted.isEmpty() ? submitted
+                : "local-cluster[" + o.executors + ",1," + o.executorMemoryMb + "]";
+    }
+
+    /** True when neither --master nor spark-submit chose the master: this job starts its own local-cluster. */
+    private boolean ownLocalCluster() {
+        return o.master.isEmpty() && submitted.isEmpty();
     }
 
     boolean localMaster() {
@@ -64,8 +78,9 @@ final class SparkJobRunner {
     }
 
     private JavaSparkContext context(String name) {
+        // new SparkConf() holds spark-submit's settings (spark.* system properties) when submitted
         SparkConf conf = new SparkConf().setAppName("dl4jc " + job + " " + name);
-        if (o.master.isEmpty()) {
+        if (ownLocalCluster()) {
             String env = System.getenv("SPARK_HOME");
             if (env == null) {
                 throw new IllegalStateException("The local-cluster master needs SPARK_HOME (any directory; jars/ and conf/ are created "
@@ -77,8 +92,8 @@ final class SparkJobRunner {
             conf.set("spark.executor.extraJavaOptions", SparkSettings.executorJavaOptions(
                     "-Dorg.bytedeco.javacpp.maxbytes=2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
         } else {
-            conf.setMaster(o.master);
-            if (o.master.startsWith("local")) {
+            conf.setMaster(master());
+            if (master().startsWith("local")) {
                 SparkSettings.loopback(conf);
             } else if (!conf.contains("spark.executor.extraJavaOptions")) {
                 conf.set("spark.executor.extraJavaOptions", SparkSettings.executorJavaOptions(""));
@@ -180,7 +195,7 @@ final class SparkJobRunner {
     }
 
     private void waitForExecutors(JavaSparkContext sc) throws InterruptedException {
-        if (!o.master.isEmpty()) {
+        if (!ownLocalCluster()) {
             return;
         }
         long deadline = System.currentTimeMillis() + 180_000;
@@ -222,7 +237,7 @@ final class SparkJobRunner {
         commands.put(job, command);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("master", master());
-        json.put("executors", o.master.isEmpty() ? o.executors : null);
+        json.put("executors", ownLocalCluster() ? o.executors : null);
         json.put("runs", all);
         json.put("commands", commands);
         json.put("bytesSentMeasures", "TX bytes of the loopback interface (/proc/net/dev) during the fits: all driver-executor "
