@@ -27,7 +27,7 @@ scala_version="$(sed -n 's:.*<scala.version>\(.*\)</scala.version>.*:\1:p' pom.x
 
 if [ $# -eq 0 ]; then
   set -- "spark-ssl --modes averaging --epochs 1 --train-size 1000 --test-size 1000" \
-         "spark-terngrad --modes threshold --epochs 1 --train-size 1000 --test-size 1000 --controller 127.0.0.1"
+         "spark-terngrad --modes threshold --epochs 1 --train-size 1000 --test-size 1000"
 fi
 
 # --- 1. application jar ---------------------------------------------------------------------------------------------

@@ -134,8 +134,8 @@ final class SparkJobRunner {
                 case AVERAGING -> new ParameterAveragingTrainingMaster.Builder(o.batch).batchSizePerWorker(o.batch)
                         .averagingFrequency(5).workerPrefetchNumBatches(2).rngSeed(o.seed)
                         .rddTrainingApproach(RDDTrainingApproach.Direct).build();
-                case THRESHOLD -> shared().build(sc.getConf());
-                case TERNGRAD_GLOBAL -> shared().ternGrad(2.5, o.seed).build(sc.getConf());
+                case THRESHOLD -> shared(sc.getConf()).build(sc.getConf());
+                case TERNGRAD_GLOBAL -> shared(sc.getConf()).ternGrad(2.5, o.seed).build(sc.getConf());
             };
             SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, conf, tm);
             if (ssl && mode == Mode.AVERAGING) {
@@ -189,8 +189,14 @@ final class SparkJobRunner {
         }
     }
 
-    private SafeSharedTrainingMaster.Builder shared() {
-        String controller = o.controller != null ? o.controller : localMaster() ? "127.0.0.1" : null;
+    /**
+     * Controller (driver) address for DL4J's Aeron transport: --controller, else 127.0.0.1 for local masters, else
+     * {@code spark.driver.host} — the address the executors already use to reach the driver. DL4J's own discovery
+     * (SPARK_PUBLIC_DNS, network mask) fails on a standalone master when neither is set.
+     */
+    private SafeSharedTrainingMaster.Builder shared(SparkConf conf) {
+        String controller = o.controller != null ? o.controller : localMaster() ? "127.0.0.1"
+                : o.networkMask == null ? conf.get("spark.driver.host", null) : null;
         return SafeSharedTrainingMaster.builder(o.batch).controllerAddress(controller).networkMask(o.networkMask).rngSeed(o.seed);
     }
 
