@@ -46,7 +46,7 @@ if [ "${SKIP_BUILD:-}" != 1 ] || [ ! -d "$SPARK_HOME/jars" ]; then
   <modelVersion>4.0.0</modelVersion>
   <groupId>local</groupId><artifactId>spark-dist</artifactId><version>1</version><packaging>pom</packaging>
   <dependencyManagement><dependencies>
-    <!-- Spark $spark_version ships Scala 2.12.10; 2.12.14 and older fail on Java 17 (LambdaDeserializer) -->
+    <!-- Spark $spark_version asks for Scala 2.12.10; 2.12.14 failed on Java 17 (LambdaDeserializer) -->
     <dependency><groupId>org.scala-lang</groupId><artifactId>scala-library</artifactId><version>$scala_version</version></dependency>
     <dependency><groupId>org.scala-lang</groupId><artifactId>scala-reflect</artifactId><version>$scala_version</version></dependency>
     <dependency><groupId>org.scala-lang</groupId><artifactId>scala-compiler</artifactId><version>$scala_version</version></dependency>
