@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 /** Options shared by {@code spark-ssl} and {@code spark-terngrad}. */
 public final class SparkJobOptions {
 
-    @Option(names = "--master", description = "Spark master; default: local-cluster with --executors executor JVMs on loopback",
+    @Option(names = "--master", description = "Spark master; default: spark-submit's --master if submitted, else local-cluster with --executors "
+            + "executor JVMs on loopback",
             defaultValue = "")
     String master;
 
@@ -20,7 +21,7 @@ public final class SparkJobOptions {
     int executorMemoryMb;
 
     @Option(names = "--controller", description = "driver IP as seen by executors for shared training (default: 127.0.0.1 for local masters, "
-            + "else DL4J's discovery: SPARK_PUBLIC_DNS / DL4J_VOID_IP)")
+            + "else spark.driver.host, or DL4J's discovery when --network-mask is given)")
     String controller;
 
     @Option(names = "--network-mask", description = "network mask DL4J uses to pick each node's IP on a real cluster, e.g. 10.0.0.0/16")

@@ -49,6 +49,8 @@ final class SparkJobRunner {
 
     private final SparkJobOptions o;
     private final String job;
+    /** The master given by spark-submit ({@code spark.master} system property), or empty. */
+    private final String submitted;
 
     SparkJobRunner(SparkJobOptions o, String job) {
         if (o.epochs < 1 || o.batch < 1 || o.executors < 1) {
@@ -56,10 +58,22 @@ final class SparkJobRunner {
         }
         this.o = o;
         this.job = job;
+        this.submitted = System.getProperty("spark.master", "");
+        if (!o.master.isEmpty() && !submitted.isEmpty() && !o.master.equals(submitted)) {
+            throw new IllegalArgumentException("--master " + o.master + " differs from the master spark-submit gave ("
+                    + submitted + "); omit --master to use spark-submit's");
+        }
     }
 
+    /** --master, else spark-submit's master, else local-cluster with --executors executor JVMs. */
     String master() {
-        return o.master.isEmpty() ? "local-cluster[" + o.executors + ",1," + o.executorMemoryMb + "]" : o.master;
+        return !o.master.isEmpty() ? o.master : !submitted.isEmpty() ? submitted
+                : "local-cluster[" + o.executors + ",1," + o.executorMemoryMb + "]";
+    }
+
+    /** True when neither --master nor spark-submit chose the master: this job starts its own local-cluster. */
+    private boolean ownLocalCluster() {
+        return o.master.isEmpty() && submitted.isEmpty();
     }
 
     boolean localMaster() {
@@ -67,8 +81,9 @@ final class SparkJobRunner {
     }
 
     private JavaSparkContext context(String name) {
+        // new SparkConf() holds spark-submit's settings (spark.* system properties) when submitted
         SparkConf conf = new SparkConf().setAppName("dl4jc " + job + " " + name);
-        if (o.master.isEmpty()) {
+        if (ownLocalCluster()) {
             String env = System.getenv("SPARK_HOME");
             if (env == null) {
                 throw new IllegalStateException("The local-cluster master needs SPARK_HOME (any directory; jars/ and conf/ are created "
@@ -80,8 +95,8 @@ final class SparkJobRunner {
             conf.set("spark.executor.extraJavaOptions", SparkSettings.executorJavaOptions(
                     "-Dorg.bytedeco.javacpp.maxbytes=2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
         } else {
-            conf.setMaster(o.master);
-            if (o.master.startsWith("local")) {
+            conf.setMaster(master());
+            if (master().startsWith("local")) {
                 SparkSettings.loopback(conf);
             } else if (!conf.contains("spark.executor.extraJavaOptions")) {
                 conf.set("spark.executor.extraJavaOptions", SparkSettings.executorJavaOptions(""));
@@ -123,9 +138,9 @@ final class SparkJobRunner {
                 case AVERAGING -> new ParameterAveragingTrainingMaster.Builder(o.batch).batchSizePerWorker(o.batch)
                         .averagingFrequency(5).workerPrefetchNumBatches(2).rngSeed(o.seed)
                         .rddTrainingApproach(RDDTrainingApproach.Direct).build();
-                case THRESHOLD -> shared().build(sc.getConf());
-                case TERNGRAD_GLOBAL -> shared().ternGrad(2.5, o.seed).build(sc.getConf());
-                case TERNGRAD_PER_LAYER -> shared().ternGradPerLayer(2.5, o.seed).build(sc.getConf());
+                case THRESHOLD -> shared(sc.getConf()).build(sc.getConf());
+                case TERNGRAD_GLOBAL -> shared(sc.getConf()).ternGrad(2.5, o.seed).build(sc.getConf());
+                case TERNGRAD_PER_LAYER -> shared(sc.getConf()).ternGradPerLayer(2.5, o.seed).build(sc.getConf());
             };
             SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, conf, tm);
             if (ssl && mode == Mode.AVERAGING) {
@@ -186,13 +201,19 @@ final class SparkJobRunner {
         }
     }
 
-    private SafeSharedTrainingMaster.Builder shared() {
-        String controller = o.controller != null ? o.controller : localMaster() ? "127.0.0.1" : null;
+    /**
+     * Controller (driver) address for DL4J's Aeron transport: --controller, else 127.0.0.1 for local masters, else
+     * {@code spark.driver.host} — the address the executors already use to reach the driver. DL4J's own discovery
+     * (SPARK_PUBLIC_DNS, network mask) fails on a standalone master when neither is set.
+     */
+    private SafeSharedTrainingMaster.Builder shared(SparkConf conf) {
+        String controller = o.controller != null ? o.controller : localMaster() ? "127.0.0.1"
+                : o.networkMask == null ? conf.get("spark.driver.host", null) : null;
         return SafeSharedTrainingMaster.builder(o.batch).controllerAddress(controller).networkMask(o.networkMask).rngSeed(o.seed);
     }
 
     private void waitForExecutors(JavaSparkContext sc) throws InterruptedException {
-        if (!o.master.isEmpty()) {
+        if (!ownLocalCluster()) {
             return;
         }
         long deadline = System.currentTimeMillis() + 180_000;
@@ -234,7 +255,7 @@ final class SparkJobRunner {
         commands.put(job, command);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("master", master());
-        json.put("executors", o.master.isEmpty() ? o.executors : null);
+        json.put("executors", ownLocalCluster() ? o.executors : null);
         json.put("runs", all);
         json.put("commands", commands);
         json.put("bytesSentMeasures", "TX bytes of the loopback interface (/proc/net/dev) during the fits: all driver-executor "

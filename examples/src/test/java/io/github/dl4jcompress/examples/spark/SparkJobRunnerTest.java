@@ -73,6 +73,29 @@ class SparkJobRunnerTest {
     }
 
     @Test
+    void sparkSubmitsMasterIsUsedWithoutMasterOptionAndAConflictingOneIsRejected(@TempDir Path dir) {
+        String saved = System.getProperty("spark.master");
+        try {
+            System.setProperty("spark.master", "spark://127.0.0.1:7077"); // what spark-submit sets in the driver JVM
+            assertEquals("spark://127.0.0.1:7077", new SparkJobRunner(options(dir.toFile()), "spark-ssl").master());
+            assertEquals("spark://127.0.0.1:7077",
+                    new SparkJobRunner(options(dir.toFile(), "--master", "spark://127.0.0.1:7077"), "spark-ssl").master());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new SparkJobRunner(options(dir.toFile(), "--master", "local[1]"), "spark-ssl"));
+            assertEquals("--master local[1] differs from the master spark-submit gave (spark://127.0.0.1:7077); "
+                    + "omit --master to use spark-submit's", e.getMessage());
+            System.clearProperty("spark.master");
+            assertEquals("local-cluster[2,1,1536]", new SparkJobRunner(options(dir.toFile()), "spark-ssl").master());
+        } finally {
+            if (saved == null) {
+                System.clearProperty("spark.master");
+            } else {
+                System.setProperty("spark.master", saved);
+            }
+        }
+    }
+
+    @Test
     void badOptionsAreRejected(@TempDir Path dir) {
         assertThrows(IllegalArgumentException.class, () -> new SparkJobRunner(options(dir.toFile(), "--epochs", "0"), "spark-ssl"));
         assertThrows(IllegalArgumentException.class, () -> new SparkJobRunner(options(dir.toFile(), "--executors", "0"), "spark-ssl"));
