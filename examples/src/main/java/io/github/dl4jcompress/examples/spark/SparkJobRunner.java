@@ -9,6 +9,7 @@ import java.util.Map;
 import io.github.dl4jcompress.cost.CostModel;
 import io.github.dl4jcompress.examples.data.FashionMnist;
 import io.github.dl4jcompress.examples.ssl.LeNet;
+import io.github.dl4jcompress.listeners.Charts;
 import io.github.dl4jcompress.listeners.ZeroingListener;
 import io.github.dl4jcompress.prune.PruneResult;
 import io.github.dl4jcompress.prune.StructuredPruner;
@@ -23,6 +24,7 @@ import io.github.dl4jcompress.terngrad.TernaryMessage;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
@@ -151,12 +153,20 @@ final class SparkJobRunner {
             JavaRDD<DataSet> rdd = Batches.of(sc, train, o.batch, partitions); // not cached: SharedTrainingMaster sets its own storage level
             rdd.count();
             long bytes0 = LoopbackBytes.transmitted();
-            long t0 = System.nanoTime();
+            long fitNanos = 0;
+            List<Double> accuracyByEpoch = new ArrayList<>();
             for (int e = 0; e < o.epochs; e++) {
+                long t = System.nanoTime();
                 spark.fit(rdd);
-                log.info("{} / {}: epoch {} done, {} s", job, name, e + 1, Math.round((System.nanoTime() - t0) / 1e9));
+                fitNanos += System.nanoTime() - t;
+                // the driver's model after this epoch, evaluated locally (not counted in the fit time)
+                double epochAccuracy = spark.getNetwork().evaluate(new ListDataSetIterator<>(test.batchBy(256))).accuracy();
+                accuracyByEpoch.add(epochAccuracy);
+                long elapsed = Math.round(fitNanos / 1e9);
+                log.info("{} / {}: epoch {}/{} done, test accuracy {}, {} s fitting, ETA {} s", job, name, e + 1, o.epochs,
+                        String.format("%.4f", epochAccuracy), elapsed, Math.round(fitNanos / 1e9 / (e + 1) * (o.epochs - e - 1)));
             }
-            double seconds = (System.nanoTime() - t0) / 1e9;
+            double seconds = fitNanos / 1e9;
             long bytes1 = LoopbackBytes.transmitted();
             double accuracy = spark.evaluate(Batches.of(sc, test, 256, partitions)).accuracy();
             MultiLayerNetwork net = spark.getNetwork();
@@ -166,6 +176,7 @@ final class SparkJobRunner {
             run.put("mode", name);
             run.put("accuracy", accuracy);
             run.put("seconds", seconds);
+            run.put("accuracyByEpoch", accuracyByEpoch);
             run.put("bytesSent", localMaster() && bytes0 >= 0 ? bytes1 - bytes0 : null);
             run.put("epochs", o.epochs);
             run.put("trainExamples", train.numExamples());
@@ -182,7 +193,7 @@ final class SparkJobRunner {
                 ZeroingListener.builder().threshold(zeroThreshold).build().iterationDone(net, 0, 0);
                 PruneResult<MultiLayerNetwork> pruned = StructuredPruner.builder().build().prune(net);
                 MultiLayerNetwork p = pruned.network();
-                double prunedAccuracy = p.evaluate(new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(test.batchBy(256))).accuracy();
+                double prunedAccuracy = p.evaluate(new ListDataSetIterator<>(test.batchBy(256))).accuracy();
                 File dir = new File(o.out, "spark");
                 dir.mkdirs();
                 File zip = new File(dir, job + "-" + name + "-pruned.zip");
@@ -231,6 +242,24 @@ final class SparkJobRunner {
     }
 
     /** Writes {@code out/spark.json}, keeping runs of other jobs from an existing file with the same master. */
+    /** Test accuracy of the driver's model after each epoch, one line per mode. */
+    private void writeChart(List<Map<String, Object>> runs, File png) throws Exception {
+        Map<String, List<double[]>> series = new LinkedHashMap<>();
+        for (Map<String, Object> run : runs) {
+            @SuppressWarnings("unchecked")
+            List<Double> byEpoch = (List<Double>) run.get("accuracyByEpoch");
+            if (byEpoch == null) {
+                continue;
+            }
+            List<double[]> points = new ArrayList<>();
+            for (int e = 0; e < byEpoch.size(); e++) {
+                points.add(new double[] {e + 1, 100 * byEpoch.get(e)});
+            }
+            series.put(run.get("mode") + String.format(" (%.0f s fit)", (Double) run.get("seconds")), points);
+        }
+        Charts.line(png, job + " on " + master() + ": test accuracy after each epoch", "epoch", "test accuracy, %", series);
+    }
+
     File write(List<Map<String, Object>> runs, String command) throws Exception {
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         File file = new File(o.out, "spark.json");
@@ -263,6 +292,7 @@ final class SparkJobRunner {
                 + "meanwhile; null for non-local masters");
         o.out.mkdirs();
         om.writeValue(file, json);
+        writeChart(runs, new File(o.out, job + ".png"));
         return file;
     }
 }

@@ -13,6 +13,7 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import picocli.CommandLine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** results/spark.json merging (each job replaces only its own runs) and option validation; no Spark job. */
@@ -35,6 +36,7 @@ class SparkJobRunnerTest {
         r.put("accuracy", accuracy);
         r.put("seconds", 1.0);
         r.put("bytesSent", 10L);
+        r.put("accuracyByEpoch", List.of(accuracy / 2, accuracy));
         return r;
     }
 
@@ -52,6 +54,8 @@ class SparkJobRunnerTest {
         assertEquals(0.6, json.get("runs").get(1).get("accuracy").asDouble());
         assertEquals("c", json.get("commands").get("spark-ssl").asText());
         assertEquals("b", json.get("commands").get("spark-terngrad").asText());
+        assertTrue(new File(dir.toFile(), "spark-ssl.png").length() > 1000, "accuracy chart written");
+        assertTrue(new File(dir.toFile(), "spark-terngrad.png").length() > 1000, "accuracy chart written");
 
         new SparkJobRunner(options(dir.toFile(), "--master", "local[1]"), "spark-ssl").write(List.of(run("spark-ssl", "averaging", 0.7)), "d");
         json = new ObjectMapper().readTree(new File(dir.toFile(), "spark.json"));
