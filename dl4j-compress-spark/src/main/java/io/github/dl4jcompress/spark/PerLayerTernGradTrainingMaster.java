@@ -105,27 +105,25 @@ public final class PerLayerTernGradTrainingMaster extends SharedTrainingMaster {
 
     @Override
     protected void doIteration(SparkDl4jMultiLayer network, JavaRDD<DataSet> split, int splitNum, int numSplits) {
-        JavaRDD<DataSet> data = repartitioned(split);
-        SharedTrainingWorker worker = getWorkerInstance(network);
-        processResults(network, null, data.mapPartitions(counted(network.getSparkContext(),
-                PerLayerTernGradFlatMap.dataSets(worker, settings))));
+        train(network, null, split, PerLayerTernGradFlatMap.dataSets(getWorkerInstance(network), settings));
     }
 
     @Override
     protected void doIteration(SparkComputationGraph graph, JavaRDD<DataSet> split, int splitNum, int numSplits) {
-        JavaRDD<DataSet> data = repartitioned(split);
-        SharedTrainingWorker worker = getWorkerInstance(graph);
-        processResults(null, graph, data.mapPartitions(counted(graph.getSparkContext(),
-                PerLayerTernGradFlatMap.dataSets(worker, settings))));
+        train(null, graph, split, PerLayerTernGradFlatMap.dataSets(getWorkerInstance(graph), settings));
     }
 
     @Override
     protected void doIterationMDS(SparkComputationGraph graph, JavaRDD<MultiDataSet> split, int splitNum,
                                   int numSplits) {
-        JavaRDD<MultiDataSet> data = repartitioned(split);
-        SharedTrainingWorker worker = getWorkerInstance(graph);
-        processResults(null, graph, data.mapPartitions(counted(graph.getSparkContext(),
-                PerLayerTernGradFlatMap.multiDataSets(worker, settings))));
+        train(null, graph, split, PerLayerTernGradFlatMap.multiDataSets(getWorkerInstance(graph), settings));
+    }
+
+    /** Repartitions as DL4J does, runs the task on every partition and hands the results to DL4J's aggregation. */
+    private <T> void train(SparkDl4jMultiLayer network, SparkComputationGraph graph, JavaRDD<T> split,
+                           PerLayerTernGradFlatMap<T> task) {
+        JavaSparkContext sc = network != null ? network.getSparkContext() : graph.getSparkContext();
+        processResults(network, graph, repartitioned(split).mapPartitions(counted(sc, task)));
     }
 
     @Override

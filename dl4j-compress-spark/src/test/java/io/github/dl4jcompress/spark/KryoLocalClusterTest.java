@@ -50,15 +50,6 @@ class KryoLocalClusterTest {
         SparkTestSupport.awaitExecutors(sc, 2);
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
     @AfterAll
     static void stop() {
         if (sc != null) {
@@ -111,7 +102,7 @@ class KryoLocalClusterTest {
         Map<String, TernGradExecutorTrainer.Traffic> traffic = executorTraffic();
         long deadline = System.currentTimeMillis() + 10_000;
         while (!allReceivedTheOthers(traffic, sentInAll) && System.currentTimeMillis() < deadline) {
-            sleep(200);
+            SparkTestSupport.sleep(200);
             traffic = executorTraffic();
         }
         assertEquals(2, traffic.size(), "traffic " + traffic);

@@ -41,11 +41,7 @@ class LocalClusterTest {
         sc = SparkTestSupport.localCluster(2, "local-cluster", SparkTestSupport.testClasspath());
         sc.sc().addSparkListener(TASKS);
         // wait for both executors to register, so that the first job is spread over two JVMs
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (sc.sc().getExecutorIds().size() < 2 && System.currentTimeMillis() < deadline) {
-            sleep(200);
-        }
-        assertEquals(2, sc.sc().getExecutorIds().size(), "executors registered: " + sc.sc().getExecutorIds());
+        SparkTestSupport.awaitExecutors(sc, 2);
     }
 
     @AfterAll
@@ -96,14 +92,5 @@ class LocalClusterTest {
         assertTrue(accuracy > 0.85, "accuracy " + accuracy);
         assertNotNull(spark.getNetwork().params());
         assertNotEquals(0, spark.getNetwork().params().norm2Number().doubleValue());
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

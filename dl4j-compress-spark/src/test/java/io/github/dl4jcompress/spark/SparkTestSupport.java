@@ -127,15 +127,19 @@ final class SparkTestSupport {
     static void awaitExecutors(JavaSparkContext sc, int n) {
         long deadline = System.currentTimeMillis() + 120_000;
         while (sc.sc().getExecutorIds().size() < n && System.currentTimeMillis() < deadline) {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            sleep(200);
         }
         if (sc.sc().getExecutorIds().size() < n) {
             throw new IllegalStateException("executors registered: " + sc.sc().getExecutorIds() + ", expected " + n);
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
