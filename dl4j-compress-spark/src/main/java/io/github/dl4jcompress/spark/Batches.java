@@ -15,6 +15,9 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  */
 public final class Batches {
 
+    /** DL4J's default evaluation batch size of {@code SparkDl4jMultiLayer} and {@code SparkComputationGraph}. */
+    public static final int EVALUATION_BATCH = 64;
+
     private Batches() {
     }
 
@@ -25,6 +28,18 @@ public final class Batches {
         }
         List<DataSet> list = new ArrayList<>(data.batchBy(batchSize));
         return sc.parallelize(list, Math.max(1, partitions));
+    }
+
+    /**
+     * Minibatches for Spark evaluation ({@code SparkDl4jMultiLayer.evaluate(rdd)}, {@code SparkComputationGraph
+     * .evaluate(rdd)}): exactly DL4J's default evaluation batch size, {@value #EVALUATION_BATCH} examples. DL4J re-batches
+     * each partition with {@code IteratorDataSetIterator}, which (1.0.0-M2.1) drops the tail of a partition and emits an
+     * empty batch when the partition's last element holds more than one but not a whole number of evaluation batches —
+     * e.g. 9×256 + 136 examples give 2,432 evaluated and a failing empty batch ("Invalid input: length 0"); elements of
+     * exactly the evaluation batch size pass through unchanged.
+     */
+    public static JavaRDD<DataSet> forEvaluation(JavaSparkContext sc, DataSet data, int partitions) {
+        return of(sc, data, EVALUATION_BATCH, partitions);
     }
 
     /** Collects the minibatches of {@code iterator} (one element per {@code next()}) and parallelizes them. */

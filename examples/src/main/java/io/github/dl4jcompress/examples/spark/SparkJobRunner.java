@@ -168,7 +168,7 @@ final class SparkJobRunner {
             }
             double seconds = fitNanos / 1e9;
             long bytes1 = LoopbackBytes.transmitted();
-            double accuracy = spark.evaluate(Batches.of(sc, test, 256, partitions)).accuracy();
+            double accuracy = spark.evaluate(Batches.forEvaluation(sc, test, partitions)).accuracy();
             MultiLayerNetwork net = spark.getNetwork();
 
             Map<String, Object> run = new LinkedHashMap<>();
@@ -241,7 +241,6 @@ final class SparkJobRunner {
         return n <= 0 || n >= d.numExamples() ? d : (DataSet) d.getRange(0, n);
     }
 
-    /** Writes {@code out/spark.json}, keeping runs of other jobs from an existing file with the same master. */
     /** Test accuracy of the driver's model after each epoch, one line per mode. */
     private void writeChart(List<Map<String, Object>> runs, File png) throws Exception {
         Map<String, List<double[]>> series = new LinkedHashMap<>();
@@ -260,6 +259,7 @@ final class SparkJobRunner {
         Charts.line(png, job + " on " + master() + ": test accuracy after each epoch", "epoch", "test accuracy, %", series);
     }
 
+    /** Writes {@code out/spark.json}, keeping runs of other jobs from an existing file with the same master. */
     File write(List<Map<String, Object>> runs, String command) throws Exception {
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         File file = new File(o.out, "spark.json");
