@@ -76,6 +76,29 @@ class SafeSharedTrainingMasterTest {
     }
 
     @Test
+    void perLayerTernGradBuildsItsOwnMasterWithTheSameGuards() {
+        SparkConf conf = new SparkConf().setMaster("local[1]");
+        SharedTrainingMaster m = SafeSharedTrainingMaster.builder(16).controllerAddress("127.0.0.1").workersPerNode(3)
+                .ternGradPerLayer(2.0, 5).build(conf);
+        PerLayerTernGradTrainingMaster perLayer = assertInstanceOf(PerLayerTernGradTrainingMaster.class, m);
+        assertEquals(2.0, perLayer.clipFactor());
+        assertEquals(5, perLayer.seed());
+        assertEquals(1, m.getNumWorkersPerNode());
+        assertInstanceOf(JvmFreePortSupplier.class, m.getVoidConfiguration().getPortSupplier());
+        assertEquals(0, perLayer.messagesReceivedByDriver());
+        // choosing DL4J's sharing afterwards switches back to DL4J's master
+        SharedTrainingMaster back = SafeSharedTrainingMaster.builder(16).ternGradPerLayer(2.0, 5).ternGrad(2.5, 1)
+                .build(conf);
+        assertEquals(SharedTrainingMaster.class, back.getClass());
+        // bad settings fail on the driver, before anything is broadcast
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SafeSharedTrainingMaster.builder(16).ternGradPerLayer(0, 5));
+        assertTrue(e.getMessage().contains("Clip factor") && e.getMessage().contains("0.0"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> SafeSharedTrainingMaster.builder(16).ternGradPerLayer(2.5, 5)
+                .build(new SparkConf().setMaster("local[2]")));
+    }
+
+    @Test
     void ternGradReducerKeepsTheParametersAndRejectsForeignAlgorithms() throws Exception {
         ExecutorSeededTernGrad a = new ExecutorSeededTernGrad(2.5, 7);
         ThresholdAlgorithmReducer r = a.newReducer();
