@@ -7,7 +7,6 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.StepFunction;
 import org.deeplearning4j.optimize.solvers.accumulation.EncodedGradientsAccumulator;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Per-layer TernGrad for DL4J's gradient sharing: every worker sends a {@link TernaryMessage} with one scaler
@@ -122,7 +121,7 @@ public class TernGradGradientsAccumulator extends EncodedGradientsAccumulator {
             TernaryMessageDecoder.decodeAndAdd(ByteBuffer.wrap(message.data().asBytes()), sum);
             received++;
         }
-        updates.assign(Nd4j.createFromArray(sum).reshape(updates.shape()).castTo(updates.dataType()));
+        Ternarizer.copyInto(sum, updates);
         if (externalSource != null && externalSource.hasAnything()) {
             externalSource.drainTo(updates);
             received++;

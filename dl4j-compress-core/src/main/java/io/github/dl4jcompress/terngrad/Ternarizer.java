@@ -155,8 +155,11 @@ public final class Ternarizer {
         return array.castTo(DataType.FLOAT).reshape(array.length()).toFloatVector();
     }
 
-    /** Writes {@code values} into the vector-shaped {@code array} (same length), converting if it is not FLOAT. */
-    static void copyInto(float[] values, INDArray array) {
+    /**
+     * Writes {@code values} into {@code array} (same length, any shape; C order), straight into its buffer when it is
+     * a dense FLOAT vector, converting otherwise. Decoders use it to hand a decoded sum to DL4J's step function.
+     */
+    public static void copyInto(float[] values, INDArray array) {
         if (isDenseFloatVector(array)) {
             array.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
         } else {

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.github.dl4jcompress.terngrad.Ternarizer;
 import io.github.dl4jcompress.terngrad.TernaryMessage;
 import org.deeplearning4j.optimize.api.StepFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,6 +32,7 @@ final class TernGradDriverApplier implements UpdatesHandler {
     private final INDArray params;
     private final StepFunction stepFunction;
     private final float[] pending;
+    private final INDArray update;
     private final AtomicLong received = new AtomicLong();
     private final AtomicReference<RuntimeException> firstFailure = new AtomicReference<>();
     private int pendingCount;
@@ -39,6 +41,7 @@ final class TernGradDriverApplier implements UpdatesHandler {
         this.params = params;
         this.stepFunction = stepFunction;
         this.pending = new float[Math.toIntExact(params.length())];
+        this.update = Nd4j.create(params.dataType(), params.shape());
     }
 
     @Override
@@ -81,7 +84,7 @@ final class TernGradDriverApplier implements UpdatesHandler {
         if (pendingCount == 0) {
             return;
         }
-        INDArray update = Nd4j.createFromArray(pending).reshape(params.shape()).castTo(params.dataType());
+        Ternarizer.copyInto(pending, update);
         synchronized (params) {
             stepFunction.step(params, update);
         }

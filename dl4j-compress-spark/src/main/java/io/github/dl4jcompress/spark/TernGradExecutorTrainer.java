@@ -190,7 +190,7 @@ final class TernGradExecutorTrainer {
         AeronUdpTransport transport = new AeronUdpTransport(localIp, port, vc.getControllerAddress(),
                 vc.getUnicastControllerPort(), vc);
         ModelParamsConsumer lateJoinerParams = new ModelParamsConsumer();
-        server.configure(vc, transport, () -> updaterState(m));
+        server.configure(vc, transport, () -> updaterStateCopy(m));
         server.addUpdatesSubscriber(box);
         server.addModelParamsSubscriber(lateJoinerParams);
         server.launch();
@@ -231,19 +231,21 @@ final class TernGradExecutorTrainer {
         return "127.0.0.1";
     }
 
-    private static INDArray updaterState(Model m) {
-        INDArray state = m instanceof MultiLayerNetwork ? ((MultiLayerNetwork) m).getUpdater().getStateViewArray()
+    /** The model's updater state (a view; null for a stateless updater such as SGD). */
+    private static INDArray updaterStateView(Model m) {
+        return m instanceof MultiLayerNetwork ? ((MultiLayerNetwork) m).getUpdater().getStateViewArray()
                 : ((ComputationGraph) m).getUpdater().getStateViewArray();
+    }
+
+    private static INDArray updaterStateCopy(Model m) {
+        INDArray state = updaterStateView(m);
         return state == null ? null : state.dup();
     }
 
     private SharedTrainingResult result(int batches) {
         minibatches += batches;
-        INDArray updaterState = model instanceof MultiLayerNetwork
-                ? ((MultiLayerNetwork) model).getUpdater().getStateViewArray()
-                : ((ComputationGraph) model).getUpdater().getStateViewArray();
         return SharedTrainingResult.builder().aggregationsCount(1).scoreSum(model.score())
-                .updaterStateArray(updaterState)
+                .updaterStateArray(updaterStateView(model))
                 .listenerMetaData(new ArrayList<>()).listenerStaticInfo(new ArrayList<>())
                 .listenerUpdates(new ArrayList<>())
                 .minibatchesPerExecutor(Collections.singletonMap(SparkUtils.getSparkExecutorId(), batches))

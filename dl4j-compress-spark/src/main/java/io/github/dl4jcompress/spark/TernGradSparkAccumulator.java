@@ -12,7 +12,6 @@ import org.deeplearning4j.optimize.api.StepFunction;
 import org.deeplearning4j.optimize.solvers.accumulation.GradientsAccumulator;
 import org.deeplearning4j.optimize.solvers.accumulation.IndexedTail;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,7 +102,7 @@ final class TernGradSparkAccumulator implements GradientsAccumulator {
         if (count == 0) {
             return false;
         }
-        updates.assign(Nd4j.createFromArray(total).reshape(updates.shape()).castTo(updates.dataType()));
+        Ternarizer.copyInto(total, updates);
         return true;
     }
 
