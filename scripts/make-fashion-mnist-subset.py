@@ -9,7 +9,7 @@ import struct
 import sys
 
 SRC = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/datasets/fashion-mnist"
-DST = sys.argv[2] if len(sys.argv) > 2 else "examples/src/main/resources/fashion-mnist"
+DST = sys.argv[2] if len(sys.argv) > 2 else "dl4j-compress-cli/src/main/resources/fashion-mnist"
 N_TRAIN, N_TEST = 10000, 5000
 
 

@@ -1,0 +1,58 @@
+package io.github.dl4jcompress.cli.spark;
+
+import java.io.File;
+
+import picocli.CommandLine.Option;
+
+/** Options shared by {@code spark-ssl} and {@code spark-terngrad}. */
+public final class SparkJobOptions {
+
+    @Option(names = "--master", description = "Spark master; default: spark-submit's --master if submitted, else local-cluster with --executors "
+            + "executor JVMs on loopback",
+            defaultValue = "")
+    String master;
+
+    @Option(names = "--executors", description = "executor JVMs for the default local-cluster master (default ${DEFAULT-VALUE})",
+            defaultValue = "2")
+    int executors;
+
+    @Option(names = "--executor-memory-mb", description = "worker memory of the local-cluster master, MB (default ${DEFAULT-VALUE})",
+            defaultValue = "1536")
+    int executorMemoryMb;
+
+    @Option(names = "--controller", description = "driver IP as seen by executors for shared training (default: 127.0.0.1 for local masters, "
+            + "else spark.driver.host, or DL4J's discovery when --network-mask is given)")
+    String controller;
+
+    @Option(names = "--network-mask", description = "network mask DL4J uses to pick each node's IP on a real cluster, e.g. 10.0.0.0/16")
+    String networkMask;
+
+    @Option(names = "--epochs", defaultValue = "2")
+    int epochs;
+
+    @Option(names = "--train-size", description = "training examples (default ${DEFAULT-VALUE}; 0: all)", defaultValue = "4000")
+    int trainSize;
+
+    @Option(names = "--test-size", description = "test examples (default ${DEFAULT-VALUE}; 0: all)", defaultValue = "2000")
+    int testSize;
+
+    @Option(names = "--batch", description = "minibatch per worker; the RDD holds minibatches of this size (default ${DEFAULT-VALUE})",
+            defaultValue = "32")
+    int batch;
+
+    @Option(names = "--data", description = "Fashion-MNIST IDX directory (default: the bundled 10k/5k subset)")
+    File dataDir;
+
+    @Option(names = "--out", description = "results directory (default ${DEFAULT-VALUE})", defaultValue = "results")
+    File out;
+
+    @Option(names = "--seed", defaultValue = "42")
+    long seed;
+
+    /** Command-line echo of these options. */
+    String echo() {
+        return (master.isEmpty() ? "" : " --master " + master) + " --executors " + executors + " --epochs " + epochs
+                + " --train-size " + trainSize + " --test-size " + testSize + " --batch " + batch
+                + (dataDir == null ? "" : " --data " + dataDir) + " --seed " + seed;
+    }
+}

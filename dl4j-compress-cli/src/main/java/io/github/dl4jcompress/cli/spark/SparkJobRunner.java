@@ -1,0 +1,298 @@
+package io.github.dl4jcompress.cli.spark;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.github.dl4jcompress.cost.CostModel;
+import io.github.dl4jcompress.cli.data.FashionMnist;
+import io.github.dl4jcompress.cli.ssl.LeNet;
+import io.github.dl4jcompress.listeners.Charts;
+import io.github.dl4jcompress.listeners.ZeroingListener;
+import io.github.dl4jcompress.prune.PruneResult;
+import io.github.dl4jcompress.prune.StructuredPruner;
+import io.github.dl4jcompress.spark.Batches;
+import io.github.dl4jcompress.spark.ExecutorClasspathCheck;
+import io.github.dl4jcompress.spark.ExecutorListener;
+import io.github.dl4jcompress.spark.PerLayerTernGradTrainingMaster;
+import io.github.dl4jcompress.spark.SafeSharedTrainingMaster;
+import io.github.dl4jcompress.spark.SparkSettings;
+import io.github.dl4jcompress.terngrad.SegmentLayout;
+import io.github.dl4jcompress.terngrad.TernaryMessage;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.TrainingMaster;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one Spark training mode on LeNet/Fashion-MNIST in a fresh SparkContext and records accuracy (Spark
+ * evaluation on the test set), fit wall time, and loopback bytes sent during the fits; writes {@code spark.json}.
+ */
+final class SparkJobRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(SparkJobRunner.class);
+
+    enum Mode { AVERAGING, THRESHOLD, TERNGRAD_GLOBAL, TERNGRAD_PER_LAYER }
+
+    private final SparkJobOptions o;
+    private final String job;
+    /** The master given by spark-submit ({@code spark.master} system property), or empty. */
+    private final String submitted;
+
+    SparkJobRunner(SparkJobOptions o, String job) {
+        if (o.epochs < 1 || o.batch < 1 || o.executors < 1) {
+            throw new IllegalArgumentException("--epochs, --batch and --executors must be >= 1");
+        }
+        this.o = o;
+        this.job = job;
+        this.submitted = System.getProperty("spark.master", "");
+        if (!o.master.isEmpty() && !submitted.isEmpty() && !o.master.equals(submitted)) {
+            throw new IllegalArgumentException("--master " + o.master + " differs from the master spark-submit gave ("
+                    + submitted + "); omit --master to use spark-submit's");
+        }
+    }
+
+    /** --master, else spark-submit's master, else local-cluster with --executors executor JVMs. */
+    String master() {
+        return !o.master.isEmpty() ? o.master : !submitted.isEmpty() ? submitted
+                : "local-cluster[" + o.executors + ",1," + o.executorMemoryMb + "]";
+    }
+
+    /** True when neither --master nor spark-submit chose the master: this job starts its own local-cluster. */
+    private boolean ownLocalCluster() {
+        return o.master.isEmpty() && submitted.isEmpty();
+    }
+
+    boolean localMaster() {
+        return master().startsWith("local");
+    }
+
+    private JavaSparkContext context(String name) {
+        // new SparkConf() holds spark-submit's settings (spark.* system properties) when submitted
+        SparkConf conf = new SparkConf().setAppName("dl4jc " + job + " " + name);
+        if (ownLocalCluster()) {
+            String env = System.getenv("SPARK_HOME");
+            if (env == null) {
+                throw new IllegalStateException("The local-cluster master needs SPARK_HOME (any directory; jars/ and conf/ are created "
+                        + "there, executor logs go to its work/): ./dl4jc sets it to dl4j-compress-cli/target/spark-home");
+            }
+            File home = new File(env).getAbsoluteFile();
+            SparkSettings.localCluster(conf, o.executors, o.executorMemoryMb, home, absoluteClasspath())
+                    .set("spark.default.parallelism", Integer.toString(o.executors));
+            conf.set("spark.executor.extraJavaOptions", SparkSettings.executorJavaOptions(
+                    "-Dorg.bytedeco.javacpp.maxbytes=2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        } else {
+            conf.setMaster(master());
+            if (master().startsWith("local")) {
+                SparkSettings.loopback(conf);
+            } else if (!conf.contains("spark.executor.extraJavaOptions")) {
+                conf.set("spark.executor.extraJavaOptions", SparkSettings.executorJavaOptions(""));
+            }
+        }
+        return new JavaSparkContext(conf);
+    }
+
+    /** The driver's classpath with absolute entries (executors run in another working directory). */
+    static String absoluteClasspath() {
+        List<String> out = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (e.isEmpty()) {
+                continue;
+            }
+            out.add(e.endsWith("*") ? new File(e.substring(0, e.length() - 1)).getAbsolutePath() + File.separator + "*"
+                    : new File(e).getAbsolutePath());
+        }
+        return String.join(File.pathSeparator, out);
+    }
+
+    Map<String, Object> run(Mode mode, MultiLayerConfiguration conf, boolean ssl, double zeroThreshold) throws Exception {
+        FashionMnist data = o.dataDir == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(o.dataDir);
+        DataSet train = limit(data.train(), o.trainSize);
+        DataSet test = limit(data.test(), o.testSize);
+        String name = switch (mode) {
+            case AVERAGING -> "averaging";
+            case THRESHOLD -> "threshold";
+            case TERNGRAD_GLOBAL -> "terngradGlobal";
+            case TERNGRAD_PER_LAYER -> "terngradPerLayer";
+        };
+        log.info("{} / {}: {} on {} ({} train, {} test examples, {} epochs)", job, name, master(), data.source(),
+                train.numExamples(), test.numExamples(), o.epochs);
+        JavaSparkContext sc = context(name);
+        try {
+            waitForExecutors(sc);
+            ExecutorClasspathCheck.verify(sc, conf);
+            TrainingMaster<?, ?> tm = switch (mode) {
+                case AVERAGING -> new ParameterAveragingTrainingMaster.Builder(o.batch).batchSizePerWorker(o.batch)
+                        .averagingFrequency(5).workerPrefetchNumBatches(2).rngSeed(o.seed)
+                        .rddTrainingApproach(RDDTrainingApproach.Direct).build();
+                case THRESHOLD -> shared(sc.getConf()).build(sc.getConf());
+                case TERNGRAD_GLOBAL -> shared(sc.getConf()).ternGrad(2.5, o.seed).build(sc.getConf());
+                case TERNGRAD_PER_LAYER -> shared(sc.getConf()).ternGradPerLayer(2.5, o.seed).build(sc.getConf());
+            };
+            SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, conf, tm);
+            if (ssl && mode == Mode.AVERAGING) {
+                double t = zeroThreshold;
+                spark.setListeners(ExecutorListener.of(() -> ZeroingListener.builder().threshold(t).keepZero(true).build()));
+            }
+            int partitions = Math.max(1, sc.defaultParallelism());
+            JavaRDD<DataSet> rdd = Batches.of(sc, train, o.batch, partitions); // not cached: SharedTrainingMaster sets its own storage level
+            rdd.count();
+            long bytes0 = LoopbackBytes.transmitted();
+            long fitNanos = 0;
+            List<Double> accuracyByEpoch = new ArrayList<>();
+            for (int e = 0; e < o.epochs; e++) {
+                long t = System.nanoTime();
+                spark.fit(rdd);
+                fitNanos += System.nanoTime() - t;
+                // the driver's model after this epoch, evaluated locally (not counted in the fit time)
+                double epochAccuracy = spark.getNetwork().evaluate(new ListDataSetIterator<>(test.batchBy(256))).accuracy();
+                accuracyByEpoch.add(epochAccuracy);
+                long elapsed = Math.round(fitNanos / 1e9);
+                log.info("{} / {}: epoch {}/{} done, test accuracy {}, {} s fitting, ETA {} s", job, name, e + 1, o.epochs,
+                        String.format("%.4f", epochAccuracy), elapsed, Math.round(fitNanos / 1e9 / (e + 1) * (o.epochs - e - 1)));
+            }
+            double seconds = fitNanos / 1e9;
+            long bytes1 = LoopbackBytes.transmitted();
+            double accuracy = spark.evaluate(Batches.forEvaluation(sc, test, partitions)).accuracy();
+            MultiLayerNetwork net = spark.getNetwork();
+
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("job", job);
+            run.put("mode", name);
+            run.put("accuracy", accuracy);
+            run.put("seconds", seconds);
+            run.put("accuracyByEpoch", accuracyByEpoch);
+            run.put("bytesSent", localMaster() && bytes0 >= 0 ? bytes1 - bytes0 : null);
+            run.put("epochs", o.epochs);
+            run.put("trainExamples", train.numExamples());
+            run.put("batchPerWorker", o.batch);
+            if (tm instanceof PerLayerTernGradTrainingMaster perLayer) {
+                // every executor minibatch is one message; all of them reached the driver
+                long messages = perLayer.messagesReceivedByDriver();
+                run.put("ternGradMessages", messages);
+                run.put("ternGradPayloadBytes", messages * TernaryMessage.sizeInBytes(
+                        SegmentLayout.perParameter(net).count(), net.numParams()));
+            }
+            run.put("trainingMaster", tm.getClass().getSimpleName() + (mode == Mode.AVERAGING ? "" : " via SafeSharedTrainingMaster"));
+            if (ssl) {
+                ZeroingListener.builder().threshold(zeroThreshold).build().iterationDone(net, 0, 0);
+                PruneResult<MultiLayerNetwork> pruned = StructuredPruner.builder().build().prune(net);
+                MultiLayerNetwork p = pruned.network();
+                double prunedAccuracy = p.evaluate(new ListDataSetIterator<>(test.batchBy(256))).accuracy();
+                File dir = new File(o.out, "spark");
+                dir.mkdirs();
+                File zip = new File(dir, job + "-" + name + "-pruned.zip");
+                ModelSerializer.writeModel(p, zip, true);
+                run.put("prunedAccuracy", prunedAccuracy);
+                run.put("paramsBefore", pruned.report().paramsBefore());
+                run.put("paramsAfter", pruned.report().paramsAfter());
+                run.put("macsBefore", new CostModel().of(net, LeNet.INPUT).getMacs());
+                run.put("macsAfter", new CostModel().of(p, LeNet.INPUT).getMacs());
+                run.put("model", zip.getPath());
+            }
+            log.info("{} / {}: {}", job, name, run);
+            return run;
+        } finally {
+            sc.stop();
+        }
+    }
+
+    /**
+     * Controller (driver) address for DL4J's Aeron transport: --controller, else 127.0.0.1 for local masters, else
+     * {@code spark.driver.host} — the address the executors already use to reach the driver. DL4J's own discovery
+     * (SPARK_PUBLIC_DNS, network mask) fails on a standalone master when neither is set.
+     */
+    private SafeSharedTrainingMaster.Builder shared(SparkConf conf) {
+        String controller = o.controller != null ? o.controller : localMaster() ? "127.0.0.1"
+                : o.networkMask == null ? conf.get("spark.driver.host", null) : null;
+        return SafeSharedTrainingMaster.builder(o.batch).controllerAddress(controller).networkMask(o.networkMask).rngSeed(o.seed);
+    }
+
+    private void waitForExecutors(JavaSparkContext sc) throws InterruptedException {
+        if (!ownLocalCluster()) {
+            return;
+        }
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (sc.sc().getExecutorIds().size() < o.executors && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        if (sc.sc().getExecutorIds().size() < o.executors) {
+            throw new IllegalStateException("only " + sc.sc().getExecutorIds().size() + " of " + o.executors
+                    + " executors registered within 180 s");
+        }
+    }
+
+    private static DataSet limit(DataSet d, int n) {
+        return n <= 0 || n >= d.numExamples() ? d : (DataSet) d.getRange(0, n);
+    }
+
+    /** Test accuracy of the driver's model after each epoch, one line per mode. */
+    private void writeChart(List<Map<String, Object>> runs, File png) throws Exception {
+        Map<String, List<double[]>> series = new LinkedHashMap<>();
+        for (Map<String, Object> run : runs) {
+            @SuppressWarnings("unchecked")
+            List<Double> byEpoch = (List<Double>) run.get("accuracyByEpoch");
+            if (byEpoch == null) {
+                continue;
+            }
+            List<double[]> points = new ArrayList<>();
+            for (int e = 0; e < byEpoch.size(); e++) {
+                points.add(new double[] {e + 1, 100 * byEpoch.get(e)});
+            }
+            series.put(run.get("mode") + String.format(" (%.0f s fit)", (Double) run.get("seconds")), points);
+        }
+        Charts.line(png, job + " on " + master() + ": test accuracy after each epoch", "epoch", "test accuracy, %", series);
+    }
+
+    /** Writes {@code out/spark.json}, keeping runs of other jobs from an existing file with the same master. */
+    File write(List<Map<String, Object>> runs, String command) throws Exception {
+        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        File file = new File(o.out, "spark.json");
+        List<Object> all = new ArrayList<>();
+        Map<String, Object> commands = new LinkedHashMap<>();
+        if (file.isFile()) {
+            JsonNode old = om.readTree(file);
+            if (old.path("master").asText().equals(master())) {
+                for (JsonNode r : old.path("runs")) {
+                    if (!r.path("job").asText().equals(job)) {
+                        all.add(om.treeToValue(r, Map.class));
+                    }
+                }
+                old.path("commands").fields().forEachRemaining(e -> {
+                    if (!e.getKey().equals(job)) {
+                        commands.put(e.getKey(), e.getValue().asText());
+                    }
+                });
+            }
+        }
+        all.addAll(runs);
+        commands.put(job, command);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("master", master());
+        json.put("executors", ownLocalCluster() ? o.executors : null);
+        json.put("runs", all);
+        json.put("commands", commands);
+        json.put("bytesSentMeasures", "TX bytes of the loopback interface (/proc/net/dev) during the fits: all driver-executor "
+                + "traffic of a local-cluster job (Spark RPC, broadcasts, DL4J Aeron UDP) plus anything else the host sent over lo "
+                + "meanwhile; null for non-local masters");
+        o.out.mkdirs();
+        om.writeValue(file, json);
+        writeChart(runs, new File(o.out, job + ".png"));
+        return file;
+    }
+}

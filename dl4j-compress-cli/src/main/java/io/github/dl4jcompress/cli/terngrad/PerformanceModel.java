@@ -1,0 +1,85 @@
+package io.github.dl4jcompress.cli.terngrad;
+
+/**
+ * TernGrad's performance model (after Wen et al., NIPS 2017, §5): one synchronous iteration takes
+ * {@code T = T_c + T_comm (+ T_codec for TernGrad)}; the predicted speedup of TernGrad over fp32 is
+ * {@code T_fp32 / T_TernGrad} at the same number of workers {@code W ≥ 2}, mini-batch and link.
+ *
+ * <p>Notation: {@code N} parameters, {@code L} segments, {@code M₃₂ = 4N} (fp32 gradient),
+ * {@code M_t = 20 + 8L + ⌈N/4⌉} (TernGrad message), {@code B} bandwidth (bytes/s), {@code α} latency per message,
+ * {@code e}, {@code d} encode/decode seconds per fp32 byte ({@link CodecCost}).
+ *
+ * <p><b>Parameter server</b> (one server; its link is the bottleneck; push, then pull):
+ * <pre>
+ *   fp32:      T_comm = 2·W·M₃₂/B + 2α
+ *   TernGrad:  T_comm = 2·W·M_t/B + 2α
+ *              T_codec = e·M₃₂ (worker encodes) + W·d·M₃₂ (server decodes W messages)
+ *                        + e·M₃₂ (server re-ternarizes the mean) + d·M₃₂ (worker decodes it)
+ * </pre>
+ * Re-ternarizing the aggregate on the server, so that the pull also carries {@code M_t}, is this model's choice.
+ *
+ * <p><b>All-to-all</b> (every worker's own link):
+ * <pre>
+ *   fp32 (ring all-reduce):     T_comm = 2·(W−1)·(α + M₃₂/(W·B))
+ *   TernGrad (ring all-gather): T_comm = (W−1)·(α + M_t/B)
+ *                               T_codec = e·M₃₂ + W·d·M₃₂  (encode own, decode all W messages)
+ * </pre>
+ * Sums of ternary vectors are not ternary, so TernGrad cannot reduce in place along the ring and must gather all
+ * {@code W} messages: its traffic grows with {@code W} while the all-reduce's stays ≈ {@code 2·M₃₂}; the
+ * communication ratio is {@code 2·M₃₂/(W·M_t) ≈ 32/W}, so TernGrad all-to-all only pays off below ≈ 32 workers.
+ * Computation and communication are not overlapped.
+ */
+public final class PerformanceModel {
+
+    private PerformanceModel() {
+    }
+
+    /** Seconds of one fp32 iteration. */
+    public static double fp32Seconds(Workload w, Exchange exchange, Link link, int workers) {
+        return w.computeSeconds() + communicationSeconds(w.fp32Bytes(), exchange, false, link, workers);
+    }
+
+    /** Seconds of one TernGrad iteration, codec included. */
+    public static double ternGradSeconds(Workload w, Exchange exchange, Link link, int workers, CodecCost codec) {
+        return w.computeSeconds() + communicationSeconds(w.ternaryBytes(), exchange, true, link, workers)
+                + codecSeconds(w, exchange, workers, codec);
+    }
+
+    /** Predicted speedup {@code T_fp32 / T_TernGrad}. */
+    public static double speedup(Workload w, Exchange exchange, Link link, int workers, CodecCost codec) {
+        return fp32Seconds(w, exchange, link, workers) / ternGradSeconds(w, exchange, link, workers, codec);
+    }
+
+    /**
+     * {@code T_comm} for messages of {@code bytes} each; {@code ternary} selects all-gather instead of all-reduce
+     * in {@link Exchange#ALL_TO_ALL} (the parameter-server formula is the same for both).
+     */
+    public static double communicationSeconds(long bytes, Exchange exchange, boolean ternary, Link link, int workers) {
+        requireWorkers(workers);
+        double b = link.bytesPerSecond();
+        double a = link.latencySeconds();
+        return switch (exchange) {
+            case PARAMETER_SERVER -> 2.0 * workers * bytes / b + 2 * a;
+            case ALL_TO_ALL -> ternary ? (workers - 1) * (a + bytes / b)
+                    : 2.0 * (workers - 1) * (a + bytes / (workers * b));
+        };
+    }
+
+    /** {@code T_codec} of one TernGrad iteration. */
+    public static double codecSeconds(Workload w, Exchange exchange, int workers, CodecCost codec) {
+        requireWorkers(workers);
+        double m = w.fp32Bytes();
+        double e = codec.encodeSecondsPerByte();
+        double d = codec.decodeSecondsPerByte();
+        return switch (exchange) {
+            case PARAMETER_SERVER -> e * m + workers * d * m + e * m + d * m;
+            case ALL_TO_ALL -> e * m + workers * d * m;
+        };
+    }
+
+    private static void requireWorkers(int workers) {
+        if (workers < 2) {
+            throw new IllegalArgumentException("The performance model needs at least 2 workers, got " + workers);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.github.dl4jcompress.cli.terngrad;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Hand-computed cases: N = 10⁶, L = 4 (M₃₂ = 4,000,000 B, M_t = 20 + 32 + 250,000 = 250,052 B), B = 10⁹ B/s. */
+class PerformanceModelTest {
+
+    private static final Workload W = new Workload("toy", 1_000_000, 4, 0.010);
+    private static final Link LINK = Link.gbps(8);
+    private static final CodecCost CODEC = CodecCost.fromMBps(400, 1000); // e = 2.5e-9 s/B, d = 1e-9 s/B
+
+    @Test
+    void messageSizesAndLink() {
+        assertEquals(4_000_000, W.fp32Bytes());
+        assertEquals(250_052, W.ternaryBytes());
+        assertEquals(1e9, LINK.bytesPerSecond(), 1e-3);
+        assertEquals(2.5e-9, CODEC.encodeSecondsPerByte(), 1e-21);
+    }
+
+    @Test
+    void parameterServer() {
+        // fp32: 0.010 + 2·4·4e6/1e9 = 0.042
+        assertEquals(0.042, PerformanceModel.fp32Seconds(W, Exchange.PARAMETER_SERVER, LINK, 4), 1e-12);
+        // TernGrad comm 2·4·250052/1e9 = 0.002000416; codec 0.01 + 4·0.004 + 0.01 + 0.004 = 0.04
+        assertEquals(0.04, PerformanceModel.codecSeconds(W, Exchange.PARAMETER_SERVER, 4, CODEC), 1e-12);
+        assertEquals(0.052000416, PerformanceModel.ternGradSeconds(W, Exchange.PARAMETER_SERVER, LINK, 4, CODEC), 1e-12);
+        assertEquals(0.042 / 0.012000416, PerformanceModel.speedup(W, Exchange.PARAMETER_SERVER, LINK, 4, CodecCost.FREE), 1e-9);
+        assertEquals(0.042 / 0.052000416, PerformanceModel.speedup(W, Exchange.PARAMETER_SERVER, LINK, 4, CODEC), 1e-9);
+    }
+
+    @Test
+    void allToAll() {
+        // fp32 ring all-reduce: 2·3·4e6/(4·1e9) = 0.006
+        assertEquals(0.016, PerformanceModel.fp32Seconds(W, Exchange.ALL_TO_ALL, LINK, 4), 1e-12);
+        // TernGrad all-gather: 3·250052/1e9 = 0.000750156; codec 0.01 + 4·0.004 = 0.026
+        assertEquals(0.026, PerformanceModel.codecSeconds(W, Exchange.ALL_TO_ALL, 4, CODEC), 1e-12);
+        assertEquals(0.036750156, PerformanceModel.ternGradSeconds(W, Exchange.ALL_TO_ALL, LINK, 4, CODEC), 1e-12);
+    }
+
+    @Test
+    void latencyIsPaidPerMessageStep() {
+        Link slow = LINK.withLatency(1e-3);
+        // ring all-reduce: 2·(W−1) steps of (α + M/(W·B)) = 6·(0.001 + 0.001) = 0.012
+        assertEquals(0.012, PerformanceModel.communicationSeconds(4_000_000, Exchange.ALL_TO_ALL, false, slow, 4), 1e-12);
+        // all-gather: (W−1)·(α + M_t/B) = 3·(0.001 + 0.000250052)
+        assertEquals(0.003750156, PerformanceModel.communicationSeconds(250_052, Exchange.ALL_TO_ALL, true, slow, 4), 1e-12);
+        // parameter server: 2·W·M/B + 2α = 0.032 + 0.002
+        assertEquals(0.034, PerformanceModel.communicationSeconds(4_000_000, Exchange.PARAMETER_SERVER, false, slow, 4), 1e-12);
+    }
+
+    @Test
+    void allGatherLosesToAllReduceBeyondAboutThirtyTwoWorkers() {
+        Workload commOnly = new Workload("comm", 1_000_000, 4, 0);
+        assertTrue(PerformanceModel.speedup(commOnly, Exchange.ALL_TO_ALL, LINK, 16, CodecCost.FREE) > 1.9);
+        assertTrue(PerformanceModel.speedup(commOnly, Exchange.ALL_TO_ALL, LINK, 64, CodecCost.FREE) < 0.51);
+        // the parameter server's ratio is M₃₂/M_t at any W
+        assertEquals(4_000_000 / 250_052.0, PerformanceModel.speedup(commOnly, Exchange.PARAMETER_SERVER, LINK, 256, CodecCost.FREE), 1e-9);
+    }
+
+    @Test
+    void refusesFewerThanTwoWorkers() {
+        assertThrows(IllegalArgumentException.class, () -> PerformanceModel.fp32Seconds(W, Exchange.ALL_TO_ALL, LINK, 1));
+    }
+}

@@ -1,0 +1,38 @@
+package io.github.dl4jcompress.examples;
+
+import io.github.dl4jcompress.prune.PruneResult;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each example runs end to end on tiny data and does what its Javadoc says. */
+class ExamplesTest {
+
+    @Test
+    void sslQuickStartPrunesToASmallerNetworkWithTheSameOutputs() {
+        PruneResult<MultiLayerNetwork> small = SslQuickStart.run(ToyImages.iterator(256, 16, 32, 1), 16, 3);
+        MultiLayerNetwork pruned = small.network();
+        assertTrue(pruned.numParams() > 0);
+        INDArray x = ToyImages.make(8, 16, 9).getFeatures();
+        assertEquals(8, pruned.output(x).rows());
+        assertTrue(small.report() != null);
+    }
+
+    @Test
+    void trueNorthCheckReportsFloatAndDeployedAccuracy() {
+        double[] acc = TrueNorthDeploymentCheck.run(ToyImages.make(512, 12, 1), ToyImages.make(128, 12, 2), 144, 3);
+        assertTrue(acc[0] > 0.5, "float accuracy " + acc[0]);
+        assertTrue(acc[1] > 0.25, "deployed accuracy " + acc[1] + " at or below chance");
+    }
+
+    @Test
+    void toyImagesAreDeterministicAndLabelled() {
+        assertEquals(ToyImages.make(16, 8, 5).getFeatures(), ToyImages.make(16, 8, 5).getFeatures());
+        assertEquals(Nd4j.ones(16).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT),
+                ToyImages.make(16, 8, 5).getLabels().sum(1).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT));
+    }
+}
