@@ -118,7 +118,7 @@ public class TernGradGradientsAccumulator extends EncodedGradientsAccumulator {
         BlockingQueue<INDArray> queue = messages.get(index.get());
         INDArray message;
         while ((message = queue.poll()) != null) {
-            TernaryMessageDecoder.decodeAndAdd(ByteBuffer.wrap(message.data().asBytes()), sum);
+            TernaryMessageDecoder.decodeAndAdd(ByteBuffer.wrap(message.data().asBytes()), sum, layout);
             received++;
         }
         Ternarizer.copyInto(sum, updates);

@@ -36,6 +36,50 @@ public final class TernaryMessageDecoder {
     }
 
     /**
+     * Like {@link #decodeAndAdd(ByteBuffer, float[])}, but also requires the message's per-layer lengths to be
+     * exactly the receiver's {@code layout} (a message cut 3+3+3 is rejected by a 4+5 receiver even though both
+     * cover 9 elements). On any failure {@code target} is untouched.
+     */
+    public static TernaryMessage decodeAndAdd(ByteBuffer buffer, float[] target, SegmentLayout layout) {
+        TernaryMessage message = decode(buffer, layout);
+        if (message.totalLength() != target.length) {
+            throw new MalformedTernaryMessageException("Message carries " + message.totalLength()
+                    + " elements but the target vector has " + target.length);
+        }
+        message.addTo(target, 0);
+        return message;
+    }
+
+    /**
+     * Decodes and validates one message, then checks that its segment count and every segment length equal the
+     * receiver's {@code layout}; the error names the first differing segment, its length and the expected one.
+     */
+    public static TernaryMessage decode(ByteBuffer buffer, SegmentLayout layout) {
+        if (layout == null) {
+            throw new IllegalArgumentException("Receiver layout is null");
+        }
+        TernaryMessage message = decode(buffer);
+        checkLayout(message, layout);
+        return message;
+    }
+
+    /** Throws {@link MalformedTernaryMessageException} unless {@code message} is cut exactly like {@code layout}. */
+    public static void checkLayout(TernaryMessage message, SegmentLayout layout) {
+        if (message.segmentCount() != layout.count()) {
+            throw new MalformedTernaryMessageException("Message has " + message.segmentCount() + " layers "
+                    + java.util.Arrays.toString(message.segmentLengths()) + " but the receiver's layout has "
+                    + layout.count() + " " + layout);
+        }
+        for (int i = 0; i < layout.count(); i++) {
+            if (message.segmentLength(i) != layout.length(i)) {
+                throw new MalformedTernaryMessageException("Layer " + i + " (" + layout.name(i) + ") of the message has "
+                        + message.segmentLength(i) + " elements but the receiver's layout expects " + layout.length(i)
+                        + " (message " + java.util.Arrays.toString(message.segmentLengths()) + ", receiver " + layout + ")");
+            }
+        }
+    }
+
+    /**
      * Decodes the bytes between the buffer's position and limit (which must be exactly one message); the
      * buffer's position is not changed.
      */
