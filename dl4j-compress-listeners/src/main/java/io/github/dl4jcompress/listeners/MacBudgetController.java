@@ -328,7 +328,7 @@ public class MacBudgetController extends BaseTrainingListener {
             return this;
         }
 
-        /** Bounds of λ (0 < min ≤ max). */
+        /** Bounds of λ (0 &lt; min ≤ max). */
         public Builder strengthRange(double min, double max) {
             if (!(min > 0) || !(max >= min) || Double.isInfinite(max)) {
                 throw new IllegalArgumentException("MacBudgetController: need 0 < min <= max, got " + min + ", " + max);

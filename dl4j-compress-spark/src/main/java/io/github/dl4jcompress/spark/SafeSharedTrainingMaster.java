@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  *   <li>port: {@code unicastPort(p)} is ignored by DL4J (every JVM binds 49876; two executors on one host then
  *       silently lose updates) — a {@link JvmFreePortSupplier} gives every JVM its own free port;</li>
  *   <li>Aeron refuses to start unless {@code aeron.publication.unblock.timeout} exceeds DL4J's 30 s liveness
- *       timeout — set in this (driver) JVM by {@link #build}, and checked in {@code spark.executor.extraJavaOptions}
+ *       timeout — set in this (driver) JVM by {@link Builder#build(SparkConf)}, and checked in {@code spark.executor.extraJavaOptions}
  *       for non-local masters (see {@link SparkSettings#executorJavaOptions(String)});</li>
  *   <li>{@code workersPerNode > 1} deadlocks in {@code EncodedGradientsAccumulator.synchronize} — always 1 (a
  *       larger request is logged and overridden);</li>
