@@ -147,7 +147,7 @@ final class ChannelAnalysis {
         d.unsupportedReason = reason;
         d.rule = null;
         d.node.inputs.forEach(this::pinTensor);
-        log.info("Pruning stops at {}: {}", d.node, reason);
+        log.debug("Pruning stops at {}: {}", d.node, reason);   // at INFO in the report summary
     }
 
     private int addTensor(String id, int count) {

@@ -118,6 +118,52 @@ public final class PruneReport {
         this.lowering = List.copyOf(decisions);
     }
 
+    /**
+     * The report in a few lines of counts, no index lists: a header with the parameters before/after, one line per
+     * analysed layer ({@code conv2 50 -> 21 filters, 3 input channels removed}), where the analysis stopped, the
+     * removed branches, the lowering decisions and the notes. {@link #toString()} adds the removed indices.
+     */
+    public List<String> summaryLines() {
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format("pruned: params %d -> %d (%.1f%%)%s", paramsBefore, paramsAfter,
+                paramsBefore == 0 ? 0.0 : 100.0 * paramsAfter / paramsBefore,
+                outputsPreserved() ? ", outputs preserved" : ", threshold " + threshold + " (outputs may change)"));
+        for (LayerPruneSummary l : layers) {
+            if (!l.supported()) {
+                lines.add(l.name() + " kept whole, analysis stops here: " + l.unsupportedReason());
+                continue;
+            }
+            if (l.totalOutputs() < 0 && l.removedInputChannels().isEmpty()) {
+                continue;   // no parameters of its own and nothing removed (pooling, activation, ...)
+            }
+            StringBuilder line = new StringBuilder(l.name());
+            if (l.totalOutputs() >= 0) {
+                line.append(' ').append(l.totalOutputs()).append(" -> ").append(l.keptOutputs()).append(' ').append(unit(l.type()));
+            }
+            if (!l.removedInputChannels().isEmpty()) {
+                int n = l.removedInputChannels().size();
+                line.append(", ").append(n).append(n == 1 ? " input channel removed" : " input channels removed");
+            }
+            if (!l.foldedInputChannels().isEmpty()) {
+                line.append(" (").append(l.foldedInputChannels().size()).append(" folded into the bias)");
+            }
+            lines.add(line.toString());
+        }
+        if (!removedNodes.isEmpty()) {
+            lines.add("removed with their zero branches: " + String.join(", ", removedNodes));
+        }
+        lowering.forEach(d -> lines.add("lowering " + d));
+        notes.forEach(n -> lines.add("note: " + n));
+        return lines;
+    }
+
+    private static String unit(String type) {
+        if (type.contains("Convolution") || type.contains("Deconvolution")) {
+            return "filters";
+        }
+        return type.contains("Dense") || type.contains("Output") || type.contains("LSTM") ? "units" : "channels";
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();

@@ -104,7 +104,8 @@ public final class StructuredPruner {
         }
         PruneReport report = PruneReport.from(plan, threshold, original.numParams(), pruned.numParams());
         report.setLowering(decisions);
-        log.info("{}", report);
+        report.summaryLines().forEach(line -> log.info("{}", line));   // counts: one line per layer
+        log.debug("{}", report);                                        // with the removed indices
         return new PruneResult<>(pruned, report);
     }
 

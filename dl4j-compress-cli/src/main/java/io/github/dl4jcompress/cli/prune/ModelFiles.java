@@ -12,6 +12,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.UUID;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -71,12 +72,14 @@ public final class ModelFiles {
 
     /**
      * Writes {@code model} (with updater state) to {@code target} atomically: to a temporary file in the
-     * same directory first, then moved over the target. On failure the target is untouched.
+     * same directory first, then moved over the target. On failure the target is untouched. The file gets the
+     * user's umask, as any file the user creates.
      */
     public static void saveAtomically(Model model, File target) throws IOException {
         Path dest = target.toPath().toAbsolutePath();
         Path dir = dest.getParent();
-        Path tmp = Files.createTempFile(dir, "." + dest.getFileName() + ".", ".tmp");
+        // a fresh name, created by the writer with the user's umask (Files.createTempFile would make it 0600)
+        Path tmp = dir.resolve("." + dest.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
             ModelSerializer.writeModel(model, tmp.toFile(), true);
             try {

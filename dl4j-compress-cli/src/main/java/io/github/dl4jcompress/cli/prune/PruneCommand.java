@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code dl4jc prune MODEL.zip -o OUT.zip [--threshold T] [--input CxHxW]}: removes all-zero filters /
- * channels from a saved MultiLayerNetwork or ComputationGraph, prints the prune report, and writes the
+ * channels from a saved MultiLayerNetwork or ComputationGraph (the pruner logs its report: one INFO line per layer
+ * with counts, the removed indices at DEBUG), prints the output check and MACs, and writes the
  * smaller model. With threshold 0 the outputs of original and pruned model are compared on random
  * inputs and nothing is written unless they agree. Exit codes: 0 done, 1 pruning or verification
  * failed, 2 unusable input (missing / truncated / foreign file, bad option value).
@@ -116,8 +117,7 @@ public final class PruneCommand implements Callable<Integer> {
             builder.verifyOn(tolerance, inputs);
         }
         builder.lowerConvolutions(lower, inputs);
-        AnyNetwork.Pruned pruned = original.prune(builder.build());
-        out.print(pruned.report());
+        AnyNetwork.Pruned pruned = original.prune(builder.build());   // the pruner logs its report, one line per layer
         double diff = OutputDiff.relativeMaxAbs(original.output(x), pruned.network().output(x));
         out.printf("outputs on %d random %s inputs: max relative difference %.3g (%s)%n", batch, shape, diff,
                 threshold == 0.0 ? "verified <= " + tolerance : "not verified: threshold > 0 may change outputs");
