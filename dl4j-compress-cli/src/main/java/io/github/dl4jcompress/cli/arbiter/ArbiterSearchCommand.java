@@ -1,7 +1,11 @@
 package io.github.dl4jcompress.cli.arbiter;
 
-import io.github.dl4jcompress.cli.data.FashionMnist;
+import io.github.dl4jcompress.cli.options.DataOption;
+import io.github.dl4jcompress.cli.options.EpochsOption;
+import io.github.dl4jcompress.cli.options.OutputDirOption;
+import io.github.dl4jcompress.cli.options.SeedOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
@@ -16,8 +20,6 @@ public final class ArbiterSearchCommand implements Callable<Integer> {
     @Option(names = "--candidates", description = "number of random candidates (default ${DEFAULT-VALUE})", defaultValue = "8")
     int candidates;
 
-    @Option(names = "--epochs", description = "training epochs per candidate (default ${DEFAULT-VALUE})", defaultValue = "3")
-    int epochs;
 
     @Option(names = "--train-limit", description = "training examples used (0 = all; default ${DEFAULT-VALUE})", defaultValue = "4000")
     int trainLimit;
@@ -28,11 +30,7 @@ public final class ArbiterSearchCommand implements Callable<Integer> {
     @Option(names = "--budget", description = "MAC budget as a fraction of the dense LeNet's MACs (default ${DEFAULT-VALUE})", defaultValue = "0.2")
     double budget;
 
-    @Option(names = "--data", description = "directory with the full Fashion-MNIST IDX files; default: the bundled subset")
-    File data;
 
-    @Option(names = "--out", description = "output directory (default ${DEFAULT-VALUE})", defaultValue = "results")
-    File out;
 
     @Option(names = "--save-candidates", description = "directory where Arbiter saves each trained candidate (model.bin, score) — not saved by default")
     File saveDir;
@@ -54,8 +52,17 @@ public final class ArbiterSearchCommand implements Callable<Integer> {
             defaultValue = "0.1")
     double autoTolerance;
 
-    @Option(names = "--seed", defaultValue = "12345")
-    long seed;
+    @Mixin
+    EpochsOption epochsOption = new EpochsOption(3);
+
+    @Mixin
+    SeedOption seedOption = new SeedOption(12345);
+
+    @Mixin
+    DataOption dataOption;
+
+    @Mixin
+    OutputDirOption outOption;
 
     @Override
     public Integer call() throws Exception {
@@ -65,26 +72,23 @@ public final class ArbiterSearchCommand implements Callable<Integer> {
         if (!(budget > 0 && budget <= 1)) {
             throw new IllegalArgumentException("--budget is a fraction of the dense MACs in (0, 1], got " + budget);
         }
-        if (epochs < 1) {
-            throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
-        }
         // the pruner's per-call report would flood the log (the auto-λ controller prunes a copy every few iterations)
         System.setProperty("org.slf4j.simpleLogger.log.io.github.dl4jcompress.prune.StructuredPruner", "warn");
         ArbiterSearchJob.Settings s = new ArbiterSearchJob.Settings();
         s.candidates = candidates;
-        s.epochs = epochs;
+        s.epochs = epochsOption.epochs();
         s.trainLimit = trainLimit;
         s.testLimit = testLimit;
         s.budgetFraction = budget;
-        s.outputDir = out;
+        s.outputDir = outOption.dir();
         s.saveDir = saveDir;
         s.autoLambda = !noAuto;
-        s.seed = seed;
+        s.seed = seedOption.seed();
         s.reuseSearch = reuseSearch;
         s.autoMaxStep = autoMaxStep;
         s.autoCandidateThreshold = autoCandidateThreshold;
         s.autoTolerance = autoTolerance;
-        new ArbiterSearchJob(s, data == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(data)).run();
+        new ArbiterSearchJob(s, dataOption.load()).run();
         return 0;
     }
 }

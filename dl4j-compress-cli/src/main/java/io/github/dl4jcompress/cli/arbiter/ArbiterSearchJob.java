@@ -75,13 +75,22 @@ public final class ArbiterSearchJob {
 
     /** Settings of one run. */
     public static final class Settings {
-        public long seed = 12345;
-        public int candidates = 8;
-        public int epochs = 3;
+        // set from the arbiter-search options (their defaults live there, once)
+        public long seed;
+        public int candidates;
+        public int epochs;
+        public int trainLimit;
+        public int testLimit;
+        public double budgetFraction;
+        public boolean autoLambda;
+        public double autoMaxStep;
+        public double autoCandidateThreshold;
+        public double autoTolerance;
+        public boolean reuseSearch;
+        public File outputDir;
+        public File saveDir;
+        // fixed by the job
         public int batch = 64;
-        public int trainLimit = 4000;
-        public int testLimit = 0;
-        public double budgetFraction = 0.2;
         public double convMin = 0.02;
         public double convMax = 0.4;
         public double denseMin = 0.002;
@@ -91,17 +100,10 @@ public final class ArbiterSearchJob {
         public double conv1Scale = 0.4;
         public double zeroThreshold = 1e-2;
         public int zeroingFrequency = 10;
-        public boolean autoLambda = true;
         public double autoConv = 0.05;
         public double autoDense = 0.005;
         public double autoLr = 0.01;
         public int autoFrequency = 5;
-        public double autoMaxStep = 0.05;
-        public double autoCandidateThreshold = 0.03;
-        public double autoTolerance = 0.1;
-        public boolean reuseSearch;
-        public File outputDir = new File("results");
-        public File saveDir;
     }
 
     private final Settings s;

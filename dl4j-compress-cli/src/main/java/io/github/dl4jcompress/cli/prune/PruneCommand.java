@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.cli.prune;
 
+import io.github.dl4jcompress.cli.options.SeedOption;
 import io.github.dl4jcompress.cost.NetworkCost;
 import io.github.dl4jcompress.prune.PruningException;
 import io.github.dl4jcompress.prune.StructuredPruner;
@@ -54,8 +55,9 @@ public final class PruneCommand implements Callable<Integer> {
             + "NEVER, ALWAYS, IF_FASTER, SHAPES_IF_FASTER (timed on the random inputs; default ${DEFAULT-VALUE})")
     io.github.dl4jcompress.prune.LoweringMode lower;
 
-    @Option(names = "--seed", defaultValue = "12345", description = "seed of the random verification inputs")
-    long seed;
+    /** Seed of the random verification inputs. */
+    @CommandLine.Mixin
+    SeedOption seedOption = new SeedOption(12345);
 
     @Override
     public Integer call() {
@@ -109,7 +111,7 @@ public final class PruneCommand implements Callable<Integer> {
             throw new UnusableInputException("--input: " + e.getMessage());
         }
         AnyNetwork original = ModelFiles.load(model);
-        INDArray x = ModelInputs.random(original, shape, batch, seed);
+        INDArray x = ModelInputs.random(original, shape, batch, seedOption.seed());
         INDArray[] inputs = new INDArray[original.numInputs()];
         Arrays.fill(inputs, x);
         StructuredPruner.Builder builder = StructuredPruner.builder().threshold(threshold);

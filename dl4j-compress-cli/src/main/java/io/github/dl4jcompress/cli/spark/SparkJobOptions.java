@@ -1,7 +1,10 @@
 package io.github.dl4jcompress.cli.spark;
 
-import java.io.File;
-
+import io.github.dl4jcompress.cli.options.DataOption;
+import io.github.dl4jcompress.cli.options.EpochsOption;
+import io.github.dl4jcompress.cli.options.OutputDirOption;
+import io.github.dl4jcompress.cli.options.SeedOption;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options shared by {@code spark-ssl} and {@code spark-terngrad}. */
@@ -27,8 +30,6 @@ public final class SparkJobOptions {
     @Option(names = "--network-mask", description = "network mask DL4J uses to pick each node's IP on a real cluster, e.g. 10.0.0.0/16")
     String networkMask;
 
-    @Option(names = "--epochs", defaultValue = "2")
-    int epochs;
 
     @Option(names = "--train-size", description = "training examples (default ${DEFAULT-VALUE}; 0: all)", defaultValue = "4000")
     int trainSize;
@@ -40,19 +41,24 @@ public final class SparkJobOptions {
             defaultValue = "32")
     int batch;
 
-    @Option(names = "--data", description = "Fashion-MNIST IDX directory (default: the bundled 10k/5k subset)")
-    File dataDir;
 
-    @Option(names = "--out", description = "results directory (default ${DEFAULT-VALUE})", defaultValue = "results")
-    File out;
 
-    @Option(names = "--seed", defaultValue = "42")
-    long seed;
+    @Mixin
+    EpochsOption epochs = new EpochsOption(2);
+
+    @Mixin
+    SeedOption seed = new SeedOption(42);
+
+    @Mixin
+    DataOption data;
+
+    @Mixin
+    OutputDirOption out;
 
     /** Command-line echo of these options. */
     String echo() {
-        return (master.isEmpty() ? "" : " --master " + master) + " --executors " + executors + " --epochs " + epochs
+        return (master.isEmpty() ? "" : " --master " + master) + " --executors " + executors + " --epochs " + epochs.epochs()
                 + " --train-size " + trainSize + " --test-size " + testSize + " --batch " + batch
-                + (dataDir == null ? "" : " --data " + dataDir) + " --seed " + seed;
+                + data.echo() + " --seed " + seed.seed();
     }
 }

@@ -55,8 +55,9 @@ final class SparkJobRunner {
     private final String submitted;
 
     SparkJobRunner(SparkJobOptions o, String job) {
-        if (o.epochs < 1 || o.batch < 1 || o.executors < 1) {
-            throw new IllegalArgumentException("--epochs, --batch and --executors must be >= 1");
+        o.epochs.epochs();   // fails on --epochs < 1
+        if (o.batch < 1 || o.executors < 1) {
+            throw new IllegalArgumentException("--batch and --executors must be >= 1");
         }
         this.o = o;
         this.job = job;
@@ -121,7 +122,7 @@ final class SparkJobRunner {
     }
 
     Map<String, Object> run(Mode mode, MultiLayerConfiguration conf, boolean ssl, double zeroThreshold) throws Exception {
-        FashionMnist data = o.dataDir == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(o.dataDir);
+        FashionMnist data = o.data.load();
         DataSet train = limit(data.train(), o.trainSize);
         DataSet test = limit(data.test(), o.testSize);
         String name = switch (mode) {
@@ -131,18 +132,18 @@ final class SparkJobRunner {
             case TERNGRAD_PER_LAYER -> "terngradPerLayer";
         };
         log.info("{} / {}: {} on {} ({} train, {} test examples, {} epochs)", job, name, master(), data.source(),
-                train.numExamples(), test.numExamples(), o.epochs);
+                train.numExamples(), test.numExamples(), o.epochs.epochs());
         JavaSparkContext sc = context(name);
         try {
             waitForExecutors(sc);
             ExecutorClasspathCheck.verify(sc, conf);
             TrainingMaster<?, ?> tm = switch (mode) {
                 case AVERAGING -> new ParameterAveragingTrainingMaster.Builder(o.batch).batchSizePerWorker(o.batch)
-                        .averagingFrequency(5).workerPrefetchNumBatches(2).rngSeed(o.seed)
+                        .averagingFrequency(5).workerPrefetchNumBatches(2).rngSeed(o.seed.seed())
                         .rddTrainingApproach(RDDTrainingApproach.Direct).build();
                 case THRESHOLD -> shared(sc.getConf()).build(sc.getConf());
-                case TERNGRAD_GLOBAL -> shared(sc.getConf()).ternGrad(2.5, o.seed).build(sc.getConf());
-                case TERNGRAD_PER_LAYER -> shared(sc.getConf()).ternGradPerLayer(2.5, o.seed).build(sc.getConf());
+                case TERNGRAD_GLOBAL -> shared(sc.getConf()).ternGrad(2.5, o.seed.seed()).build(sc.getConf());
+                case TERNGRAD_PER_LAYER -> shared(sc.getConf()).ternGradPerLayer(2.5, o.seed.seed()).build(sc.getConf());
             };
             SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, conf, tm);
             if (ssl && mode == Mode.AVERAGING) {
@@ -155,7 +156,7 @@ final class SparkJobRunner {
             long bytes0 = LoopbackBytes.transmitted();
             long fitNanos = 0;
             List<Double> accuracyByEpoch = new ArrayList<>();
-            for (int e = 0; e < o.epochs; e++) {
+            for (int e = 0; e < o.epochs.epochs(); e++) {
                 long t = System.nanoTime();
                 spark.fit(rdd);
                 fitNanos += System.nanoTime() - t;
@@ -163,8 +164,8 @@ final class SparkJobRunner {
                 double epochAccuracy = spark.getNetwork().evaluate(new ListDataSetIterator<>(test.batchBy(256))).accuracy();
                 accuracyByEpoch.add(epochAccuracy);
                 long elapsed = Math.round(fitNanos / 1e9);
-                log.info("{} / {}: epoch {}/{} done, test accuracy {}, {} s fitting, ETA {} s", job, name, e + 1, o.epochs,
-                        String.format("%.4f", epochAccuracy), elapsed, Math.round(fitNanos / 1e9 / (e + 1) * (o.epochs - e - 1)));
+                log.info("{} / {}: epoch {}/{} done, test accuracy {}, {} s fitting, ETA {} s", job, name, e + 1, o.epochs.epochs(),
+                        String.format("%.4f", epochAccuracy), elapsed, Math.round(fitNanos / 1e9 / (e + 1) * (o.epochs.epochs() - e - 1)));
             }
             double seconds = fitNanos / 1e9;
             long bytes1 = LoopbackBytes.transmitted();
@@ -178,7 +179,7 @@ final class SparkJobRunner {
             run.put("seconds", seconds);
             run.put("accuracyByEpoch", accuracyByEpoch);
             run.put("bytesSent", localMaster() && bytes0 >= 0 ? bytes1 - bytes0 : null);
-            run.put("epochs", o.epochs);
+            run.put("epochs", o.epochs.epochs());
             run.put("trainExamples", train.numExamples());
             run.put("batchPerWorker", o.batch);
             if (tm instanceof PerLayerTernGradTrainingMaster perLayer) {
@@ -194,7 +195,7 @@ final class SparkJobRunner {
                 PruneResult<MultiLayerNetwork> pruned = StructuredPruner.builder().build().prune(net);
                 MultiLayerNetwork p = pruned.network();
                 double prunedAccuracy = p.evaluate(new ListDataSetIterator<>(test.batchBy(256))).accuracy();
-                File dir = new File(o.out, "spark");
+                File dir = new File(o.out.dir(), "spark");
                 dir.mkdirs();
                 File zip = new File(dir, job + "-" + name + "-pruned.zip");
                 ModelSerializer.writeModel(p, zip, true);
@@ -220,7 +221,7 @@ final class SparkJobRunner {
     private SafeSharedTrainingMaster.Builder shared(SparkConf conf) {
         String controller = o.controller != null ? o.controller : localMaster() ? "127.0.0.1"
                 : o.networkMask == null ? conf.get("spark.driver.host", null) : null;
-        return SafeSharedTrainingMaster.builder(o.batch).controllerAddress(controller).networkMask(o.networkMask).rngSeed(o.seed);
+        return SafeSharedTrainingMaster.builder(o.batch).controllerAddress(controller).networkMask(o.networkMask).rngSeed(o.seed.seed());
     }
 
     private void waitForExecutors(JavaSparkContext sc) throws InterruptedException {
@@ -262,7 +263,7 @@ final class SparkJobRunner {
     /** Writes {@code out/spark.json}, keeping runs of other jobs from an existing file with the same master. */
     File write(List<Map<String, Object>> runs, String command) throws Exception {
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        File file = new File(o.out, "spark.json");
+        File file = new File(o.out.dir(), "spark.json");
         List<Object> all = new ArrayList<>();
         Map<String, Object> commands = new LinkedHashMap<>();
         if (file.isFile()) {
@@ -290,9 +291,8 @@ final class SparkJobRunner {
         json.put("bytesSentMeasures", "TX bytes of the loopback interface (/proc/net/dev) during the fits: all driver-executor "
                 + "traffic of a local-cluster job (Spark RPC, broadcasts, DL4J Aeron UDP) plus anything else the host sent over lo "
                 + "meanwhile; null for non-local masters");
-        o.out.mkdirs();
         om.writeValue(file, json);
-        writeChart(runs, new File(o.out, job + ".png"));
+        writeChart(runs, new File(o.out.dir(), job + ".png"));
         return file;
     }
 }

@@ -39,7 +39,7 @@ public final class SparkSslCommand implements Callable<Integer> {
     List<String> modes;
 
     MultiLayerConfiguration configuration() {
-        MultiLayerConfiguration conf = LeNet.configuration(options.seed, lr);
+        MultiLayerConfiguration conf = LeNet.configuration(options.seed.seed(), lr);
         StructuredSparsity.builder().layers("conv1").filters(0.4 * strength).channels(0.4 * strength).build().applyTo(conf);
         StructuredSparsity.builder().layers("conv2").filters(strength).channels(strength).build().applyTo(conf);
         StructuredSparsity.builder().layers("fc1").filters(0.1 * strength).channels(0.1 * strength).build().applyTo(conf);

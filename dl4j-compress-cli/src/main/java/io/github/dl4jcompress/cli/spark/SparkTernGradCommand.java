@@ -45,7 +45,7 @@ public final class SparkTernGradCommand implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("--modes: unknown mode '" + m
                         + "' (threshold, terngradGlobal, terngradPerLayer, averaging)");
             };
-            runs.add(runner.run(mode, LeNet.configuration(options.seed, new Sgd(lr)), false, 0));
+            runs.add(runner.run(mode, LeNet.configuration(options.seed.seed(), new Sgd(lr)), false, 0));
         }
         System.out.println("wrote " + runner.write(runs, "dl4jc spark-terngrad" + options.echo() + " --lr " + lr
                 + " --modes " + String.join(",", modes)));

@@ -1,6 +1,10 @@
 package io.github.dl4jcompress.cli.terngrad;
 
 import io.github.dl4jcompress.cli.data.FashionMnist;
+import io.github.dl4jcompress.cli.options.DataOption;
+import io.github.dl4jcompress.cli.options.EpochsOption;
+import io.github.dl4jcompress.cli.options.OutputDirOption;
+import io.github.dl4jcompress.cli.options.SeedOption;
 import io.github.dl4jcompress.cli.ssl.LeNet;
 import io.github.dl4jcompress.listeners.Charts;
 import io.github.dl4jcompress.terngrad.SegmentLayout;
@@ -13,6 +17,7 @@ import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
@@ -34,14 +39,20 @@ public final class TernGradCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(TernGradCommand.class);
 
-    @Option(names = "--data", description = "directory with the full Fashion-MNIST IDX files; default: the bundled subset")
-    File data;
+    @Mixin
+    DataOption dataOption;
 
-    @Option(names = "--out", description = "output directory (default ${DEFAULT-VALUE})", defaultValue = "results")
-    File out;
+    @Mixin
+    OutputDirOption outOption;
 
-    @Option(names = "--epochs", description = "epochs of every run (default ${DEFAULT-VALUE})", defaultValue = "2")
-    int epochs;
+    @Mixin
+    EpochsOption epochsOption = new EpochsOption(2);
+
+    @Mixin
+    SeedOption seedOption = new SeedOption(12345);
+
+
+
 
     @Option(names = "--train-limit", description = "use only the first N training examples, 0 = all (default ${DEFAULT-VALUE})",
             defaultValue = "8000")
@@ -75,16 +86,17 @@ public final class TernGradCommand implements Callable<Integer> {
     @Option(names = "--skip-training", description = "skip the five training runs")
     boolean skipTraining;
 
-    @Option(names = "--seed", defaultValue = "12345")
-    long seed;
 
     @Override
     public Integer call() throws Exception {
+        File out = outOption.dir();
+        int epochs = epochsOption.epochs();
+        long seed = seedOption.seed();
         long start = System.nanoTime();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("command", "dl4jc terngrad --epochs " + epochs + " --train-limit " + trainLimit + " --workers " + workers
                 + " --batch " + batch + " --lr " + lr + " --eval-examples " + evalExamples + " --codec-sizes " + codecSizes
-                + " --codec-seconds " + codecSeconds + " --seed " + seed + (data == null ? "" : " --data " + data)
+                + " --codec-seconds " + codecSeconds + " --seed " + seed + dataOption.echo()
                 + (skipCodec ? " --skip-codec" : "") + (skipTraining ? " --skip-training" : ""));
         json.put("ompNumThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
         json.put("availableProcessors", Runtime.getRuntime().availableProcessors());
@@ -120,7 +132,7 @@ public final class TernGradCommand implements Callable<Integer> {
         json.put("parameters", n);
 
         if (!skipTraining) {
-            FashionMnist fm = data == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(data);
+            FashionMnist fm = dataOption.load();
             DataSet train = fm.train();
             if (trainLimit > 0 && trainLimit < train.numExamples()) {
                 train = (DataSet) train.getRange(0, trainLimit);
@@ -186,7 +198,6 @@ public final class TernGradCommand implements Callable<Integer> {
                     key.equals("single") || key.equals("averaging") ? 4.0 * n : o.bytesPerWorkerIteration()));
         }
         json.put("totalSeconds", Math.round((System.nanoTime() - start) / 1e9));
-        out.mkdirs();
         File file = new File(out, "terngrad.json");
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file, json);
         log.info("Wrote {} after {} s", file, Math.round((System.nanoTime() - start) / 1e9));

@@ -1,8 +1,9 @@
 package io.github.dl4jcompress.cli.terngrad;
 
+import io.github.dl4jcompress.cli.options.OutputDirOption;
+import io.github.dl4jcompress.cli.ssl.LeNet;
 import io.github.dl4jcompress.cost.CostModel;
 import io.github.dl4jcompress.cost.NetworkCost;
-import io.github.dl4jcompress.cli.ssl.LeNet;
 import io.github.dl4jcompress.listeners.Charts;
 import io.github.dl4jcompress.terngrad.SegmentLayout;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -13,6 +14,7 @@ import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
@@ -37,8 +39,8 @@ public final class TernGradModelCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(TernGradModelCommand.class);
     private static final double[] GBPS = {1, 10, 100};
 
-    @Option(names = "--out", defaultValue = "results")
-    File out;
+    @Mixin
+    OutputDirOption outOption;
 
     @Option(names = "--device-tflops", description = "assumed sustained compute per worker, TFLOP/s (default ${DEFAULT-VALUE})",
             defaultValue = "10")
@@ -144,14 +146,13 @@ public final class TernGradModelCommand implements Callable<Integer> {
                     series.put(label, points);
                 }
             }
-            Charts.line(new File(out, "terngrad-model-" + name.toLowerCase() + ".png"),
+            Charts.line(new File(outOption.dir(), "terngrad-model-" + name.toLowerCase() + ".png"),
                     name + ": predicted TernGrad speedup over fp32 (measured codec cost included)", "log2(workers)", "speedup", series);
         }
         System.out.print(table);
         json.put("networks", networks);
         json.put("predictions", predictions);
-        out.mkdirs();
-        File file = new File(out, "terngrad-model.json");
+        File file = new File(outOption.dir(), "terngrad-model.json");
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file, json);
         log.info("Wrote {}", file);
         return 0;

@@ -2,11 +2,15 @@ package io.github.dl4jcompress.cli.truenorth;
 
 import io.github.dl4jcompress.cli.data.FashionMnist;
 import io.github.dl4jcompress.cli.data.ShuffledBatches;
+import io.github.dl4jcompress.cli.options.DataOption;
+import io.github.dl4jcompress.cli.options.EpochsOption;
+import io.github.dl4jcompress.cli.options.OutputDirOption;
+import io.github.dl4jcompress.cli.options.SeedOption;
 import io.github.dl4jcompress.listeners.Charts;
 import io.github.dl4jcompress.listeners.ProgressListener;
 import io.github.dl4jcompress.regularization.BinaryPush;
-import io.github.dl4jcompress.truenorth.FullScaleClip;
 import io.github.dl4jcompress.truenorth.CoreModel;
+import io.github.dl4jcompress.truenorth.FullScaleClip;
 import io.github.dl4jcompress.truenorth.SynapseMapping;
 import io.github.dl4jcompress.truenorth.TrueNorthSimulator;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -30,6 +34,7 @@ import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
@@ -54,14 +59,21 @@ public final class TrueNorthCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(TrueNorthCommand.class);
 
-    @Option(names = "--data", description = "directory with the full Fashion-MNIST IDX files; default: the bundled subset")
-    File data;
+    @Mixin
+    DataOption dataOption;
 
-    @Option(names = "--out", defaultValue = "results")
-    File out;
+    @Mixin
+    OutputDirOption outOption;
 
-    @Option(names = "--epochs", description = "plain training epochs of the baseline (default ${DEFAULT-VALUE})", defaultValue = "10")
-    int epochs;
+    /** Plain training epochs of the baseline. */
+    @Mixin
+    EpochsOption epochsOption = new EpochsOption(10);
+
+    @Mixin
+    SeedOption seedOption = new SeedOption(7);
+
+
+
 
     @Option(names = "--finetune-epochs", description = "binary-push fine-tuning epochs starting from the baseline (default ${DEFAULT-VALUE})", defaultValue = "10")
     int finetuneEpochs;
@@ -97,23 +109,24 @@ public final class TrueNorthCommand implements Callable<Integer> {
     @Option(names = "--test-limit", description = "evaluate on the first N test examples (0 = all; default ${DEFAULT-VALUE})", defaultValue = "0")
     int testLimit;
 
-    @Option(names = "--seed", defaultValue = "7")
-    long seed;
 
     private static final int[] GRID = {1, 2, 4, 8, 16};
 
     @Override
     public Integer call() throws Exception {
-        if (epochs < 1 || finetuneEpochs < 1 || rampEpochs < 1 || rampEpochs > finetuneEpochs) {
-            throw new IllegalArgumentException("truenorth: need --epochs >= 1, --finetune-epochs >= 1 and 1 <= --ramp-epochs <= "
-                    + "--finetune-epochs; got " + epochs + ", " + finetuneEpochs + ", " + rampEpochs);
+        int epochs = epochsOption.epochs();
+        long seed = seedOption.seed();
+        File out = outOption.dir();
+        if (finetuneEpochs < 1 || rampEpochs < 1 || rampEpochs > finetuneEpochs) {
+            throw new IllegalArgumentException("truenorth: need --finetune-epochs >= 1 and 1 <= --ramp-epochs <= "
+                    + "--finetune-epochs; got " + finetuneEpochs + ", " + rampEpochs);
         }
         if (!(quantile > 0 && quantile <= 1) || !(calibrationQuantile > 0 && calibrationQuantile <= 1) || !(push >= 0)
                 || !(fullScale >= 0)) {
             throw new IllegalArgumentException("truenorth: need 0 < --quantile <= 1, 0 < --calibration-quantile <= 1, --push >= 0, "
                     + "--full-scale >= 0; got " + quantile + ", " + calibrationQuantile + ", " + push + ", " + fullScale);
         }
-        FashionMnist fm = data == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(data);
+        FashionMnist fm = dataOption.load();
         DataSet test = testLimit > 0 && testLimit < fm.test().numExamples() ? (DataSet) fm.test().getRange(0, testLimit) : fm.test();
         MultiLayerNetwork plain = plainNetwork();
         fit(plain, fm.train(), epochs, seed, "baseline (plain), epochs 1-" + epochs);
@@ -192,7 +205,6 @@ public final class TrueNorthCommand implements Callable<Integer> {
         savings.put("goalRatioAtLeast4", ratio != null && (Double) ratio >= 4);
         savings.put("goalFloatWithin1Point", gap <= 0.01);
         json.put("savings", savings);
-        out.mkdirs();
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(out, "truenorth.json"), json);
         Charts.line(new File(out, "truenorth-copies.png"), "Simulated TrueNorth accuracy vs synapse copies (1 spike)", "copies k", "accuracy", vsCopies);
         Charts.line(new File(out, "truenorth-spikes.png"), "Simulated TrueNorth accuracy vs spikes per frame (1 copy)", "spikes s", "accuracy", vsSpikes);
@@ -203,7 +215,7 @@ public final class TrueNorthCommand implements Callable<Integer> {
     }
 
     private MultiLayerNetwork plainNetwork() {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).updater(new Nesterovs(lr, 0.9))
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(seedOption.seed()).updater(new Nesterovs(lr, 0.9))
                 .weightInit(WeightInit.RELU).list()
                 .layer(new DenseLayer.Builder().name("fc1").nIn(784).nOut(hidden).activation(Activation.RELU).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nIn(hidden).nOut(10).activation(Activation.SOFTMAX).build())
@@ -267,7 +279,7 @@ public final class TrueNorthCommand implements Callable<Integer> {
 
     private double simulate(MultiLayerNetwork net, DataSet train, DataSet test, int k, int s) {
         INDArray calibration = ((DataSet) train.getRange(0, 1000)).getFeatures();
-        return TrueNorthSimulator.builder().copies(k).spikes(s).seed(seed).calibrationQuantile(calibrationQuantile).build(net, calibration).accuracy(test);
+        return TrueNorthSimulator.builder().copies(k).spikes(s).seed(seedOption.seed()).calibrationQuantile(calibrationQuantile).build(net, calibration).accuracy(test);
     }
 
     private static double variance(MultiLayerNetwork net) {

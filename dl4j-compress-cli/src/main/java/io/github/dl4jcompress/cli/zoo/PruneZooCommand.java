@@ -1,9 +1,10 @@
 package io.github.dl4jcompress.cli.zoo;
 
-import io.github.dl4jcompress.cost.NetworkCost;
+import io.github.dl4jcompress.cli.options.SeedOption;
 import io.github.dl4jcompress.cli.prune.AnyNetwork;
 import io.github.dl4jcompress.cli.prune.ModelInputs;
 import io.github.dl4jcompress.cli.prune.OutputDiff;
+import io.github.dl4jcompress.cost.NetworkCost;
 import io.github.dl4jcompress.prune.LayerPruneSummary;
 import io.github.dl4jcompress.prune.PruneReport;
 import io.github.dl4jcompress.prune.StructuredPruner;
@@ -14,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
@@ -54,8 +56,8 @@ public final class PruneZooCommand implements Callable<Integer> {
     @Option(names = "--tolerance", defaultValue = "1e-4", description = "max relative output difference for 'equivalent' (default ${DEFAULT-VALUE})")
     double tolerance;
 
-    @Option(names = "--seed", defaultValue = "42")
-    long seed;
+    @Mixin
+    SeedOption seedOption = new SeedOption(42);
 
     @Option(names = "--out", defaultValue = "results/prune-zoo.json")
     File out;
@@ -122,9 +124,9 @@ public final class PruneZooCommand implements Callable<Integer> {
             log.info("{}: building with input {}", e.name(), e.input());
             AnyNetwork dense = e.create();
             stage = "zero filters";
-            row.zeroedFilters = FilterZeroing.apply(dense, seed + e.name().hashCode(), weightsOnly);
+            row.zeroedFilters = FilterZeroing.apply(dense, seedOption.seed() + e.name().hashCode(), weightsOnly);
             stage = "make inputs";
-            INDArray x = ModelInputs.random(dense, e.input(), 2, seed);
+            INDArray x = ModelInputs.random(dense, e.input(), 2, seedOption.seed());
             stage = "prune";
             AnyNetwork.Pruned result = dense.prune(StructuredPruner.builder().threshold(0.0).build());
             AnyNetwork pruned = result.network();
