@@ -41,6 +41,11 @@ public final class ToyImages {
 
     /** The same data as minibatches of {@code batch}. */
     public static DataSetIterator iterator(int n, int side, int batch, long seed) {
-        return new ListDataSetIterator<>(make(n, side, seed).asList(), batch);
+        return iterator(make(n, side, seed), batch);
+    }
+
+    /** {@code data} as minibatches of {@code batch}. */
+    public static DataSetIterator iterator(DataSet data, int batch) {
+        return new ListDataSetIterator<>(data.asList(), batch);
     }
 }

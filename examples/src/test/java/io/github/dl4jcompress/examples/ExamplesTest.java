@@ -1,10 +1,13 @@
 package io.github.dl4jcompress.examples;
 
+import io.github.dl4jcompress.arbiter.CandidateRecord;
 import io.github.dl4jcompress.prune.PruneResult;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,6 +30,30 @@ class ExamplesTest {
         double[] acc = TrueNorthDeploymentCheck.run(ToyImages.make(512, 12, 1), ToyImages.make(128, 12, 2), 144, 3);
         assertTrue(acc[0] > 0.5, "float accuracy " + acc[0]);
         assertTrue(acc[1] > 0.25, "deployed accuracy " + acc[1] + " at or below chance");
+    }
+
+    @Test
+    void ternGradWorkersLearnInOneFitCall() {
+        double accuracy = TernGradParallelTraining.run(ToyImages.make(512, 12, 1), ToyImages.make(128, 12, 2), 12, 2, 3);
+        assertTrue(accuracy > 0.8, "test accuracy " + accuracy + " after TernGrad training (chance: 0.25)");
+    }
+
+    @Test
+    void sparkTrainsWithGroupLassoOnTheExecutorsAndPrunes() {
+        PruneResult<MultiLayerNetwork> small = SparkSslTraining.run(ToyImages.make(1024, 12, 1), ToyImages.make(128, 12, 2), 12, 4);
+        assertEquals(small.report().paramsAfter(), small.network().numParams());
+        assertTrue(small.network().evaluate(ToyImages.iterator(ToyImages.make(128, 12, 3), 64)).accuracy() > 0.8);
+        assertTrue(small.report().paramsAfter() < small.report().paramsBefore(),
+                "the Group Lasso trained on the executors zeroed nothing: " + small.report().summaryLines());
+    }
+
+    @Test
+    void arbiterSearchRecordsEveryCandidateAndAParetoFront() {
+        List<CandidateRecord> records = ArbiterSparsitySearch.run(ToyImages.make(512, 12, 1), ToyImages.make(128, 12, 2), 12, 2, 3_000);
+        assertEquals(2, records.size());
+        assertTrue(records.stream().anyMatch(r -> r.pareto));
+        records.forEach(r -> assertTrue(r.macs > 0 && r.paramsCount <= r.paramsBeforePruning, r.toString()));
+        assertTrue(records.stream().anyMatch(r -> r.paramsCount < r.paramsBeforePruning), "no candidate was pruned: " + records);
     }
 
     @Test

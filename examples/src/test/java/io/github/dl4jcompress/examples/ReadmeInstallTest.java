@@ -35,6 +35,27 @@ class ReadmeInstallTest {
         assertEquals(stripped(xml.group(1)), stripped(deps.group(1)));
     }
 
+    @Test
+    void examplesDependOnlyOnWhatTheInstallSectionNames() throws IOException {
+        Path module = Path.of("").toAbsolutePath();
+        String readme = Files.readString(module.getParent().resolve("README.md"));
+        String install = readme.substring(readme.indexOf("## Install"), readme.indexOf("\n## ", readme.indexOf("## Install") + 1));
+        String pom = Files.readString(module.resolve("pom.xml"));
+        String dependencies = pom.substring(pom.indexOf("<dependencies>"), pom.indexOf("</dependencies>"));
+        Matcher dependency = Pattern.compile("<dependency>\\s*<groupId>[^<]+</groupId>\\s*<artifactId>([^<]+)</artifactId>(.*?)</dependency>",
+                Pattern.DOTALL).matcher(dependencies);
+        int checked = 0;
+        while (dependency.find()) {
+            if (dependency.group(2).contains("<scope>test</scope>")) {
+                continue;
+            }
+            assertTrue(install.contains(dependency.group(1)), "examples use " + dependency.group(1)
+                    + ", which the README's Install section does not name");
+            checked++;
+        }
+        assertTrue(checked >= 5, "found only " + checked + " dependencies in examples/pom.xml");
+    }
+
     private static String stripped(String block) {
         return block.lines().map(String::strip).filter(l -> !l.isEmpty()).collect(Collectors.joining("\n"));
     }
