@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * field/value table of its scalars (nested objects flattened to {@code a.b}) followed by one table per list of
  * objects; a list of objects becomes a table whose columns are the union of the rows' scalar fields; JMH output
  * (rows with a {@code primaryMetric}) becomes benchmark / parameters / score ± error; a per-iteration series (rows
- * with an {@code iteration}) shows its last iteration. Numbers are shown with 4 significant digits. The output is a
+ * with an {@code iteration}) shows its last iteration; a list inside a row gets its own table after the row's table. Numbers are shown with 4 significant digits. The output is a
  * pure function of the files (sorted by path, no dates), so a test can compare the checked-in page with it.
  */
 public final class ResultsPage {
@@ -224,16 +224,43 @@ public final class ResultsPage {
             rows = rows.stream().filter(r -> r.get("iteration").asLong() == last).collect(Collectors.toList());
         }
         List<Map<String, JsonNode>> flat = new ArrayList<>();
+        Map<String, JsonNode> nestedTables = new LinkedHashMap<>();
         Set<String> columns = new LinkedHashSet<>();
-        for (JsonNode r : rows) {
+        for (int i = 0; i < rows.size(); i++) {
+            JsonNode r = rows.get(i);
             Map<String, JsonNode> scalars = new LinkedHashMap<>();
             Map<String, JsonNode> nested = new LinkedHashMap<>();
             flatten("", r, scalars, nested);
-            nested.forEach((k, v) -> scalars.put(k, JSON.getNodeFactory().textNode("(" + v.size() + " entries)")));   // a list inside a row: its length
+            String label = label(r, i);
+            nested.forEach((k, v) -> {
+                scalars.put(k, JSON.getNodeFactory().textNode("(" + v.size() + " rows below)"));
+                nestedTables.put(k + "` of `" + label, v);
+            });
             flat.add(scalars);
             columns.addAll(scalars.keySet());
         }
         table(md, new ArrayList<>(columns), flat);
+        nestedTables.forEach((k, v) -> {                        // a list inside a row: its own table after this one
+            md.append("`").append(k).append("`:\n\n");
+            list(md, v);
+        });
+    }
+
+    /** A row's name for the tables of its nested lists: its first short text, else its first number as "field value". */
+    private static String label(JsonNode row, int index) {
+        String number = null;
+        Iterator<Map.Entry<String, JsonNode>> fields = row.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            JsonNode v = f.getValue();
+            if (v.isTextual() && v.asText().length() <= 40) {
+                return v.asText();
+            }
+            if (number == null && v.isNumber()) {
+                number = f.getKey() + " " + value(v);
+            }
+        }
+        return number != null ? number : "row " + index;
     }
 
     private void table(StringBuilder md, List<String> columns, List<Map<String, JsonNode>> rows) {

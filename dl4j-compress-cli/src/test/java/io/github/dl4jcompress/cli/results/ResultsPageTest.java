@@ -48,7 +48,8 @@ class ResultsPageTest {
         assertTrue(md.contains("## results/job.json\n\nSource: [results/job.json](../results/job.json)\n\n"
                 + "| field | value |\n|---|---|\n| accuracy | 0.7894 |\n| settings.seed | 7 |\n| settings.epochs | [1, 2] |\n\n"
                 + "`runs`:\n\n| mode | seconds | curve | extra |\n|---|---|---|---|\n"
-                + "| a\\|b | 120.8 | (2 entries) |  |\n| c |  |  | 1.000e-09 |\n"), md);
+                + "| a\\|b | 120.8 | (2 rows below) |  |\n| c |  |  | 1.000e-09 |\n\n"
+                + "`curve` of `a|b`:\n\n| x |\n|---|\n| 1 |\n| 2 |\n"), md);
         assertTrue(md.contains("3 rows over iterations 0..5; the last iteration:\n\n| iteration | layer | zero |\n|---|---|---|\n"
                 + "| 5 | conv1 | 3 |\n| 5 | fc | 12 |\n"), md);
         assertTrue(md.contains("| Codec.encode | n=1024 | avgt | 12.35 | 0.5 | us/op |\n"), md);
