@@ -33,7 +33,10 @@ public class BinaryPush implements Regularization {
     private final double fullScale;
 
     public BinaryPush(@JsonProperty("strength") ISchedule strength, @JsonProperty("fullScale") double fullScale) {
-        this.strength = Objects.requireNonNull(strength, "strength");
+        if (strength == null) {
+            throw new IllegalArgumentException("BinaryPush: field 'strength' is missing; expected a strength schedule");
+        }
+        this.strength = strength;
         if (strength instanceof FixedSchedule) {
             Strengths.check("BinaryPush", null, strength.valueAt(0, 0));
         }

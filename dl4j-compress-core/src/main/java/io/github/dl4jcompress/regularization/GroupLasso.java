@@ -45,14 +45,23 @@ public class GroupLasso implements Regularization {
      * @param kind     which groups
      * @param strength λ as a schedule
      * @param layout   the layer's weight layout, or null for an unbound template (bind it before training)
-     * @param epsilon  smoothing of the norm, finite and ≥ 0
+     * @param epsilon  smoothing of the norm, finite and ≥ 0; null (a JSON entry without it) means
+     *                 {@link #DEFAULT_EPSILON}
      */
     public GroupLasso(@JsonProperty("kind") GroupKind kind, @JsonProperty("strength") ISchedule strength,
-                      @JsonProperty("layout") WeightLayout layout, @JsonProperty("epsilon") double epsilon) {
-        this.kind = Objects.requireNonNull(kind, "kind");
-        this.strength = Objects.requireNonNull(strength, "strength");
-        this.layout = layout;
+                      @JsonProperty("layout") WeightLayout layout, @JsonProperty("epsilon") Double epsilon) {
         String layer = layout == null ? null : layout.getLayerName();
+        if (kind == null || strength == null) {
+            throw new IllegalArgumentException("GroupLasso" + (layer == null ? " (unbound)" : " on layer '" + layer + "'")
+                    + ": field '" + (kind == null ? "kind" : "strength") + "' is missing; expected "
+                    + (kind == null ? "one of " + java.util.Arrays.toString(GroupKind.values()) : "a strength schedule"));
+        }
+        this.kind = kind;
+        this.strength = strength;
+        this.layout = layout;
+        if (epsilon == null) {
+            epsilon = DEFAULT_EPSILON;
+        }
         if (strength instanceof FixedSchedule) {
             Strengths.check("GroupLasso(" + kind + ")", layer, strength.valueAt(0, 0));
         }
@@ -107,7 +116,7 @@ public class GroupLasso implements Regularization {
 
     @Override
     public void apply(INDArray param, INDArray gradView, double lr, int iteration, int epoch) {
-        WeightLayout l = requireLayout();
+        WeightLayout l = requireLayout(param);
         double lambda = Strengths.valueAt(describe(), l.getLayerName(), strength, iteration, epoch);
         if (lambda == 0) {
             return;
@@ -124,7 +133,7 @@ public class GroupLasso implements Regularization {
 
     @Override
     public double score(INDArray param, int iteration, int epoch) {
-        WeightLayout l = requireLayout();
+        WeightLayout l = requireLayout(param);
         double lambda = Strengths.valueAt(describe(), l.getLayerName(), strength, iteration, epoch);
         if (lambda == 0) {
             return 0;
@@ -145,6 +154,19 @@ public class GroupLasso implements Regularization {
         } else {
             gradView.addi(canonicalDelta.reshape(layout.storageOrder(), gradView.shape()));
         }
+    }
+
+    /** The bound layout, after checking that {@code param} is that layer's weight (not another layer's). */
+    private WeightLayout requireLayout(INDArray param) {
+        WeightLayout l = requireLayout();
+        if (param.length() != l.length()) {
+            throw new IllegalStateException(describe() + " bound to layer '" + l.getLayerName() + "' " + l.describeShape()
+                    + " (" + l.length() + " weights) was handed a weight of " + param.length() + " values, i.e. another "
+                    + "layer's: one bound instance is shared by several layers (a regularizer set on the global "
+                    + "NeuralNetConfiguration.Builder is given to every layer). Bind one instance per layer with "
+                    + "StructuredSparsity...applyTo(conf) or GroupLasso.bind.");
+        }
+        return l;
     }
 
     private WeightLayout requireLayout() {
