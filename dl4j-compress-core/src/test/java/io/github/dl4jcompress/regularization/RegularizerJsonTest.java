@@ -101,7 +101,7 @@ class RegularizerJsonTest {
         INDArray before = net.params().dup();
         INDArray x = Nd4j.rand(DataType.DOUBLE, 5, 4);
         INDArray y = Nd4j.rand(DataType.DOUBLE, 5, 2);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.fit(x, y));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.fit(x, y));
         assertTrue(e.getMessage().contains("bound to layer 'fc'") && e.getMessage().contains("6 values")
                 && e.getMessage().contains("another layer") && e.getMessage().contains("global"), e.getMessage());
         assertEquals(before, net.params());
