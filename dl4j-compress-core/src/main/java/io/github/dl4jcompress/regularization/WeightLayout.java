@@ -43,6 +43,10 @@ public final class WeightLayout implements Serializable {
                         @JsonProperty("nOut") long nOut, @JsonProperty("nIn") long nIn,
                         @JsonProperty("kernelH") long kernelH, @JsonProperty("kernelW") long kernelW) {
         this.layerName = layerName;
+        if (layerName == null) {
+            throw new IllegalArgumentException("Weight layout " + type + " [nOut=" + nOut + ", nIn=" + nIn + ", " + kernelH
+                    + "x" + kernelW + "]: field 'layerName' is missing; a layout is bound to a named layer");
+        }
         if (type == null) {
             throw new IllegalArgumentException("Layer '" + layerName + "': weight layout field 'type' is missing; expected one of "
                     + java.util.Arrays.toString(Type.values()));
