@@ -54,12 +54,7 @@ public final class ReportCommand implements Callable<Integer> {
     }
 
     private NetworkCost cost() throws UnusableInputException {
-        InputShape shape;
-        try {
-            shape = InputShape.parse(input);
-        } catch (IllegalArgumentException e) {
-            throw new UnusableInputException("--input: " + e.getMessage());
-        }
+        InputShape shape = InputShape.parseOption("--input", input);
         AnyNetwork net = ModelFiles.load(model);
         CostModel cm = new CostModel(threshold);
         InputType type = shape.inputType();
