@@ -1,58 +1,68 @@
 package io.github.dl4jcompress.cli;
 
+import io.github.dl4jcompress.cli.prune.AnyNetwork;
+import io.github.dl4jcompress.cli.prune.InputShape;
+import io.github.dl4jcompress.cli.prune.ModelFiles;
+import io.github.dl4jcompress.cli.prune.UnusableInputException;
 import io.github.dl4jcompress.cost.CostModel;
 import io.github.dl4jcompress.cost.NetworkCost;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.File;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 
-/** {@code dl4jc report MODEL.zip}: per-layer parameters, MACs and kept filters/channels/shapes of a saved model. */
+/**
+ * {@code dl4jc report MODEL.zip}: per-layer parameters, MACs and kept filters/channels/shapes of a saved model. A
+ * malformed {@code --input}, an input that does not fit the network (named layer, its nIn and the size given) or an
+ * unreadable model ends with exit code 2 and one line on stderr.
+ */
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Per-layer cost and structured sparsity of a model saved with ModelSerializer.")
 public final class ReportCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Parameters(index = "0", description = "model zip (MultiLayerNetwork or ComputationGraph)")
     File model;
 
-    @Option(names = "--input", description = "input shape CxHxW (default ${DEFAULT-VALUE})", defaultValue = "1x28x28")
+    @Option(names = "--input", description = "input shape CxHxW (default ${DEFAULT-VALUE}), fed to every network input",
+            defaultValue = "1x28x28")
     String input;
 
     @Option(names = "--threshold", description = "group norm at or below which a group counts as zero (default ${DEFAULT-VALUE})", defaultValue = "0")
     double threshold;
 
     @Override
-    public Integer call() throws Exception {
-        if (!model.isFile()) {
-            System.err.println("No such model file: " + model);
-            return 2;
-        }
-        String[] chw = input.toLowerCase().split("x");
-        if (chw.length != 3) {
-            System.err.println("--input must be CxHxW, got " + input);
-            return 2;
-        }
-        InputType type = InputType.convolutional(Long.parseLong(chw[1]), Long.parseLong(chw[2]), Long.parseLong(chw[0]));
-        CostModel cm = new CostModel(threshold);
-        NetworkCost cost;
+    public Integer call() {
         try {
-            cost = cm.of(ModelSerializer.restoreMultiLayerNetwork(model, false), type);
-        } catch (Exception notMln) {
-            try {
-                ComputationGraph cg = ModelSerializer.restoreComputationGraph(model, false);
-                cost = cm.of(cg, type);
-            } catch (Exception notCg) {
-                System.err.println(model + " is not a DL4J model saved with ModelSerializer: " + notMln.getMessage());
-                return 2;
-            }
+            spec.commandLine().getOut().print(cost().toTable());
+            spec.commandLine().getOut().flush();
+            return 0;
+        } catch (UnusableInputException | IllegalArgumentException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            return 2;
         }
-        System.out.print(cost.toTable());
-        return 0;
+    }
+
+    private NetworkCost cost() throws UnusableInputException {
+        InputShape shape = InputShape.parseOption("--input", input);
+        AnyNetwork net = ModelFiles.load(model);
+        CostModel cm = new CostModel(threshold);
+        InputType type = shape.inputType();
+        if (net.model() instanceof MultiLayerNetwork) {
+            return cm.of((MultiLayerNetwork) net.model(), type);
+        }
+        InputType[] types = new InputType[net.numInputs()];
+        Arrays.fill(types, type);
+        return cm.of((ComputationGraph) net.model(), types);
     }
 }

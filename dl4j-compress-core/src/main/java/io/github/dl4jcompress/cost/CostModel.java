@@ -52,10 +52,14 @@ public final class CostModel {
         this.zeroThreshold = zeroThreshold;
     }
 
-    /** Costs of a multi-layer network fed with {@code inputType} (MLN configurations do not store it). */
+    /**
+     * Costs of a multi-layer network fed with {@code inputType} (MLN configurations do not store it).
+     *
+     * @throws IllegalArgumentException if the input does not fit the network, naming the first layer it does not fit
+     */
     public NetworkCost of(MultiLayerNetwork net, InputType inputType) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
-        List<InputType> outputs = conf.getLayerActivationTypes(inputType);
+        List<InputType> outputs = ActivationTypes.of(conf, inputType);
         List<LayerCost> costs = new ArrayList<>();
         for (int i = 0; i < net.getnLayers(); i++) {
             org.deeplearning4j.nn.conf.layers.Layer lc = conf.getConf(i).getLayer();
@@ -65,10 +69,14 @@ public final class CostModel {
         return new NetworkCost(costs);
     }
 
-    /** Costs of a graph fed with the given input types (graph configurations do not store them). */
+    /**
+     * Costs of a graph fed with the given input types (graph configurations do not store them).
+     *
+     * @throws IllegalArgumentException if the inputs do not fit the graph, naming the first vertex they do not fit
+     */
     public NetworkCost of(ComputationGraph graph, InputType... inputTypes) {
         ComputationGraphConfiguration conf = graph.getConfiguration();
-        Map<String, InputType> outputs = conf.getLayerActivationTypes(inputTypes);
+        Map<String, InputType> outputs = ActivationTypes.of(graph, inputTypes);
         List<LayerCost> costs = new ArrayList<>();
         GraphVertex[] vertices = graph.getVertices();
         for (int idx : graph.topologicalSortOrder()) {

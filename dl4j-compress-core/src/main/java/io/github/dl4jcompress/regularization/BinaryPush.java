@@ -24,7 +24,8 @@ import java.util.Objects;
  * </pre>
  * largest (λ/4 per weight) at p = 0.5, zero at p = 0 and p = 1, where the gradient is taken as 0 (both are minima).
  * With the layer-max full scale, {@code c} is treated as a constant in the gradient (it moves only through the single
- * largest weight). Applied before the updater; λ is an {@link ISchedule}.
+ * largest weight). Applied before the updater; λ is an {@link ISchedule}. Non-finite weights, or a gradient that
+ * would become non-finite (e.g. an exploding schedule), are refused before the update ({@link NonFiniteValueException}).
  */
 public class BinaryPush implements Regularization {
 
@@ -33,7 +34,10 @@ public class BinaryPush implements Regularization {
     private final double fullScale;
 
     public BinaryPush(@JsonProperty("strength") ISchedule strength, @JsonProperty("fullScale") double fullScale) {
-        this.strength = Objects.requireNonNull(strength, "strength");
+        if (strength == null) {
+            throw new IllegalArgumentException("BinaryPush: field 'strength' is missing; expected a strength schedule");
+        }
+        this.strength = strength;
         if (strength instanceof FixedSchedule) {
             Strengths.check("BinaryPush", null, strength.valueAt(0, 0));
         }
@@ -85,6 +89,7 @@ public class BinaryPush implements Regularization {
     @Override
     public void apply(INDArray param, INDArray gradView, double lr, int iteration, int epoch) {
         double lambda = Strengths.valueAt("BinaryPush", null, strength, iteration, epoch);
+        CheckedGradient.requireFiniteWeights("BinaryPush", null, param, iteration);
         double c = scaleOf(param);
         if (lambda == 0 || c == 0) {
             return;
@@ -96,7 +101,7 @@ public class BinaryPush implements Regularization {
         slope.muli(above.mul(-2).addi(1));
         slope.muli(p.neq(1.0).castTo(param.dataType()));
         slope.muli(Transforms.sign(param, true)).muli(lambda / c);
-        gradView.addi(slope.reshape(gradView.shape()));
+        CheckedGradient.add("BinaryPush", null, lambda, gradView, slope.reshape(gradView.shape()), iteration);
     }
 
     @Override

@@ -24,7 +24,8 @@ import java.util.Objects;
  * zeroing listener (SSL's rule) and removed by the pruner.
  *
  * <p>Applied before the updater, like DL4J's {@code L2Regularization}: {@code w -= updater(gradient + dR/dw)}. The
- * strength λ is an {@link ISchedule} of (iteration, epoch).
+ * strength λ is an {@link ISchedule} of (iteration, epoch). Non-finite weights, or a gradient that would become
+ * non-finite (e.g. an exploding schedule), are refused before the update (see {@link NonFiniteValueException}).
  *
  * <p>DL4J hands {@link #apply} a flat view of the weights, so each instance is bound to its layer's
  * {@link WeightLayout}. Build bound instances with {@link StructuredSparsity} (every eligible layer, or named ones) or
@@ -45,14 +46,23 @@ public class GroupLasso implements Regularization {
      * @param kind     which groups
      * @param strength λ as a schedule
      * @param layout   the layer's weight layout, or null for an unbound template (bind it before training)
-     * @param epsilon  smoothing of the norm, finite and ≥ 0
+     * @param epsilon  smoothing of the norm, finite and ≥ 0; null (a JSON entry without it) means
+     *                 {@link #DEFAULT_EPSILON}
      */
     public GroupLasso(@JsonProperty("kind") GroupKind kind, @JsonProperty("strength") ISchedule strength,
-                      @JsonProperty("layout") WeightLayout layout, @JsonProperty("epsilon") double epsilon) {
-        this.kind = Objects.requireNonNull(kind, "kind");
-        this.strength = Objects.requireNonNull(strength, "strength");
-        this.layout = layout;
+                      @JsonProperty("layout") WeightLayout layout, @JsonProperty("epsilon") Double epsilon) {
         String layer = layout == null ? null : layout.getLayerName();
+        if (kind == null || strength == null) {
+            throw new IllegalArgumentException("GroupLasso" + (layer == null ? " (unbound)" : " on layer '" + layer + "'")
+                    + ": field '" + (kind == null ? "kind" : "strength") + "' is missing; expected "
+                    + (kind == null ? "one of " + java.util.Arrays.toString(GroupKind.values()) : "a strength schedule"));
+        }
+        this.kind = kind;
+        this.strength = strength;
+        this.layout = layout;
+        if (epsilon == null) {
+            epsilon = DEFAULT_EPSILON;
+        }
         if (strength instanceof FixedSchedule) {
             Strengths.check("GroupLasso(" + kind + ")", layer, strength.valueAt(0, 0));
         }
@@ -107,24 +117,25 @@ public class GroupLasso implements Regularization {
 
     @Override
     public void apply(INDArray param, INDArray gradView, double lr, int iteration, int epoch) {
-        WeightLayout l = requireLayout();
+        WeightLayout l = requireLayout(param);
         double lambda = Strengths.valueAt(describe(), l.getLayerName(), strength, iteration, epoch);
         if (lambda == 0) {
             return;
         }
         INDArray w = l.canonicalFlat(param);
+        CheckedGradient.requireFiniteWeights(describe(), l.getLayerName(), w, iteration);
         INDArray coeff = smoothedNorms(l.groupSquares(w, kind));
         Transforms.pow(coeff, -1, false).muli(lambda);
         // with ε = 0 a group at exactly zero has norm 0: its (sub)gradient is taken as 0
         BooleanIndexing.replaceWhere(coeff, 0.0, Conditions.isInfinite());
         INDArray grad = w.dup();
         l.scaleGroups(grad, kind, coeff);
-        addCanonical(l, grad, gradView);
+        CheckedGradient.add(describe(), l.getLayerName(), lambda, gradView, inShapeOf(l, grad, gradView), iteration);
     }
 
     @Override
     public double score(INDArray param, int iteration, int epoch) {
-        WeightLayout l = requireLayout();
+        WeightLayout l = requireLayout(param);
         double lambda = Strengths.valueAt(describe(), l.getLayerName(), strength, iteration, epoch);
         if (lambda == 0) {
             return 0;
@@ -138,13 +149,25 @@ public class GroupLasso implements Regularization {
         return Transforms.sqrt(squares.add(epsilon * epsilon), false);
     }
 
-    /** Adds a canonical-order flat delta to DL4J's gradient array, whatever its shape. */
-    static void addCanonical(WeightLayout layout, INDArray canonicalDelta, INDArray gradView) {
+    /** A canonical-order flat delta in the shape (and storage order) of DL4J's gradient array. */
+    static INDArray inShapeOf(WeightLayout layout, INDArray canonicalDelta, INDArray gradView) {
         if (gradView.isVector() || gradView.isScalar()) {
-            gradView.addi(canonicalDelta.reshape(gradView.shape()));
-        } else {
-            gradView.addi(canonicalDelta.reshape(layout.storageOrder(), gradView.shape()));
+            return canonicalDelta.reshape(gradView.shape());
         }
+        return canonicalDelta.reshape(layout.storageOrder(), gradView.shape());
+    }
+
+    /** The bound layout, after checking that {@code param} is that layer's weight (not another layer's). */
+    private WeightLayout requireLayout(INDArray param) {
+        WeightLayout l = requireLayout();
+        if (param.length() != l.length()) {
+            throw new IllegalArgumentException(describe() + " bound to layer '" + l.getLayerName() + "' " + l.describeShape()
+                    + " (" + l.length() + " weights) was handed a weight of " + param.length() + " values, i.e. another "
+                    + "layer's: one bound instance is shared by several layers (a regularizer set on the global "
+                    + "NeuralNetConfiguration.Builder is given to every layer). Bind one instance per layer with "
+                    + "StructuredSparsity...applyTo(conf) or GroupLasso.bind.");
+        }
+        return l;
     }
 
     private WeightLayout requireLayout() {

@@ -43,7 +43,15 @@ public final class WeightLayout implements Serializable {
                         @JsonProperty("nOut") long nOut, @JsonProperty("nIn") long nIn,
                         @JsonProperty("kernelH") long kernelH, @JsonProperty("kernelW") long kernelW) {
         this.layerName = layerName;
-        this.type = Objects.requireNonNull(type, "type");
+        if (layerName == null) {
+            throw new IllegalArgumentException("Weight layout " + type + " [nOut=" + nOut + ", nIn=" + nIn + ", " + kernelH
+                    + "x" + kernelW + "]: field 'layerName' is missing; a layout is bound to a named layer");
+        }
+        if (type == null) {
+            throw new IllegalArgumentException("Layer '" + layerName + "': weight layout field 'type' is missing; expected one of "
+                    + java.util.Arrays.toString(Type.values()));
+        }
+        this.type = type;
         if (nOut < 1 || nIn < 1 || kernelH < 1 || kernelW < 1) {
             throw new IllegalArgumentException("Layer '" + layerName + "': weight shape must be positive, got nOut=" + nOut
                     + ", nIn=" + nIn + ", kernel=" + kernelH + "x" + kernelW + " (is nIn known? build the configuration with setInputType first)");

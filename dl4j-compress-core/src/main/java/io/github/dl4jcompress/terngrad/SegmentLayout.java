@@ -78,7 +78,14 @@ public final class SegmentLayout implements Serializable {
      * starts inside {@code model.params()}. Fails if the views do not tile the flattened vector exactly.
      */
     public static SegmentLayout perParameter(Model model) {
+        if (model == null) {
+            throw new IllegalArgumentException("Model is null");
+        }
         INDArray flat = model.params();
+        if (flat == null || flat.isEmpty() || model.paramTable() == null || model.paramTable().isEmpty()) {
+            throw new IllegalArgumentException("The " + model.getClass().getSimpleName() + " is not initialised (no "
+                    + "parameters): call init() first");
+        }
         Map<String, INDArray> table = model.paramTable();
         List<Map.Entry<String, INDArray>> entries = new ArrayList<>(table.entrySet());
         entries.removeIf(e -> e.getValue() == null || e.getValue().length() == 0);

@@ -103,7 +103,7 @@ public final class Ternarizer {
 
     /** Ternarizes {@code gradient} (left unchanged) into a message. */
     public TernaryMessage encode(float[] gradient, SegmentLayout layout) {
-        checkLength(gradient.length, layout);
+        checkLength(gradient == null ? -1 : gradient.length, layout);
         float[] scalers = new float[layout.count()];
         byte[] codes = new byte[TwoBitCodes.packedBytes(layout.totalLength())];
         run(gradient, layout, scalers, codes, null);
@@ -116,6 +116,9 @@ public final class Ternarizer {
      * encode time at 10M elements).
      */
     public TernaryMessage encode(INDArray gradient, SegmentLayout layout) {
+        if (gradient == null) {
+            checkLength(-1, layout);
+        }
         if (isDenseFloatVector(gradient)) {
             int n = Math.toIntExact(gradient.length());
             if (copyBuffer == null || copyBuffer.length != n) {
@@ -132,7 +135,7 @@ public final class Ternarizer {
      * On a {@link NonFiniteGradientException} the array is left untouched.
      */
     public float[] ternarizeInPlace(float[] values, SegmentLayout layout) {
-        checkLength(values.length, layout);
+        checkLength(values == null ? -1 : values.length, layout);
         float[] scalers = new float[layout.count()];
         run(values, layout, scalers, null, values);
         return scalers;
@@ -173,7 +176,15 @@ public final class Ternarizer {
                 && array.elementWiseStride() == 1 && array.data().asNio() != null;
     }
 
+    /** {@code length} −1 stands for a null vector. */
     private static void checkLength(int length, SegmentLayout layout) {
+        if (layout == null) {
+            throw new IllegalArgumentException("Segment layout is null; build one with SegmentLayout.perParameter(model)");
+        }
+        if (length < 0) {
+            throw new IllegalArgumentException("Gradient is null; expected a vector of " + layout.totalLength()
+                    + " values for " + layout);
+        }
         if (length != layout.totalLength()) {
             throw new IllegalArgumentException("Vector has " + length + " elements but the layout covers "
                     + layout.totalLength());

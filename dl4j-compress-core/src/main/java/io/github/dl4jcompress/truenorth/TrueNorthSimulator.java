@@ -1,5 +1,7 @@
 package io.github.dl4jcompress.truenorth;
 
+import io.github.dl4jcompress.regularization.FiniteValues;
+import io.github.dl4jcompress.regularization.NonFiniteValueException;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -88,10 +90,12 @@ public final class TrueNorthSimulator {
         }
         for (int i = 0; i < layers.length; i++) {
             checkLayer(layers[i].conf().getLayer(), i, i == layers.length - 1);
+            checkFiniteParameters(layers[i], i);
         }
         if (calibration == null || calibration.length() == 0) {
             throw new IllegalArgumentException("TrueNorthSimulator: calibration features are empty");
         }
+        checkFiniteFeatures(calibration, "calibration features");
         this.dataType = layers[0].getParam("W").dataType();
         long[] shape = calibration.shape();
         this.exampleShape = Arrays.copyOfRange(shape, 1, shape.length);
@@ -102,7 +106,7 @@ public final class TrueNorthSimulator {
         }
         this.scales = calibrate(net, calibration.castTo(dataType), calibrationQuantile);
         this.chip = net.clone();
-        try (Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed)) {
+        try (Random rng = Nd4j.getRandomFactory().getNewRandomInstance(generatorSeed(seed, 0))) {
             for (Layer layer : chip.getLayers()) {
                 layer.setParam("W", SynapseMapping.deploy(layer.getParam("W").dup(), copies, rng));
             }
@@ -111,6 +115,45 @@ public final class TrueNorthSimulator {
         }
         log.debug("TrueNorthSimulator k={} s={} seed={} layers={} calibration maxima={}", copies, spikes, seed,
                 layers.length, scales);
+    }
+
+    /**
+     * The seed handed to ND4J's generator for stream {@code stream} (0: synapses, 1: spikes): a SplitMix64 mix of
+     * the user's seed, never 0. ND4J's native generator does not reproduce its draws for seed 0, so without the mix
+     * the default seed would deploy a different chip every time.
+     */
+    static long generatorSeed(long seed, int stream) {
+        long z = seed + (stream + 1) * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = z ^ (z >>> 31);
+        return z == 0 ? 1 : z;
+    }
+
+    /** Refuses NaN/±Infinity in any parameter of layer {@code i}, naming the layer, parameter and index. */
+    private static void checkFiniteParameters(Layer layer, int i) {
+        for (java.util.Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
+            long bad = FiniteValues.firstNonFinite(p.getValue());
+            if (bad >= 0) {
+                double v = FiniteValues.valueAt(p.getValue(), bad);
+                String name = layer.conf().getLayer().getLayerName();
+                throw new NonFiniteValueException("TrueNorthSimulator: layer " + i + " '" + name + "' parameter "
+                        + p.getKey() + " has value " + v + " at index " + bad + "; a chip needs finite weights and biases",
+                        name, p.getKey(), bad, v);
+            }
+        }
+    }
+
+    /** Refuses NaN/±Infinity in features {@code [n, ...]}, naming the example and the index inside it. */
+    private static void checkFiniteFeatures(INDArray features, String what) {
+        long bad = FiniteValues.firstNonFinite(features);
+        if (bad >= 0) {
+            long perExample = features.length() / features.size(0);
+            double v = FiniteValues.valueAt(features, bad);
+            throw new NonFiniteValueException("TrueNorthSimulator: " + what + " have value " + v + " at example "
+                    + bad / perExample + ", index " + bad % perExample + "; spike rates need finite inputs",
+                    null, what, bad, v);
+        }
     }
 
     private static void checkLayer(org.deeplearning4j.nn.conf.layers.Layer conf, int i, boolean last) {
@@ -139,7 +182,7 @@ public final class TrueNorthSimulator {
         return n;
     }
 
-    /** A new builder (defaults: 1 copy, 1 spike, seed 0). */
+    /** A new builder (defaults: 1 copy, 1 spike, seed 0 — reproducible like every other seed). */
     public static Builder builder() {
         return new Builder();
     }
@@ -170,7 +213,8 @@ public final class TrueNorthSimulator {
      */
     public INDArray output(INDArray features) {
         INDArray x = batch(features, "features");
-        try (Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed * 0x9E3779B97F4A7C15L + 1)) {
+        checkFiniteFeatures(x, "features");
+        try (Random rng = Nd4j.getRandomFactory().getNewRandomInstance(generatorSeed(seed, 1))) {
             List<INDArray> parts = new ArrayList<>();
             for (long from = 0; from < x.size(0); from += CHUNK_ROWS) {
                 long to = Math.min(x.size(0), from + CHUNK_ROWS);

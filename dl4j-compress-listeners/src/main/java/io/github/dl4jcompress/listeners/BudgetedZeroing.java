@@ -38,6 +38,9 @@ import java.util.Map;
  * group does not block cheaper ones. Zeroed groups stay zero ({@link #reapply(Model)} after every update); groups
  * that are candidates but not zeroed keep training and may grow back. The prefix is found by bisection, since r can
  * only fall when more groups are zeroed.
+ *
+ * <p>Guards, checked before anything is changed: the masks are bound to the network first seen (a pruned or other
+ * network with different group counts is refused naming the layer), and non-finite parameters are refused.
  */
 public final class BudgetedZeroing {
 
@@ -117,6 +120,7 @@ public final class BudgetedZeroing {
      * zeroing; measurements use a copy.
      */
     public Result ration(Model model, double floor) {
+        requireFitAndFinite(model);
         List<Candidate> candidates = candidates(model);
         Model copy = copy(model);
         INDArray base = copy.params().dup();
@@ -170,7 +174,17 @@ public final class BudgetedZeroing {
 
     /** Sets every group zeroed so far back to exactly zero (call after each parameter update). */
     public void reapply(Model model) {
+        requireFitAndFinite(model);
         apply(model, masks);
+    }
+
+    /** Guards before anything is changed: the masks still fit {@code model}, and its parameters are finite. */
+    private void requireFitAndFinite(Model model) {
+        List<ModelLayers.Entry> entries = ModelLayers.of(model);
+        GroupMasks.requireFit("BudgetedZeroing", entries, masks);
+        int iteration = model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).getIterationCount()
+                : model instanceof ComputationGraph ? ((ComputationGraph) model).getIterationCount() : -1;
+        GroupMasks.requireFinite("BudgetedZeroing", entries, iteration);
     }
 
     /** The not-yet-zeroed groups below the candidate threshold, smallest normalized norm first. */

@@ -21,12 +21,15 @@ final class ModelLayers {
     /** One layer whose weights can be grouped. */
     static final class Entry {
         final String name;
+        /** The layer's index in the network (MLN: layer index; CG: vertex index). */
+        final int index;
         final Layer layer;
         final WeightLayout layout;
         final Set<GroupKind> regularizedKinds;
 
-        Entry(String name, Layer layer, WeightLayout layout, Set<GroupKind> regularizedKinds) {
+        Entry(String name, int index, Layer layer, WeightLayout layout, Set<GroupKind> regularizedKinds) {
             this.name = name;
+            this.index = index;
             this.layer = layer;
             this.layout = layout;
             this.regularizedKinds = regularizedKinds;
@@ -42,14 +45,14 @@ final class ModelLayers {
             MultiLayerNetwork net = (MultiLayerNetwork) model;
             for (int i = 0; i < net.getnLayers(); i++) {
                 org.deeplearning4j.nn.conf.layers.Layer lc = net.getLayer(i).conf().getLayer();
-                add(out, lc.getLayerName() != null ? lc.getLayerName() : "layer" + i, net.getLayer(i));
+                add(out, lc.getLayerName() != null ? lc.getLayerName() : "layer" + i, i, net.getLayer(i));
             }
         } else if (model instanceof ComputationGraph) {
             ComputationGraph cg = (ComputationGraph) model;
             for (int idx : cg.topologicalSortOrder()) {
                 org.deeplearning4j.nn.graph.vertex.GraphVertex v = cg.getVertices()[idx];
                 if (v.hasLayer()) {
-                    add(out, v.getVertexName(), v.getLayer());
+                    add(out, v.getVertexName(), idx, v.getLayer());
                 }
             }
         } else {
@@ -58,7 +61,7 @@ final class ModelLayers {
         return out;
     }
 
-    private static void add(List<Entry> out, String name, Layer layer) {
+    private static void add(List<Entry> out, String name, int index, Layer layer) {
         org.deeplearning4j.nn.conf.layers.Layer lc = layer.conf().getLayer();
         if (!WeightLayout.isSupported(lc)) {
             return;
@@ -71,6 +74,6 @@ final class ModelLayers {
                 }
             }
         }
-        out.add(new Entry(name, layer, WeightLayout.of(name, lc), kinds));
+        out.add(new Entry(name, index, layer, WeightLayout.of(name, lc), kinds));
     }
 }

@@ -47,6 +47,8 @@ public class SparsityListener extends BaseTrainingListener {
     private final List<SparsityRecord> history = new ArrayList<>();
     private final List<double[]> networkMacRatio = new ArrayList<>();
     private Model lastModel;
+    /** The model whose input types were last checked against the network. */
+    private Model validatedModel;
     private int lastIteration = -1;
 
     private SparsityListener(Builder b) {
@@ -59,6 +61,15 @@ public class SparsityListener extends BaseTrainingListener {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Before the first update on a model: the input types must fit it, so a mistake fails before DL4J changes anything. */
+    @Override
+    public void onGradientCalculation(Model model) {
+        if (inputTypes != null && model != validatedModel) {
+            costOf(model);
+            validatedModel = model;
+        }
     }
 
     @Override
@@ -119,10 +130,15 @@ public class SparsityListener extends BaseTrainingListener {
             return null;
         }
         CostModel cm = new CostModel(zeroThreshold);
-        if (model instanceof MultiLayerNetwork) {
-            return cm.of((MultiLayerNetwork) model, inputTypes[0]);
+        try {
+            if (model instanceof MultiLayerNetwork) {
+                return cm.of((MultiLayerNetwork) model, inputTypes[0]);
+            }
+            return cm.of((ComputationGraph) model, inputTypes);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("SparsityListener: input types " + java.util.Arrays.toString(inputTypes)
+                    + " do not fit the network: " + e.getMessage(), e);
         }
-        return cm.of((ComputationGraph) model, inputTypes);
     }
 
     private long zeros(INDArray norms) {

@@ -8,8 +8,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -22,6 +24,10 @@ import java.util.Set;
  * With {@code keepZero} a zeroed group stays zero for the rest of training (a mask re-applied after every update);
  * without it the group may regrow if the data gradient pushes it out. Norms are checked every {@code frequency}
  * iterations (default 1); kept masks are re-applied after every update.
+ *
+ * <p>Guards (checked before anything is changed): a listener holding masks is bound to the network it first saw —
+ * on a network whose group counts differ (e.g. the pruned one) it throws before the update, naming the layer; a NaN
+ * or ±Infinity in a parameter of a grouped layer is refused naming layer, parameter, index and iteration.
  */
 public class ZeroingListener extends BaseTrainingListener {
 
@@ -33,7 +39,8 @@ public class ZeroingListener extends BaseTrainingListener {
     private final Set<GroupKind> kinds;
     private final Map<String, Double> reference = new HashMap<>();
     private final Map<String, INDArray> masks = new HashMap<>();
-    private long zeroedTotal;
+    /** Per layer: weights inside the groups zeroed at the last check. */
+    private final Map<String, Long> zeroedByLayer = new HashMap<>();
 
     private ZeroingListener(Builder b) {
         this.threshold = b.threshold;
@@ -46,10 +53,23 @@ public class ZeroingListener extends BaseTrainingListener {
         return new Builder();
     }
 
+    /**
+     * Before the update: refuses a network whose shapes no longer fit the masks held (e.g. the pruned network), so
+     * that the error comes before DL4J changes the parameters or the updater state.
+     */
+    @Override
+    public void onGradientCalculation(Model model) {
+        GroupMasks.requireFit("ZeroingListener", ModelLayers.of(model), masks);
+    }
+
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
+        List<ModelLayers.Entry> entries = ModelLayers.of(model);
+        // guards first: nothing is changed when one fails
+        GroupMasks.requireFit("ZeroingListener", entries, masks);
+        GroupMasks.requireFinite("ZeroingListener", entries, iteration);
         boolean check = iteration % frequency == 0;
-        for (ModelLayers.Entry e : ModelLayers.of(model)) {
+        for (ModelLayers.Entry e : entries) {
             if (!check) {
                 reapplyMasks(e);
                 continue;
@@ -60,7 +80,7 @@ public class ZeroingListener extends BaseTrainingListener {
             }
             INDArray shaped = e.layer.getParam("W");
             INDArray flat = Nd4j.toFlattened(e.layout.storageOrder(), shaped);
-            boolean changed = false;
+            Map<GroupKind, INDArray> applied = new EnumMap<>(GroupKind.class);
             for (GroupKind kind : layerKinds) {
                 if (!e.layout.supports(kind)) {
                     continue;
@@ -69,34 +89,40 @@ public class ZeroingListener extends BaseTrainingListener {
                 INDArray norms = e.layout.groupNorms(flat, kind);
                 double ref = Math.max(reference.getOrDefault(key, 0.0), norms.maxNumber().doubleValue());
                 reference.put(key, ref);
-                INDArray keep = norms.gte(threshold * ref).castTo(flat.dataType());
-                if (ref == 0) {
-                    continue;
-                }
                 INDArray mask = masks.get(key);
-                if (keepZero) {
-                    mask = mask == null ? keep : mask.muli(keep);
-                    masks.put(key, mask);
-                } else {
-                    mask = keep;
+                if (ref > 0) {
+                    INDArray keep = norms.gte(threshold * ref).castTo(flat.dataType());
+                    if (keepZero) {
+                        mask = mask == null ? keep : mask.muli(keep);
+                        masks.put(key, mask);
+                    } else {
+                        mask = keep;
+                    }
                 }
-                long zeroGroups = mask.length() - mask.sumNumber().longValue();
-                if (zeroGroups == 0) {
-                    continue;
+                if (mask != null && mask.minNumber().doubleValue() == 0) {
+                    e.layout.scaleGroups(flat, kind, mask);
+                    applied.put(kind, mask);
                 }
-                e.layout.scaleGroups(flat, kind, mask);
-                changed = true;
             }
-            if (changed) {
-                long zerosBefore = shaped.length() - shaped.neq(0.0).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
+            long zeroed = weightsIn(e, applied, flat);
+            Long before = zeroedByLayer.put(e.name, zeroed);
+            if (!applied.isEmpty()) {
                 e.layer.setParam("W", flat.reshape(e.layout.storageOrder(), shaped.shape()));
-                long zerosAfter = flat.length() - flat.neq(0.0).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
-                if (zerosAfter > zerosBefore) {
-                    zeroedTotal += zerosAfter - zerosBefore;
-                    log.debug("Iteration {}: layer '{}' zeroed {} more weights", iteration, e.name, zerosAfter - zerosBefore);
+                if (before == null || zeroed != before) {
+                    log.debug("Iteration {}: layer '{}' holds {} weights at zero (was {})", iteration, e.name, zeroed, before);
                 }
             }
         }
+    }
+
+    /** Distinct weights of layer {@code e} inside the groups masked to zero ({@code applied}), each counted once. */
+    private static long weightsIn(ModelLayers.Entry e, Map<GroupKind, INDArray> applied, INDArray like) {
+        if (applied.isEmpty()) {
+            return 0;
+        }
+        INDArray ones = Nd4j.ones(like.dataType(), like.length());
+        applied.forEach((kind, mask) -> e.layout.scaleGroups(ones, kind, mask));
+        return ones.length() - ones.sumNumber().longValue();
     }
 
     /** Between checks: re-zero the groups already masked in this layer (keepZero only). */
@@ -106,9 +132,13 @@ public class ZeroingListener extends BaseTrainingListener {
         }
     }
 
-    /** Weights newly set to zero by this listener so far. */
+    /**
+     * Weights inside the groups this listener zeroed at its last check, summed over the layers: each weight counted
+     * once (a weight in a zero filter and a zero channel is one weight), so never more than the network's weights.
+     * Without {@code keepZero} a group that regrew and was zeroed again is still counted once.
+     */
     public long getZeroedWeights() {
-        return zeroedTotal;
+        return zeroedByLayer.values().stream().mapToLong(Long::longValue).sum();
     }
 
     public double getThreshold() {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
+import io.github.dl4jcompress.terngrad.SegmentLayout;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -94,7 +95,7 @@ public final class PerLayerTernGradTrainingMaster extends SharedTrainingMaster {
             Model model = network != null ? network.getNetwork() : graph.getNetwork();
             StepFunction step = network != null ? network.getNetwork().getOptimizer().getStepFunction()
                     : graph.getNetwork().getOptimizer().getStepFunction();
-            applier = new TernGradDriverApplier(model.params(), step);
+            applier = new TernGradDriverApplier(model.params(), SegmentLayout.perParameter(model), step);
             ModelParameterServer.getInstance().addUpdatesSubscriber(applier);
             bypassed = updatesConsumer;
             expectedReceived = 0;

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.github.dl4jcompress.terngrad.SegmentLayout;
 import io.github.dl4jcompress.terngrad.Ternarizer;
 import io.github.dl4jcompress.terngrad.TernaryMessage;
 import org.deeplearning4j.optimize.api.StepFunction;
@@ -31,14 +32,21 @@ final class TernGradDriverApplier implements UpdatesHandler {
 
     private final INDArray params;
     private final StepFunction stepFunction;
+    private final SegmentLayout layout;
     private final float[] pending;
     private final INDArray update;
     private final AtomicLong received = new AtomicLong();
     private final AtomicReference<RuntimeException> firstFailure = new AtomicReference<>();
     private int pendingCount;
 
-    TernGradDriverApplier(INDArray params, StepFunction stepFunction) {
+    /** @param layout the model's per-parameter layout ({@link SegmentLayout#perParameter}), covering {@code params} */
+    TernGradDriverApplier(INDArray params, SegmentLayout layout, StepFunction stepFunction) {
+        if (layout.totalLength() != params.length()) {
+            throw new IllegalArgumentException("Per-layer TernGrad driver: layout " + layout + " covers "
+                    + layout.totalLength() + " parameters but the model has " + params.length());
+        }
         this.params = params;
+        this.layout = layout;
         this.stepFunction = stepFunction;
         this.pending = new float[Math.toIntExact(params.length())];
         this.update = Nd4j.create(params.dataType(), params.shape());
@@ -53,7 +61,7 @@ final class TernGradDriverApplier implements UpdatesHandler {
     public void onNext(INDArray array) {
         TernaryMessage message;
         try {
-            message = TernGradWire.decode(array, pending.length);
+            message = TernGradWire.decode(array, layout);
         } catch (RuntimeException e) {
             if (firstFailure.compareAndSet(null, e)) {
                 log.error("Per-layer TernGrad driver: refused a received message: {}", e.getMessage());

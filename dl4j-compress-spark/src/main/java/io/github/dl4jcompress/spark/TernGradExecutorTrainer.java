@@ -125,7 +125,8 @@ final class TernGradExecutorTrainer {
         attachListeners(m, worker.getListeners(), worker.getRouter());
         SharedTrainingConfiguration conf = worker.getBroadcastConfiguration().getValue();
         INDArray params = m.params();
-        TernaryInbox box = new TernaryInbox(params);
+        SegmentLayout layout = SegmentLayout.perParameter(m);
+        TernaryInbox box = new TernaryInbox(params, layout);
         String executorId = SparkUtils.getSparkExecutorId();
         ModelParameterServer server = ModelParameterServer.getInstance();
         if (inDriverJvm()) {
@@ -135,7 +136,6 @@ final class TernGradExecutorTrainer {
             startTransport(server, conf.getVoidConfiguration(), m, box);
         }
         int[] position = {server.getStartPosition().getFirst(), server.getStartPosition().getSecond()};
-        SegmentLayout layout = SegmentLayout.perParameter(m);
         Ternarizer ternarizer = new Ternarizer(settings.clipFactor(),
                 ExecutorSeededTernGrad.executorSeed(settings.seed(), executorId));
         TernGradSparkAccumulator acc = new TernGradSparkAccumulator(layout, ternarizer, server::sendUpdate, box);

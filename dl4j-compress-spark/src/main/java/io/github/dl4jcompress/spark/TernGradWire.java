@@ -1,6 +1,7 @@
 package io.github.dl4jcompress.spark;
 
 import io.github.dl4jcompress.terngrad.MalformedTernaryMessageException;
+import io.github.dl4jcompress.terngrad.SegmentLayout;
 import io.github.dl4jcompress.terngrad.TernaryMessage;
 import io.github.dl4jcompress.terngrad.TernaryMessageDecoder;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -22,12 +23,12 @@ final class TernGradWire {
     }
 
     /**
-     * Decodes and validates one received array.
+     * Decodes and validates one received array against the receiver's per-layer layout: a message cut 3+3+3 is
+     * refused by a 4+5 model although both cover 9 parameters.
      *
-     * @throws MalformedTernaryMessageException if it is not an INT8 TernGrad message of {@code expectedLength}
-     *                                          elements
+     * @throws MalformedTernaryMessageException if it is not an INT8 TernGrad message cut exactly like {@code layout}
      */
-    static TernaryMessage decode(INDArray array, int expectedLength) {
+    static TernaryMessage decode(INDArray array, SegmentLayout layout) {
         if (array == null) {
             throw new MalformedTernaryMessageException("Received a null update");
         }
@@ -37,10 +38,11 @@ final class TernGradWire {
                     + "encoding) sharing this parameter server?");
         }
         TernaryMessage message = TernaryMessageDecoder.decode(array.data().asBytes());
-        if (message.totalLength() != expectedLength) {
+        if (message.totalLength() != layout.totalLength()) {
             throw new MalformedTernaryMessageException("Received a TernGrad message for " + message.totalLength()
-                    + " parameters but this model has " + expectedLength);
+                    + " parameters but this model has " + layout.totalLength());
         }
+        TernaryMessageDecoder.checkLayout(message, layout);
         return message;
     }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.github.dl4jcompress.terngrad.MalformedTernaryMessageException;
+import io.github.dl4jcompress.terngrad.SegmentLayout;
 import io.github.dl4jcompress.terngrad.TernaryMessage;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.parameterserver.distributed.v2.transport.UpdatesHandler;
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * {@code ModelParameterServer} (Aeron transport) and queues them (validated, still 2-bit packed) for
  * {@link TernGradSparkAccumulator} to decode and apply before the next step.
  *
- * <p>Each message is validated on arrival (magic, version, length = the model's parameter count). A message that
+ * <p>Each message is validated on arrival (magic, version, per-layer lengths = the model's layout). A message that
  * fails is not queued: the first failure is kept and thrown on the training thread by {@link #drain()}, so the task
  * fails with the reason instead of the transport's thread dying. Also answers the transport's model-parameter
  * requests (a node joining late) with a copy of this executor's parameters.
@@ -29,15 +30,20 @@ final class TernaryInbox implements UpdatesHandler {
     private static final Logger log = LoggerFactory.getLogger(TernaryInbox.class);
 
     private final INDArray params;
-    private final int expectedLength;
+    private final SegmentLayout layout;
     private final ConcurrentLinkedQueue<TernaryMessage> queue = new ConcurrentLinkedQueue<>();
     private final AtomicReference<RuntimeException> firstFailure = new AtomicReference<>();
     private final AtomicLong received = new AtomicLong();
     private volatile boolean closed;
 
-    TernaryInbox(INDArray params) {
+    /** @param layout the model's per-parameter layout ({@link SegmentLayout#perParameter}), covering {@code params} */
+    TernaryInbox(INDArray params, SegmentLayout layout) {
+        if (layout.totalLength() != params.length()) {
+            throw new IllegalArgumentException("Per-layer TernGrad: layout " + layout + " covers " + layout.totalLength()
+                    + " parameters but the model has " + params.length());
+        }
         this.params = params;
-        this.expectedLength = Math.toIntExact(params.length());
+        this.layout = layout;
     }
 
     @Override
@@ -51,7 +57,7 @@ final class TernaryInbox implements UpdatesHandler {
             return;
         }
         try {
-            queue.add(TernGradWire.decode(array, expectedLength));
+            queue.add(TernGradWire.decode(array, layout));
             received.incrementAndGet();
         } catch (RuntimeException e) {
             if (firstFailure.compareAndSet(null, e)) {

@@ -39,9 +39,9 @@ class PerLayerTernGradExchangeTest {
         INDArray paramsA = theta0.dup();
         INDArray paramsB = theta0.dup();
         INDArray paramsDriver = theta0.dup();
-        TernaryInbox inboxA = new TernaryInbox(paramsA);
-        TernaryInbox inboxB = new TernaryInbox(paramsB);
-        TernGradDriverApplier driver = new TernGradDriverApplier(paramsDriver, SGD_STEP);
+        TernaryInbox inboxA = new TernaryInbox(paramsA, LAYOUT);
+        TernaryInbox inboxB = new TernaryInbox(paramsB, LAYOUT);
+        TernGradDriverApplier driver = new TernGradDriverApplier(paramsDriver, LAYOUT, SGD_STEP);
         List<INDArray> allSent = new ArrayList<>();
         TernGradSparkAccumulator a = new TernGradSparkAccumulator(LAYOUT, new Ternarizer(2.5, 1), (m, it, ep) -> {
             allSent.add(m);
@@ -93,7 +93,7 @@ class PerLayerTernGradExchangeTest {
         INDArray params = Nd4j.zeros(DataType.FLOAT, 1, LAYOUT.totalLength());
         List<INDArray> sent = new ArrayList<>();
         TernGradSparkAccumulator acc = new TernGradSparkAccumulator(LAYOUT, new Ternarizer(2.5, 1),
-                (m, it, ep) -> sent.add(m), new TernaryInbox(params));
+                (m, it, ep) -> sent.add(m), new TernaryInbox(params, LAYOUT));
         float[] g = gradient(new Random(1));
         g[62] = Float.NaN; // 0_b, index 2
         NonFiniteGradientException e = assertThrows(NonFiniteGradientException.class,
@@ -107,18 +107,49 @@ class PerLayerTernGradExchangeTest {
     @Test
     void foreignOrMismatchedMessagesAreRefusedWithTheReason() {
         INDArray params = Nd4j.zeros(DataType.FLOAT, 1, LAYOUT.totalLength());
-        TernaryInbox inbox = new TernaryInbox(params);
+        TernaryInbox inbox = new TernaryInbox(params, LAYOUT);
         // DL4J's own threshold/bitmap messages are INT vectors
         inbox.onNext(Nd4j.createFromArray(new int[] {4, 100, 0, 3, 1, 2, 3, 4}));
         MalformedTernaryMessageException e = assertThrows(MalformedTernaryMessageException.class, inbox::drain);
         assertTrue(e.getMessage().contains("INT") && e.getMessage().contains("not a TernGrad message"), e.getMessage());
 
-        TernGradDriverApplier driver = new TernGradDriverApplier(params.dup(), SGD_STEP);
+        TernGradDriverApplier driver = new TernGradDriverApplier(params.dup(), LAYOUT, SGD_STEP);
         SegmentLayout other = SegmentLayout.of(50);
         driver.onNext(TernGradWire.wrap(new Ternarizer(2.5, 1).encode(new float[50], other)));
         IllegalStateException d = assertThrows(IllegalStateException.class, driver::flush);
         assertTrue(d.getMessage().contains("50 parameters but this model has 100"), d.getMessage());
         assertEquals(0, driver.received());
+    }
+
+    /** Issue 16, item 7's sibling on Spark: same total (100), other per-layer cut (50+50 vs 60+5+35). */
+    @Test
+    void messageCutDifferentlyWithTheSameTotalIsRefusedByInboxAndDriver() {
+        INDArray params = Nd4j.rand(DataType.FLOAT, 1, LAYOUT.totalLength());
+        INDArray before = params.dup();
+        SegmentLayout otherCut = SegmentLayout.of(50, 50);
+        float[] g = new float[100];
+        java.util.Arrays.fill(g, 0.5f);
+        INDArray foreign = TernGradWire.wrap(new Ternarizer(2.5, 1).encode(g, otherCut));
+
+        TernaryInbox inbox = new TernaryInbox(params, LAYOUT);
+        inbox.onNext(foreign);
+        MalformedTernaryMessageException e = assertThrows(MalformedTernaryMessageException.class, inbox::drain);
+        assertTrue(e.getMessage().contains("2 layers") && e.getMessage().contains("has 3"), e.getMessage());
+        assertEquals(0, inbox.received());
+
+        TernGradDriverApplier driver = new TernGradDriverApplier(params, LAYOUT, SGD_STEP);
+        driver.onNext(foreign);
+        IllegalStateException d = assertThrows(IllegalStateException.class, driver::flush);
+        assertTrue(d.getMessage().contains("2 layers"), d.getMessage());
+        assertEquals(0, driver.received());
+        assertEquals(before, params);
+
+        // same count, other lengths: the first differing layer is named
+        SegmentLayout shifted = SegmentLayout.of(61, 4, 35);
+        inbox = new TernaryInbox(params, LAYOUT);
+        inbox.onNext(TernGradWire.wrap(new Ternarizer(2.5, 1).encode(g, shifted)));
+        e = assertThrows(MalformedTernaryMessageException.class, inbox::drain);
+        assertTrue(e.getMessage().contains("Layer 0 (0_W)") && e.getMessage().contains("expects 60"), e.getMessage());
     }
 
     private static void step(TernGradSparkAccumulator acc, INDArray params, float[] g, int iteration) {

@@ -30,6 +30,15 @@ public record InputShape(long channels, long height, long width) {
         }
     }
 
+    /** {@link #parse} for a command-line option: a bad value becomes an {@link UnusableInputException} naming it. */
+    public static InputShape parseOption(String option, String text) throws UnusableInputException {
+        try {
+            return parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new UnusableInputException(option + ": " + e.getMessage());
+        }
+    }
+
     public InputType inputType() {
         return InputType.convolutional(height, width, channels);
     }

@@ -104,12 +104,7 @@ public final class PruneCommand implements Callable<Integer> {
 
     private int run(PrintWriter out) throws UnusableInputException, IOException {
         checkOptions();
-        InputShape shape;
-        try {
-            shape = InputShape.parse(input);
-        } catch (IllegalArgumentException e) {
-            throw new UnusableInputException("--input: " + e.getMessage());
-        }
+        InputShape shape = InputShape.parseOption("--input", input);
         AnyNetwork original = ModelFiles.load(model);
         INDArray x = ModelInputs.random(original, shape, batch, seedOption.seed());
         INDArray[] inputs = new INDArray[original.numInputs()];
