@@ -106,6 +106,34 @@ public final class ConvolutionLowering {
         return lowerById(net, keptByLayerName);
     }
 
+    /**
+     * A new network with every lowerable convolution lowered: all kernel positions kept when {@code threshold < 0}
+     * (exact, and training continues as with DL4J's layer), else the positions whose weight norm exceeds it
+     * (positions dropped stay zero from then on). Parameters and updater state are carried over.
+     */
+    public static <N extends Model> N lowerEvery(N net, double threshold) {
+        Map<String, int[]> byId = new LinkedHashMap<>();
+        int n = net instanceof MultiLayerNetwork ? ((MultiLayerNetwork) net).getnLayers() : 0;
+        List<String> ids = new ArrayList<>();
+        if (net instanceof MultiLayerNetwork) {
+            for (int i = 0; i < n; i++) {
+                ids.add(String.valueOf(i));
+            }
+        } else {
+            ids.addAll(((ComputationGraph) net).getConfiguration().getVertices().keySet());
+        }
+        for (String id : ids) {
+            Layer l = layerConf(net, id);
+            if (l == null || whyNotLowerable(l) != null) {
+                continue;
+            }
+            INDArray w = runtimeLayer(net, id).getParam("W");
+            byId.put(id, threshold < 0 ? java.util.stream.IntStream.range(0, (int) (w.length() / w.size(0))).toArray()
+                    : keptPositions(w, threshold));
+        }
+        return lowerById(net, byId);
+    }
+
     /** Lowers by node id (MLN: layer index as string; CG: vertex name). */
     @SuppressWarnings("unchecked")
     static <N extends Model> N lowerById(N net, Map<String, int[]> byId) {
