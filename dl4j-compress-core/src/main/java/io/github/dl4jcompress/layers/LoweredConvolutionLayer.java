@@ -10,6 +10,9 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.util.ConvolutionUtils;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -36,8 +39,10 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
     private transient Object xJ, colJ, dcolJ, dxJ;
     /** Detached matrices: col [kept, M] (also W^T dZ in backprop), z [nOut, M] (also dZ), pre-activation NCHW. */
     private transient INDArray col, z, pre;
-    /** True between a training forward pass and the backward pass that uses its col and pre. */
+    /** True between a training forward pass and the backward pass that uses its col and pre (or outJ). */
     private transient boolean cached;
+    /** Fused float path (ReLU / identity): z and output staged in Java, the output kept for the ReLU mask. */
+    private transient float[] zJ, outJ, epsJ, biasJ;
 
     public LoweredConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -129,6 +134,12 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
             z = Nd4j.createUninitialized(dt, new long[]{nOut, m}, 'c');
             pre = Nd4j.createUninitialized(dt, new long[]{mb, nOut, g[4], g[5]}, 'c');
         }
+        if (f && fusable()) {
+            zJ = new float[(int) (nOut * m)];
+            outJ = new float[(int) (nOut * m)];
+            epsJ = new float[(int) (nOut * m)];
+            biasJ = new float[nOut];
+        }
         planKey = key;
         planBatch = mb;
         planType = dt;
@@ -175,6 +186,11 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         int nOut = (int) layerConf().getNOut();
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(),
                 new long[]{g[0], nOut, g[4], g[5]}, 'c');
+        if (input.dataType() == DataType.FLOAT && fusable()) {
+            activateFused(w, bias(training, workspaceMgr), g, out);
+            cached = training;
+            return out;
+        }
         preActivation(w, bias(training, workspaceMgr), g, out);
         if (training) {
             pre.assign(out);
@@ -183,10 +199,99 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         return layerConf().getActivationFn().getActivation(out, training);
     }
 
+    /** ReLU (plain) or identity: bias, activation and the [nOut, M] to NCHW reorder in one Java pass. */
+    private boolean fusable() {
+        IActivation a = layerConf().getActivationFn();
+        return a instanceof ActivationIdentity || (a instanceof ActivationReLU r && isPlainRelu(r));
+    }
+
+    private boolean relu() {
+        return layerConf().getActivationFn() instanceof ActivationReLU;
+    }
+
+    private static boolean isPlainRelu(ActivationReLU r) {
+        return (r.getMax() == null || Double.isInfinite(r.getMax())) && (r.getThreshold() == null || r.getThreshold() == 0.0)
+                && (r.getNegativeSlope() == null || r.getNegativeSlope() == 0.0);
+    }
+
+    /** {@code out[n, f, p] = act(z[f, n*plane + p] + b[f])}, z by one GEMM; the output stays in {@link #outJ}. */
+    private void activateFused(INDArray w, INDArray b, int[] g, INDArray out) {
+        Nd4j.gemm(w, col, z, false, false, 1.0, 0.0);
+        DataCopy.read(z, zJ);
+        int nOut = (int) layerConf().getNOut();
+        if (b != null) {
+            DataCopy.read(b, biasJ);
+        } else {
+            Arrays.fill(biasJ, 0f);
+        }
+        int mb = g[0];
+        int plane = g[4] * g[5];
+        int m = mb * plane;
+        boolean relu = relu();
+        for (int n = 0; n < mb; n++) {
+            for (int f = 0; f < nOut; f++) {
+                int src = f * m + n * plane;
+                int dst = (n * nOut + f) * plane;
+                float bf = biasJ[f];
+                if (relu) {
+                    for (int p = 0; p < plane; p++) {
+                        outJ[dst + p] = Math.max(zJ[src + p] + bf, 0f);
+                    }
+                } else {
+                    for (int p = 0; p < plane; p++) {
+                        outJ[dst + p] = zJ[src + p] + bf;
+                    }
+                }
+            }
+        }
+        DataCopy.write(outJ, out);
+    }
+
+    /** {@code dZ[f, n*plane + p] = eps[n, f, p] * act'}, {@code db[f] = sum dZ[f, :]}, in one pass; dZ into {@link #z}. */
+    private void deltaFused(INDArray epsilon, int[] g, INDArray bGrad) {
+        DataCopy.read(epsilon.dataType() == DataType.FLOAT ? epsilon : epsilon.castTo(DataType.FLOAT), epsJ);
+        int nOut = (int) layerConf().getNOut();
+        int mb = g[0];
+        int plane = g[4] * g[5];
+        int m = mb * plane;
+        boolean relu = relu();
+        Arrays.fill(biasJ, 0f);
+        for (int n = 0; n < mb; n++) {
+            for (int f = 0; f < nOut; f++) {
+                int src = (n * nOut + f) * plane;
+                int dst = f * m + n * plane;
+                float sum = 0f;
+                for (int p = 0; p < plane; p++) {
+                    float d = relu && outJ[src + p] <= 0f ? 0f : epsJ[src + p];
+                    zJ[dst + p] = d;
+                    sum += d;
+                }
+                biasJ[f] += sum;
+            }
+        }
+        DataCopy.write(zJ, z);
+        if (bGrad != null) {
+            bGrad.assign(Nd4j.createFromArray(biasJ).reshape(bGrad.shape()));
+        }
+    }
+
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         INDArray w = getParamWithNoise(LoweredConvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
+        if (input.dataType() == DataType.FLOAT && fusable()) {
+            int[] g;
+            if (cached) {
+                g = geometry(input);
+            } else {
+                g = lower(input);
+                activateFused(w, bias(true, workspaceMgr), g, pre);
+            }
+            cached = false;
+            INDArray bGrad = hasBias() ? gradientViews.get(LoweredConvolutionParamInitializer.BIAS_KEY) : null;
+            deltaFused(epsilon, g, bGrad);
+            return weightAndInputGradients(w, g, bGrad, workspaceMgr);
+        }
         int[] g;
         if (cached) {
             g = geometry(input);
@@ -203,13 +308,22 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         INDArray delta = layerConf().getActivationFn().backprop(pre, eps).getFirst();
         z.reshape('c', nOut, mb, plane).assign(delta.reshape('c', mb, nOut, plane).permute(1, 0, 2));
 
+        INDArray bGrad = null;
+        if (hasBias()) {
+            bGrad = gradientViews.get(LoweredConvolutionParamInitializer.BIAS_KEY);
+            bGrad.assign(z.sum(1).reshape(bGrad.shape()));
+        }
+        return weightAndInputGradients(w, g, bGrad, workspaceMgr);
+    }
+
+    /** From dZ in {@link #z} and the column matrix in {@link #col}: {@code dW = dZ col^T}, {@code dx = col2im(W^T dZ)}. */
+    private Pair<Gradient, INDArray> weightAndInputGradients(INDArray w, int[] g, INDArray bGrad, LayerWorkspaceMgr workspaceMgr) {
+        int mb = g[0];
         Gradient ret = new DefaultGradient();
         INDArray wGrad = gradientViews.get(LoweredConvolutionParamInitializer.WEIGHT_KEY);
         Nd4j.gemm(z, col, wGrad, false, true, 1.0, 0.0);
         ret.gradientForVariable().put(LoweredConvolutionParamInitializer.WEIGHT_KEY, wGrad);
-        if (hasBias()) {
-            INDArray bGrad = gradientViews.get(LoweredConvolutionParamInitializer.BIAS_KEY);
-            bGrad.assign(z.sum(1).reshape(bGrad.shape()));
+        if (bGrad != null) {
             ret.gradientForVariable().put(LoweredConvolutionParamInitializer.BIAS_KEY, bGrad);
         }
         // dcol = W^T dZ, written over col (no longer needed), then scattered back to the input's shape

@@ -101,6 +101,40 @@ class LoweringTest {
         assertEquals(dl4j.score(), ours.score(), 1e-10);
     }
 
+    @Test
+    void groupLassoOnLoweredLayersTrainsLikeOnDl4jLayers() {
+        MultiLayerConfiguration plain = lenet(DataType.DOUBLE);
+        MultiLayerConfiguration lowered = Lowering.lower(plain);
+        io.github.dl4jcompress.regularization.StructuredSparsity ssl = io.github.dl4jcompress.regularization.StructuredSparsity
+                .builder().filters(0.05).channels(0.05).shapes(0.05).build();
+        var onPlain = ssl.applyTo(plain);
+        var onLowered = ssl.applyTo(lowered);
+        assertEquals(onPlain.keySet(), onLowered.keySet());
+        assertTrue(onLowered.containsKey("conv1") && onLowered.containsKey("conv2"), onLowered.keySet().toString());
+        MultiLayerNetwork a = new MultiLayerNetwork(plain);
+        a.init();
+        MultiLayerNetwork b = new MultiLayerNetwork(lowered);
+        b.init();
+        for (int i : new int[]{0, 2}) {
+            INDArray w = a.getLayer(i).getParam("W");
+            b.getLayer(i).setParam("W", w.dup('c').reshape('c', w.size(0), w.length() / w.size(0)));
+            b.getLayer(i).setParam("b", a.getLayer(i).getParam("b"));
+        }
+        for (int i : new int[]{3, 4}) {
+            b.getLayer(i).setParams(a.getLayer(i).params());
+        }
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 6, 196);
+        INDArray y = labels(DataType.DOUBLE, 6);
+        for (int it = 0; it < 4; it++) {
+            a.fit(x, y);
+            b.fit(x, y);
+        }
+        for (int i : new int[]{0, 2}) {
+            INDArray w = a.getLayer(i).getParam("W");
+            assertTrue(relDiff(w.dup('c').reshape('c', w.size(0), w.length() / w.size(0)), b.getLayer(i).getParam("W")) < 1e-10, "layer " + i);
+        }
+    }
+
     /** conv a -> BN -> conv b (stride 2) and a 1x1 projection shortcut, added; Same mode from the global builder. */
     private static ComputationGraphConfiguration residual() {
         return new NeuralNetConfiguration.Builder().seed(4).updater(new Nesterovs(0.05, 0.9)).dataType(DataType.DOUBLE)
