@@ -125,7 +125,7 @@ public final class VsPytorchCommand implements Callable<Integer> {
                         impls.keySet().forEach(k -> cpuSamples.put(k, new double[rounds]));
                         for (int r = -1; r < rounds; r++) {
                             for (Map.Entry<String, Impl> e : impls.entrySet()) {
-                                double[] rate = e.getValue().examplesPerSecond(measure, r < 0 ? Math.min(seconds, 1.0) : seconds);
+                                double[] rate = e.getValue().examplesPerSecond(measure, r < 0 ? seconds / 2 : seconds);
                                 if (r >= 0) {
                                     samples.get(e.getKey())[r] = rate[0];
                                     cpuSamples.get(e.getKey())[r] = rate[1];
@@ -265,7 +265,8 @@ public final class VsPytorchCommand implements Callable<Integer> {
             } else {
                 run = m != null ? () -> m.output(x) : () -> g.outputSingle(x);
             }
-            for (int i = 0; i < 3; i++) {
+            // the warm-up round (shorter budget) compiles and sizes buffers; later rounds need one call to settle
+            for (int i = 0; i < (secs < seconds ? 3 : 1); i++) {
                 run.run();
             }
             long calls = 0;
