@@ -65,6 +65,55 @@ public final class FusedInference {
         }
     }
 
+    /** Products of at least this many multiply-adds go to ND4J's BLAS; smaller ones stay in Java (no call overhead). */
+    static final long NATIVE_GEMM_MIN_MACS = 100_000;
+
+    /**
+     * {@code c[m, n] = a[m, k] b[k, n]} (row-major) with a fixed operand: Java below {@link #NATIVE_GEMM_MIN_MACS}, else
+     * ND4J's GEMM on detached arrays reused between calls. The fixed operand is {@code a} (left) or {@code b} (right).
+     */
+    private static final class Gemm {
+        private final float[] fixed;
+        private final boolean fixedLeft;
+        private final int rows, cols;
+        private INDArray fixedNd, otherNd, outNd;
+
+        Gemm(float[] fixed, boolean fixedLeft, int rows, int cols) {
+            this.fixed = fixed;
+            this.fixedLeft = fixedLeft;
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        /** {@code out = fixed x other} (fixedLeft, other [cols, n]) or {@code other x fixed} (other [n, rows]). */
+        void multiply(float[] other, int n, float[] out) {
+            long macs = (long) rows * cols * n;
+            if (macs < NATIVE_GEMM_MIN_MACS) {
+                if (fixedLeft) {
+                    LoweredKernels.gemm(fixed, rows, cols, other, n, out);
+                } else {
+                    LoweredKernels.gemm(other, n, rows, fixed, cols, out);
+                }
+                return;
+            }
+            long[] otherShape = fixedLeft ? new long[]{cols, n} : new long[]{n, rows};
+            if (otherNd == null || !Arrays.equals(otherNd.shape(), otherShape)) {
+                try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    fixedNd = Nd4j.create(fixed, new long[]{rows, cols}, 'c');
+                    otherNd = Nd4j.create(DataType.FLOAT, otherShape, 'c');
+                    outNd = Nd4j.create(DataType.FLOAT, fixedLeft ? new long[]{rows, n} : new long[]{n, cols}, 'c');
+                }
+            }
+            DataCopy.write(other, otherNd);
+            if (fixedLeft) {
+                Nd4j.gemm(fixedNd, otherNd, outNd, false, false, 1.0, 0.0);
+            } else {
+                Nd4j.gemm(otherNd, fixedNd, outNd, false, false, 1.0, 0.0);
+            }
+            DataCopy.read(outNd, out);
+        }
+    }
+
     private final List<Stage> stages;
     private final int[] inputShape;
 
@@ -205,6 +254,7 @@ public final class FusedInference {
         int[] kept = c instanceof LoweredConvolution l ? l.keptPositions()
                 : java.util.stream.IntStream.range(0, (int) (c.getNIn() * k[0] * k[1])).toArray();
         float[] w = floats(rt.getParam("W").dup('c'));
+        Gemm gemm = new Gemm(w, true, nOut, kept.length);
         float[] b = c.hasBias() ? floats(rt.getParam("b")) : new float[nOut];
         int[] pc = new int[kept.length], py = new int[kept.length], px = new int[kept.length];
         for (int i = 0; i < kept.length; i++) {
@@ -246,7 +296,7 @@ public final class FusedInference {
                 if (z.length != nOut * m) {
                     z = new float[nOut * m];
                 }
-                LoweredKernels.gemm(w, nOut, kept.length, col, m, z);
+                gemm.multiply(col, m, z);
                 float[] out = buffer(nOut * m);
                 for (int n = 0; n < mb; n++) {
                     for (int f = 0; f < nOut; f++) {
@@ -382,6 +432,7 @@ public final class FusedInference {
         int nIn = (int) f.getNIn();
         int nOut = (int) f.getNOut();
         float[] w = floats(rt.getParam("W").dup('c'));
+        Gemm gemm = new Gemm(w, false, nIn, nOut);
         boolean bias = d instanceof DenseLayer dl ? dl.hasBias() : ((OutputLayer) d).hasBias();
         float[] b = bias ? floats(rt.getParam("b")) : new float[nOut];
         boolean softmax = act instanceof ActivationSoftmax;
@@ -395,7 +446,7 @@ public final class FusedInference {
                     throw new IllegalStateException(name + ": expected " + nIn + " inputs per example, got " + in.length / mb);
                 }
                 float[] out = buffer(mb * nOut);
-                LoweredKernels.gemm(in, mb, nIn, w, nOut, out);
+                gemm.multiply(in, mb, out);
                 for (int n = 0; n < mb; n++) {
                     int o = n * nOut;
                     for (int j = 0; j < nOut; j++) {

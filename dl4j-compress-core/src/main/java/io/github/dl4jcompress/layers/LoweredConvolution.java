@@ -67,21 +67,45 @@ public class LoweredConvolution extends ConvolutionLayer {
         }
         b.name(name).nIn(conv.getNIn()).nOut(conv.getNOut()).activation(conv.getActivationFn());
         LoweredConvolution l = b.build();
-        l.setCnn2dDataFormat(conv.getCnn2dDataFormat());
-        l.setWeightInitFn(conv.getWeightInitFn());
-        l.setBiasInit(conv.getBiasInit());
-        l.setGainInit(conv.getGainInit());
-        l.setRegularization(conv.getRegularization());
-        l.setRegularizationBias(conv.getRegularizationBias());
-        l.setIUpdater(conv.getIUpdater());
-        l.setBiasUpdater(conv.getBiasUpdater());
-        l.setWeightNoise(conv.getWeightNoise());
-        l.setGradientNormalization(conv.getGradientNormalization());
-        l.setGradientNormalizationThreshold(conv.getGradientNormalizationThreshold());
-        l.setIDropout(conv.getIDropout());
-        l.setConstraints(conv.getConstraints());
+        copyTrainingSettings(conv, l);
         l.validate();
         return l;
+    }
+
+    /** DL4J's {@code ConvolutionLayer} computing what this dense layer computes (same settings), for code that needs it. */
+    public ConvolutionLayer toConvolutionLayer() {
+        if (!isDense()) {
+            throw new IllegalStateException("layer '" + getLayerName() + "': only a dense lowered convolution ("
+                    + keptCount() + " of " + totalPositions() + " positions kept) has a ConvolutionLayer equivalent");
+        }
+        ConvolutionLayer.Builder b = new ConvolutionLayer.Builder(kernelSize).stride(stride).padding(padding).hasBias(hasBias)
+                .dilation(1, 1);
+        if (convolutionMode != null) {
+            b.convolutionMode(convolutionMode);
+        }
+        b.name(getLayerName()).nIn(nIn).nOut(nOut).activation(getActivationFn());
+        ConvolutionLayer c = b.build();
+        copyTrainingSettings(this, c);
+        return c;
+    }
+
+    /** Format, cuDNN settings (unused, kept for equality), weight init, bias init, gain, regularization, updaters, weight noise, gradient normalization, dropout, constraints. */
+    private static void copyTrainingSettings(ConvolutionLayer from, ConvolutionLayer to) {
+        to.setCnn2dDataFormat(from.getCnn2dDataFormat());
+        to.setCudnnAlgoMode(from.getCudnnAlgoMode());
+        to.setCudnnAllowFallback(from.isCudnnAllowFallback());
+        to.setWeightInitFn(from.getWeightInitFn());
+        to.setBiasInit(from.getBiasInit());
+        to.setGainInit(from.getGainInit());
+        to.setRegularization(from.getRegularization());
+        to.setRegularizationBias(from.getRegularizationBias());
+        to.setIUpdater(from.getIUpdater());
+        to.setBiasUpdater(from.getBiasUpdater());
+        to.setWeightNoise(from.getWeightNoise());
+        to.setGradientNormalization(from.getGradientNormalization());
+        to.setGradientNormalizationThreshold(from.getGradientNormalizationThreshold());
+        to.setIDropout(from.getIDropout());
+        to.setConstraints(from.getConstraints());
     }
 
     /** Number of kernel positions {@code nIn*kH*kW} (0 while nIn is unknown). */

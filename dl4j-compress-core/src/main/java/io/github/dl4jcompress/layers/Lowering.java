@@ -62,4 +62,14 @@ public final class Lowering {
     public static ComputationGraph lower(ComputationGraph net) {
         return ConvolutionLowering.lowerEvery(net, -1);
     }
+
+    /** The inverse of {@link #lower(MultiLayerNetwork)}: dense lowered layers back to DL4J's (e.g. before pruning). */
+    public static MultiLayerNetwork restore(MultiLayerNetwork net) {
+        return ConvolutionLowering.restoreEvery(net);
+    }
+
+    /** The inverse of {@link #lower(ComputationGraph)}. */
+    public static ComputationGraph restore(ComputationGraph net) {
+        return ConvolutionLowering.restoreEvery(net);
+    }
 }

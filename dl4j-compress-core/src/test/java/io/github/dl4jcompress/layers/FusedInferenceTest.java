@@ -66,6 +66,24 @@ class FusedInferenceTest {
     }
 
     @Test
+    void lenetSizedNetworkUsesNativeGemmsAndEqualsDl4j() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(7).updater(new Nesterovs(0.01, 0.9)).list()
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(20).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(50).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new DenseLayer.Builder().nOut(500).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(4).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(28, 28, 1)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(Lowering.lower(conf));
+        net.init();
+        net.fit(Nd4j.rand(DataType.FLOAT, 4, 784), labels(4));
+        // conv2 at batch 1: 50 x 500 x 64 = 1.6M multiply-adds, above FusedInference.NATIVE_GEMM_MIN_MACS
+        assertTrue(50L * 500 * 64 >= FusedInference.NATIVE_GEMM_MIN_MACS);
+        assertSameOutputs(net, Nd4j.rand(DataType.FLOAT, 1, 784), Nd4j.rand(DataType.FLOAT, 3, 784), Nd4j.rand(DataType.FLOAT, 1, 784));
+    }
+
+    @Test
     void vggStyleWithBatchNormSameModeAndGlobalPoolingEqualsDl4j() {
         for (boolean lowered : new boolean[]{false, true}) {
             MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).updater(new Nesterovs(0.05, 0.9))

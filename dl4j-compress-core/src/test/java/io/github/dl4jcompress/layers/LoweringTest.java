@@ -99,6 +99,14 @@ class LoweringTest {
         }
         assertTrue(relDiff(dl4j.output(x), ours.output(x)) < 1e-10);
         assertEquals(dl4j.score(), ours.score(), 1e-10);
+        // and back: DL4J's layers again, same parameters and updater state, training continues identically
+        MultiLayerNetwork back = Lowering.restore(ours);
+        assertEquals(dl4j.getLayerWiseConfigurations(), back.getLayerWiseConfigurations());
+        assertTrue(relDiff(dl4j.params(), back.params()) < 1e-10);
+        assertTrue(relDiff(dl4j.getUpdater().getStateViewArray(), back.getUpdater().getStateViewArray()) < 1e-10);
+        dl4j.fit(x, y);
+        back.fit(x, y);
+        assertTrue(relDiff(dl4j.params(), back.params()) < 1e-10);
     }
 
     @Test
@@ -169,5 +177,8 @@ class LoweringTest {
             ours.fit(new INDArray[]{x}, new INDArray[]{y});
         }
         assertTrue(relDiff(dl4j.outputSingle(x), ours.outputSingle(x)) < 1e-10);
+        ComputationGraph back = Lowering.restore(ours);
+        assertTrue(relDiff(dl4j.params(), back.params()) < 1e-10);
+        assertTrue(relDiff(dl4j.getUpdater().getStateViewArray(), back.getUpdater().getStateViewArray()) < 1e-10);
     }
 }
