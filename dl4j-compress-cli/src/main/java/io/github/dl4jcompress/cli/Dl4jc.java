@@ -16,7 +16,9 @@ import picocli.CommandLine.Command;
                 io.github.dl4jcompress.cli.spark.SparkTernGradCommand.class,
                 io.github.dl4jcompress.cli.arbiter.ArbiterSearchCommand.class,
                 io.github.dl4jcompress.cli.speed.PruneBenchCommand.class,
-                io.github.dl4jcompress.cli.results.ResultsPageCommand.class})
+                io.github.dl4jcompress.cli.results.ResultsPageCommand.class,
+                io.github.dl4jcompress.cli.speed.TrainProfileCommand.class,
+                io.github.dl4jcompress.cli.bench.VsPytorchCommand.class})
 public final class Dl4jc implements Runnable {
 
     @CommandLine.Spec

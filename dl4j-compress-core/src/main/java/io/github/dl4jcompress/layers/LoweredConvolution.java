@@ -4,12 +4,9 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
-import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -19,23 +16,26 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * Configuration of a 2-D convolution (NCHW, dilation 1) computed as a "lowered" GEMM over the kept kernel positions
  * only: {@code z[n,f,oy,ox] = b[f] + sum_{k in kept} W[f,k] * x[n, c_k, oy*sh + ky_k - ph, ox*sw + kx_k - pw]},
  * {@code out = activation(z)}. A kept position {@code k} is an index into the flattened {@code (c, ky, kx)} kernel
  * ({@code k = (c*kH + ky)*kW + kx}); positions that are zero across all filters (shape-wise sparsity) are simply not
- * listed, so im2col and the GEMM skip them. With all positions kept it computes what DL4J's {@link ConvolutionLayer}
- * computes with the same weights. Weights are stored compactly as {@code W[nOut, kept.length]}.
+ * listed, so im2col and the GEMM skip them. With all positions kept ({@link Builder#allPositions()}, or no kept
+ * positions given) it computes what DL4J's {@link ConvolutionLayer} computes with the same weights. Weights are
+ * stored compactly as {@code W[nOut, kept]}.
+ *
+ * <p>It is a {@link ConvolutionLayer} for DL4J's configuration machinery (the convolution mode is resolved from the
+ * global builder like DL4J's own layers; output types, preprocessors), but its parameters and runtime layer are its
+ * own. Code that keys on the exact class (the pruner's rules, the regularizers' layouts) does not mistake it for a
+ * plain convolution.
  */
-public class LoweredConvolution extends FeedForwardLayer {
+public class LoweredConvolution extends ConvolutionLayer {
 
-    private int[] kernelSize = {1, 1};
-    private int[] stride = {1, 1};
-    private int[] padding = {0, 0};
-    private ConvolutionMode convolutionMode = ConvolutionMode.Truncate;
-    private boolean hasBias = true;
-    private int[] keptPositions = new int[0];
+    /** Kept kernel positions, sorted; null means every position ({@code nIn*kH*kW}). */
+    private int[] keptPositions;
 
     /** For Jackson. */
     public LoweredConvolution() {
@@ -43,57 +43,98 @@ public class LoweredConvolution extends FeedForwardLayer {
 
     protected LoweredConvolution(Builder b) {
         super(b);
-        this.kernelSize = b.kernelSize.clone();
-        this.stride = b.stride.clone();
-        this.padding = b.padding.clone();
-        this.convolutionMode = b.convolutionMode;
-        this.hasBias = b.hasBias;
         this.keptPositions = b.keptPositions == null ? null : b.keptPositions.clone();
-        initializeConstraints(b);
     }
 
     /**
-     * A lowered copy of {@code conv} keeping {@code keptPositions}: same name, nIn/nOut, kernel, stride, padding, mode,
-     * activation, bias, updaters, regularization, dropout and weight init.
+     * A lowered copy of {@code conv} keeping {@code keptPositions} (null: all): same name, nIn/nOut, kernel, stride,
+     * padding, mode (null stays null and is resolved when the configuration is built), activation, bias, updaters,
+     * regularization, dropout, weight noise, constraints and weight init. Works on built and unbuilt layers.
      */
     public static LoweredConvolution of(ConvolutionLayer conv, int[] keptPositions) {
         String name = conv.getLayerName();
-        if (conv.getKernelSize().length != 2) {
-            throw new IllegalArgumentException("layer '" + name + "': only 2-D convolutions can be lowered");
-        }
-        if (conv.getDilation()[0] != 1 || conv.getDilation()[1] != 1) {
-            throw new IllegalArgumentException("layer '" + name + "': dilation " + Arrays.toString(conv.getDilation())
-                    + " is not supported by the lowered convolution (1 only)");
-        }
-        if (conv.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
-            throw new IllegalArgumentException("layer '" + name + "': data format " + conv.getCnn2dDataFormat()
-                    + " is not supported by the lowered convolution (NCHW only)");
-        }
         if (conv.getClass() != ConvolutionLayer.class) {
             throw new IllegalArgumentException("layer '" + name + "': " + conv.getClass().getSimpleName()
                     + " is not a plain ConvolutionLayer");
         }
         Builder b = new Builder().kernelSize(conv.getKernelSize()).stride(conv.getStride()).padding(conv.getPadding())
-                .convolutionMode(conv.getConvolutionMode()).hasBias(conv.hasBias()).keptPositions(keptPositions);
+                .dilation(conv.getDilation()).hasBias(conv.hasBias());
+        if (conv.getConvolutionMode() != null) {
+            b.convolutionMode(conv.getConvolutionMode());
+        }
+        if (keptPositions != null) {
+            b.keptPositions(keptPositions);
+        }
         b.name(name).nIn(conv.getNIn()).nOut(conv.getNOut()).activation(conv.getActivationFn());
         LoweredConvolution l = b.build();
-        l.setWeightInitFn(conv.getWeightInitFn());
-        l.setBiasInit(conv.getBiasInit());
-        l.setGainInit(conv.getGainInit());
-        l.setRegularization(conv.getRegularization());
-        l.setRegularizationBias(conv.getRegularizationBias());
-        l.setIUpdater(conv.getIUpdater());
-        l.setBiasUpdater(conv.getBiasUpdater());
-        l.setWeightNoise(conv.getWeightNoise());
-        l.setGradientNormalization(conv.getGradientNormalization());
-        l.setGradientNormalizationThreshold(conv.getGradientNormalizationThreshold());
-        l.setIDropout(conv.getIDropout());
-        l.setConstraints(conv.getConstraints());
+        copyTrainingSettings(conv, l);
         l.validate();
         return l;
     }
 
-    /** Checks kernel/stride/padding and that kept positions are sorted, distinct and inside {@code nIn*kH*kW}. */
+    /** DL4J's {@code ConvolutionLayer} computing what this dense layer computes (same settings), for code that needs it. */
+    public ConvolutionLayer toConvolutionLayer() {
+        if (!isDense()) {
+            throw new IllegalStateException("layer '" + getLayerName() + "': only a dense lowered convolution ("
+                    + keptCount() + " of " + totalPositions() + " positions kept) has a ConvolutionLayer equivalent");
+        }
+        ConvolutionLayer.Builder b = new ConvolutionLayer.Builder(kernelSize).stride(stride).padding(padding).hasBias(hasBias)
+                .dilation(1, 1);
+        if (convolutionMode != null) {
+            b.convolutionMode(convolutionMode);
+        }
+        b.name(getLayerName()).nIn(nIn).nOut(nOut).activation(getActivationFn());
+        ConvolutionLayer c = b.build();
+        copyTrainingSettings(this, c);
+        return c;
+    }
+
+    /** Format, cuDNN settings (unused, kept for equality), weight init, bias init, gain, regularization, updaters, weight noise, gradient normalization, dropout, constraints. */
+    private static void copyTrainingSettings(ConvolutionLayer from, ConvolutionLayer to) {
+        to.setCnn2dDataFormat(from.getCnn2dDataFormat());
+        to.setCudnnAlgoMode(from.getCudnnAlgoMode());
+        to.setCudnnAllowFallback(from.isCudnnAllowFallback());
+        to.setWeightInitFn(from.getWeightInitFn());
+        to.setBiasInit(from.getBiasInit());
+        to.setGainInit(from.getGainInit());
+        to.setRegularization(from.getRegularization());
+        to.setRegularizationBias(from.getRegularizationBias());
+        to.setIUpdater(from.getIUpdater());
+        to.setBiasUpdater(from.getBiasUpdater());
+        to.setWeightNoise(from.getWeightNoise());
+        to.setGradientNormalization(from.getGradientNormalization());
+        to.setGradientNormalizationThreshold(from.getGradientNormalizationThreshold());
+        to.setIDropout(from.getIDropout());
+        to.setConstraints(from.getConstraints());
+    }
+
+    /** Number of kernel positions {@code nIn*kH*kW} (0 while nIn is unknown). */
+    public long totalPositions() {
+        return nIn * (long) kernelSize[0] * kernelSize[1];
+    }
+
+    /** The kept positions, resolving "all" once nIn is known. */
+    public int[] keptPositions() {
+        if (keptPositions != null) {
+            return keptPositions;
+        }
+        if (nIn <= 0) {
+            throw new IllegalStateException("layer '" + getLayerName() + "': nIn is not known yet (set nIn or an input type)");
+        }
+        return IntStream.range(0, (int) totalPositions()).toArray();
+    }
+
+    /** Number of kept positions (the columns of {@code W}). */
+    public int keptCount() {
+        return keptPositions != null ? keptPositions.length : (int) totalPositions();
+    }
+
+    /** True when every kernel position is kept (a dense convolution). */
+    public boolean isDense() {
+        return keptPositions == null || (nIn > 0 && keptPositions.length == totalPositions());
+    }
+
+    /** Checks kernel/stride/padding/dilation/format and that kept positions are sorted, distinct and in {@code [0, nIn*kH*kW)}. */
     public void validate() {
         String name = "layer '" + getLayerName() + "'";
         if (kernelSize == null || kernelSize.length != 2 || kernelSize[0] < 1 || kernelSize[1] < 1) {
@@ -105,18 +146,29 @@ public class LoweredConvolution extends FeedForwardLayer {
         if (padding == null || padding.length != 2 || padding[0] < 0 || padding[1] < 0) {
             throw new IllegalArgumentException(name + ": padding must be 2 values >= 0, got " + Arrays.toString(padding));
         }
+        if (dilation != null && (dilation.length != 2 || dilation[0] != 1 || dilation[1] != 1)) {
+            throw new IllegalArgumentException(name + ": dilation " + Arrays.toString(dilation)
+                    + " is not supported by the lowered convolution (1 only)");
+        }
+        if (cnn2dDataFormat != null && cnn2dDataFormat != CNN2DFormat.NCHW) {
+            throw new IllegalArgumentException(name + ": data format " + cnn2dDataFormat
+                    + " is not supported by the lowered convolution (NCHW only)");
+        }
         if (convolutionMode == ConvolutionMode.Causal) {
             throw new IllegalArgumentException(name + ": convolution mode Causal is not supported (2-D convolution)");
         }
-        if (keptPositions == null || keptPositions.length == 0) {
+        if (keptPositions == null) {
+            return;
+        }
+        if (keptPositions.length == 0) {
             throw new IllegalArgumentException(name + ": at least one kept kernel position is required");
         }
-        long total = nIn * kernelSize[0] * kernelSize[1];
+        long total = totalPositions();
         for (int i = 0; i < keptPositions.length; i++) {
             int k = keptPositions[i];
             if (k < 0 || (nIn > 0 && k >= total) || (i > 0 && k <= keptPositions[i - 1])) {
                 throw new IllegalArgumentException(name + ": kept positions must be sorted, distinct and in [0, "
-                        + total + "), got " + k + " at index " + i);
+                        + (nIn > 0 ? String.valueOf(total) : "nIn*" + kernelSize[0] * kernelSize[1]) + "), got " + k + " at index " + i);
             }
         }
     }
@@ -124,6 +176,9 @@ public class LoweredConvolution extends FeedForwardLayer {
     @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners, int layerIndex,
                              INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
+        if (convolutionMode == null) {
+            convolutionMode = ConvolutionMode.Truncate;
+        }
         validate();
         LoweredConvolutionLayer ret = new LoweredConvolutionLayer(conf, networkDataType);
         ret.setListeners(trainingListeners);
@@ -141,41 +196,16 @@ public class LoweredConvolution extends FeedForwardLayer {
     }
 
     @Override
-    public InputType getOutputType(int layerIndex, InputType inputType) {
-        if (inputType == null || inputType.getType() != InputType.Type.CNN) {
-            throw new IllegalStateException("Invalid input for lowered convolution (layer name=\"" + getLayerName()
-                    + "\"): expected CNN input, got " + inputType);
-        }
-        return InputTypeUtil.getOutputTypeCnnLayers(inputType, kernelSize, stride, padding, new int[]{1, 1},
-                convolutionMode, nOut, layerIndex, getLayerName(), CNN2DFormat.NCHW, LoweredConvolution.class);
-    }
-
-    @Override
     public void setNIn(InputType inputType, boolean override) {
-        if (inputType == null || inputType.getType() != InputType.Type.CNN) {
-            throw new IllegalStateException("Invalid input for lowered convolution (layer name=\"" + getLayerName()
-                    + "\"): expected CNN input, got " + inputType);
-        }
-        InputType.InputTypeConvolutional c = (InputType.InputTypeConvolutional) inputType;
-        if (c.getFormat() != CNN2DFormat.NCHW) {
-            throw new IllegalStateException("lowered convolution (layer name=\"" + getLayerName()
-                    + "\") supports NCHW input only, got " + c.getFormat());
-        }
-        if (nIn <= 0 || override) {
-            this.nIn = c.getChannels();
-        }
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return InputTypeUtil.getPreProcessorForInputTypeCnnLayers(inputType, getLayerName());
+        super.setNIn(inputType, override);
+        validate();
     }
 
     @Override
     public LayerMemoryReport getMemoryReport(InputType inputType) {
         InputType.InputTypeConvolutional out = (InputType.InputTypeConvolutional) getOutputType(-1, inputType);
         long paramSize = initializer().numParams(this);
-        long colPerEx = (long) keptPositions.length * out.getHeight() * out.getWidth();
+        long colPerEx = (long) keptCount() * out.getHeight() * out.getWidth();
         return new LayerMemoryReport.Builder(getLayerName(), LoweredConvolution.class, inputType, out)
                 .standardMemory(paramSize, getIUpdater() == null ? 0 : getIUpdater().stateSize(paramSize))
                 .workingMemory(0, colPerEx, MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
@@ -187,50 +217,7 @@ public class LoweredConvolution extends FeedForwardLayer {
         return false;
     }
 
-    public boolean hasBias() {
-        return hasBias;
-    }
-
-    public int[] getKernelSize() {
-        return kernelSize;
-    }
-
-    public void setKernelSize(int[] kernelSize) {
-        this.kernelSize = kernelSize;
-    }
-
-    public int[] getStride() {
-        return stride;
-    }
-
-    public void setStride(int[] stride) {
-        this.stride = stride;
-    }
-
-    public int[] getPadding() {
-        return padding;
-    }
-
-    public void setPadding(int[] padding) {
-        this.padding = padding;
-    }
-
-    public ConvolutionMode getConvolutionMode() {
-        return convolutionMode;
-    }
-
-    public void setConvolutionMode(ConvolutionMode convolutionMode) {
-        this.convolutionMode = convolutionMode;
-    }
-
-    public boolean isHasBias() {
-        return hasBias;
-    }
-
-    public void setHasBias(boolean hasBias) {
-        this.hasBias = hasBias;
-    }
-
+    /** The kept positions as configured (null = all); see {@link #keptPositions()} for the resolved list. */
     public int[] getKeptPositions() {
         return keptPositions;
     }
@@ -242,10 +229,7 @@ public class LoweredConvolution extends FeedForwardLayer {
     @Override
     public LoweredConvolution clone() {
         LoweredConvolution c = (LoweredConvolution) super.clone();
-        c.kernelSize = kernelSize.clone();
-        c.stride = stride.clone();
-        c.padding = padding.clone();
-        c.keptPositions = keptPositions.clone();
+        c.keptPositions = keptPositions == null ? null : keptPositions.clone();
         return c;
     }
 
@@ -254,10 +238,7 @@ public class LoweredConvolution extends FeedForwardLayer {
         if (!(o instanceof LoweredConvolution) || !super.equals(o)) {
             return false;
         }
-        LoweredConvolution l = (LoweredConvolution) o;
-        return hasBias == l.hasBias && convolutionMode == l.convolutionMode && Arrays.equals(kernelSize, l.kernelSize)
-                && Arrays.equals(stride, l.stride) && Arrays.equals(padding, l.padding)
-                && Arrays.equals(keptPositions, l.keptPositions);
+        return Arrays.equals(keptPositions, ((LoweredConvolution) o).keptPositions);
     }
 
     @Override
@@ -265,43 +246,37 @@ public class LoweredConvolution extends FeedForwardLayer {
         return 31 * super.hashCode() + Arrays.hashCode(keptPositions);
     }
 
-    /** Builds a {@link LoweredConvolution}; {@code keptPositions} is required. */
-    public static class Builder extends FeedForwardLayer.Builder<Builder> {
-        private int[] kernelSize = {1, 1};
-        private int[] stride = {1, 1};
-        private int[] padding = {0, 0};
-        private ConvolutionMode convolutionMode = ConvolutionMode.Truncate;
-        private boolean hasBias = true;
+    /**
+     * Builds a {@link LoweredConvolution}. Kernel, stride, padding, mode and bias as DL4J's convolution builder (mode
+     * unset: the global configuration's); {@link #keptPositions(int...)} for a shape-sparse kernel, or
+     * {@link #allPositions()} (the default) for a dense one.
+     */
+    public static class Builder extends ConvolutionLayer.BaseConvBuilder<Builder> {
         private int[] keptPositions;
 
-        public Builder kernelSize(int... k) {
-            this.kernelSize = k.clone();
-            return this;
+        public Builder() {
+            super();
         }
 
-        public Builder stride(int... s) {
-            this.stride = s.clone();
-            return this;
+        public Builder(int... kernelSize) {
+            super(kernelSize);
         }
 
-        public Builder padding(int... p) {
-            this.padding = p.clone();
-            return this;
-        }
-
-        public Builder convolutionMode(ConvolutionMode m) {
-            this.convolutionMode = m;
-            return this;
-        }
-
-        public Builder hasBias(boolean b) {
-            this.hasBias = b;
-            return this;
-        }
-
+        /** Keep these kernel positions {@code (c*kH + ky)*kW + kx}, sorted and distinct. */
         public Builder keptPositions(int... k) {
             this.keptPositions = k.clone();
             return this;
+        }
+
+        /** Keep every kernel position: a dense convolution with the lowered layer's speed (the default). */
+        public Builder allPositions() {
+            this.keptPositions = null;
+            return this;
+        }
+
+        @Override
+        protected boolean allowCausal() {
+            return false;
         }
 
         @Override

@@ -14,30 +14,35 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.Arrays;
+
 /**
- * The layer of a {@link LoweredConvolution}: im2col over the kept kernel positions, one GEMM
- * {@code Z[nOut, M] = W[nOut, kept] * col[kept, M]} ({@code M = batch*outH*outW}), then bias and activation fused
- * into the copy that reorders {@code Z} to NCHW. Small weight matrices ({@code nOut*kept <= 1024}) are multiplied in
- * Java, larger ones by ND4J's BLAS GEMM (forward and backward). Backprop: {@code dW = dZ col^T}, {@code db = sum dZ},
- * {@code dx = col2im(W^T dZ)} (only kept positions receive gradient). Float data only.
+ * The layer of a {@link LoweredConvolution}: im2col over the kept kernel positions (Java, into a reused buffer), one
+ * GEMM {@code Z[nOut, M] = W col[kept, M]} ({@code M = batch*outH*outW}), then bias and activation; backprop
+ * {@code dZ = act'(z) * eps}, {@code db = sum_j dZ}, {@code dW = dZ col^T}, {@code dx = col2im(W^T dZ)} (only kept
+ * positions receive gradient), the GEMMs by ND4J's BLAS. Float and double. The column matrix and pre-activation of a
+ * training forward pass are kept for the backward pass; all matrices are reused across iterations (reallocated only
+ * when the input geometry changes), outside DL4J's workspaces.
  */
 public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
 
-    /** Largest {@code nOut * kept} multiplied by the Java GEMM instead of ND4J's. */
-    static final long JAVA_GEMM_MAX_WEIGHTS = 1024;
-
-    private transient int[] posC;
-    private transient int[] posY;
-    private transient int[] posX;
-    private transient float[] xBuf;
-    private transient float[] colBuf;
-    private transient float[] zBuf;
-    private transient float[] outBuf;
-    private transient float[] wBuf;
+    private transient LoweredKernels.Plan plan;
+    private transient int[] planKey;
+    private transient int planBatch = -1;
+    private transient DataType planType;
+    /** Java staging: input, column matrix (zeros outside the image stay), W^T dZ, input gradient. */
+    private transient Object xJ, colJ, dcolJ, dxJ;
+    /** Detached matrices: col [kept, M] (also W^T dZ in backprop), z [nOut, M] (also dZ), pre-activation NCHW. */
+    private transient INDArray col, z, pre;
+    /** True between a training forward pass and the backward pass that uses its col and pre (or outJ). */
+    private transient boolean cached;
+    /** Fused float path (ReLU / identity): z and output staged in Java, the output kept for the ReLU mask. */
+    private transient float[] zJ, outJ, epsJ, biasJ;
 
     public LoweredConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -58,20 +63,22 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         return layerConf().hasBias();
     }
 
+    private String where() {
+        return "lowered convolution '" + layerConf().getLayerName() + "' (layer " + getIndex() + ")";
+    }
+
     /** Output geometry of the current input: {mb, c, h, w, oh, ow, ph, pw}. */
     private int[] geometry(INDArray in) {
         LoweredConvolution c = layerConf();
         if (in.rank() != 4) {
-            throw new IllegalStateException("lowered convolution '" + c.getLayerName() + "' expects rank-4 NCHW input, got shape "
-                    + java.util.Arrays.toString(in.shape()));
+            throw new IllegalStateException(where() + " expects rank-4 NCHW input, got shape " + Arrays.toString(in.shape()));
         }
         if (in.size(1) != c.getNIn()) {
-            throw new IllegalStateException("lowered convolution '" + c.getLayerName() + "' expects " + c.getNIn()
-                    + " input channels, got " + in.size(1) + " (shape " + java.util.Arrays.toString(in.shape()) + ")");
+            throw new IllegalStateException(where() + " expects " + c.getNIn() + " input channels, got " + in.size(1)
+                    + " (shape " + Arrays.toString(in.shape()) + ")");
         }
-        if (in.dataType() != DataType.FLOAT) {
-            throw new IllegalStateException("lowered convolution '" + c.getLayerName() + "' supports FLOAT data only, got "
-                    + in.dataType());
+        if (in.dataType() != DataType.FLOAT && in.dataType() != DataType.DOUBLE) {
+            throw new IllegalStateException(where() + " supports FLOAT and DOUBLE data, got " + in.dataType());
         }
         int[] dil = {1, 1};
         int[] pad;
@@ -87,74 +94,87 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         return new int[]{(int) in.size(0), (int) in.size(1), (int) in.size(2), (int) in.size(3), out[0], out[1], pad[0], pad[1]};
     }
 
-    private void positions() {
-        if (posC != null) {
+    /** (Re)builds the plan and buffers for geometry {@code g} and data type {@code dt}. */
+    private void prepare(int[] g, DataType dt) {
+        int mb = g[0];
+        int[] key = Arrays.copyOfRange(g, 1, g.length);
+        boolean same = Arrays.equals(key, planKey) && dt == planType;
+        if (same && mb == planBatch) {
             return;
         }
         LoweredConvolution c = layerConf();
-        int kh = c.getKernelSize()[0];
-        int kw = c.getKernelSize()[1];
-        int[] kept = c.getKeptPositions();
-        posC = new int[kept.length];
-        posY = new int[kept.length];
-        posX = new int[kept.length];
-        for (int i = 0; i < kept.length; i++) {
-            posC[i] = kept[i] / (kh * kw);
-            posY[i] = (kept[i] / kw) % kh;
-            posX[i] = kept[i] % kw;
+        if (!same) {
+            int kh = c.getKernelSize()[0];
+            int kw = c.getKernelSize()[1];
+            int[] kept = c.keptPositions();
+            int[] pc = new int[kept.length], py = new int[kept.length], px = new int[kept.length];
+            for (int i = 0; i < kept.length; i++) {
+                pc[i] = kept[i] / (kh * kw);
+                py[i] = (kept[i] / kw) % kh;
+                px[i] = kept[i] % kw;
+            }
+            int[] s = c.getStride();
+            plan = new LoweredKernels.Plan(g[1], g[2], g[3], pc, py, px, s[0], s[1], g[6], g[7], g[4], g[5]);
         }
-    }
-
-    private static float[] ensure(float[] buf, int len) {
-        return buf != null && buf.length >= len ? buf : new float[len];
-    }
-
-    /** Copies a c-order array's values into {@code dst[0..length)}. */
-    static void read(INDArray a, float[] dst) {
-        INDArray c = a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
-        // asNioFloat() is positioned at the buffer's offset, which is the array's offset (ND4J views share it)
-        c.data().asNioFloat().get(dst, 0, (int) c.length());
-    }
-
-    /** Writes {@code src[0..length)} into a fresh c-order array (no view). */
-    static void write(float[] src, INDArray a) {
-        if (a.ordering() != 'c' || !Shape.hasDefaultStridesForShape(a)) {
-            throw new IllegalStateException("internal: target must be a c-order array with default strides");
+        int k = c.keptCount();
+        int nOut = (int) c.getNOut();
+        long m = (long) mb * g[4] * g[5];
+        long inLen = (long) mb * g[1] * g[2] * g[3];
+        if (m * Math.max(k, nOut) > Integer.MAX_VALUE || inLen > Integer.MAX_VALUE) {
+            throw new IllegalStateException(where() + ": batch " + mb + " too large for one column matrix ("
+                    + k + " x " + m + "); use smaller batches");
         }
-        a.data().asNioFloat().put(src, 0, (int) a.length());
+        boolean f = dt == DataType.FLOAT;
+        xJ = f ? new float[(int) inLen] : new double[(int) inLen];
+        dxJ = f ? new float[(int) inLen] : new double[(int) inLen];
+        colJ = f ? new float[(int) (k * m)] : new double[(int) (k * m)];
+        dcolJ = f ? new float[(int) (k * m)] : new double[(int) (k * m)];
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            col = Nd4j.createUninitialized(dt, new long[]{k, m}, 'c');
+            z = Nd4j.createUninitialized(dt, new long[]{nOut, m}, 'c');
+            pre = Nd4j.createUninitialized(dt, new long[]{mb, nOut, g[4], g[5]}, 'c');
+        }
+        if (f && fusable()) {
+            zJ = new float[(int) (nOut * m)];
+            outJ = new float[(int) (nOut * m)];
+            epsJ = new float[(int) (nOut * m)];
+            biasJ = new float[nOut];
+        }
+        planKey = key;
+        planBatch = mb;
+        planType = dt;
+        cached = false;
     }
 
-    /** im2col of the current input into colBuf; returns the geometry. */
+    /** im2col of {@code in} into {@link #col}; returns the geometry. */
     private int[] lower(INDArray in) {
-        positions();
         int[] g = geometry(in);
-        int mb = g[0];
-        int inLen = mb * g[1] * g[2] * g[3];
-        xBuf = ensure(xBuf, inLen);
-        read(in, xBuf);
-        int m = mb * g[4] * g[5];
-        colBuf = ensure(colBuf, posC.length * m);
-        int[] s = layerConf().getStride();
-        LoweredKernels.im2col(xBuf, mb, g[1], g[2], g[3], posC, posY, posX, s[0], s[1], g[6], g[7], g[4], g[5], colBuf);
+        DataType dt = in.dataType();
+        prepare(g, dt);
+        DataCopy.read(in, xJ);
+        if (dt == DataType.FLOAT) {
+            LoweredKernels.im2col(plan, (float[]) xJ, g[0], (float[]) colJ);
+        } else {
+            LoweredKernels.im2col(plan, (double[]) xJ, g[0], (double[]) colJ);
+        }
+        DataCopy.write(colJ, col);
         return g;
     }
 
-    /** zBuf[nOut, M] = W colBuf (no bias). */
-    private void multiply(INDArray w, int m, LayerWorkspaceMgr mgr) {
+    /** {@code target[n, f, p] = z[f, n*plane + p] + b[f]} for target of shape [mb, nOut, oh, ow] (c order). */
+    private void preActivation(INDArray w, INDArray b, int[] g, INDArray target) {
+        Nd4j.gemm(w.castTo(col.dataType()), col, z, false, false, 1.0, 0.0);
         int nOut = (int) layerConf().getNOut();
-        int k = posC.length;
-        zBuf = ensure(zBuf, nOut * m);
-        if ((long) nOut * k <= JAVA_GEMM_MAX_WEIGHTS) {
-            wBuf = ensure(wBuf, nOut * k);
-            read(w, wBuf);
-            LoweredKernels.gemm(wBuf, nOut, k, colBuf, m, zBuf);
-        } else {
-            INDArray col = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, DataType.FLOAT, new long[]{k, m}, 'c');
-            write(colBuf, col);
-            INDArray z = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, DataType.FLOAT, new long[]{nOut, m}, 'c');
-            Nd4j.gemm(w, col, z, false, false, 1.0, 0.0);
-            read(z, zBuf);
+        int plane = g[4] * g[5];
+        INDArray t3 = target.reshape('c', g[0], nOut, plane);
+        t3.assign(z.reshape('c', nOut, g[0], plane).permute(1, 0, 2));
+        if (b != null) {
+            Nd4j.getExecutioner().exec(new BroadcastAddOp(t3, b.reshape(nOut).castTo(t3.dataType()), t3, 1));
         }
+    }
+
+    private INDArray bias(boolean training, LayerWorkspaceMgr mgr) {
+        return hasBias() ? getParamWithNoise(LoweredConvolutionParamInitializer.BIAS_KEY, training, mgr) : null;
     }
 
     @Override
@@ -163,167 +183,174 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         applyDropOutIfNecessary(training, workspaceMgr);
         INDArray w = getParamWithNoise(LoweredConvolutionParamInitializer.WEIGHT_KEY, training, workspaceMgr);
         int[] g = lower(input);
-        int mb = g[0];
-        int oh = g[4];
-        int ow = g[5];
-        int m = mb * oh * ow;
-        multiply(w, m, workspaceMgr);
         int nOut = (int) layerConf().getNOut();
-        float[] bias = new float[nOut];
-        if (hasBias()) {
-            read(getParamWithNoise(LoweredConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr), bias);
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(),
+                new long[]{g[0], nOut, g[4], g[5]}, 'c');
+        if (input.dataType() == DataType.FLOAT && fusable()) {
+            activateFused(w, bias(training, workspaceMgr), g, out);
+            cached = training;
+            return out;
         }
-        IActivation afn = layerConf().getActivationFn();
-        boolean relu = afn instanceof ActivationReLU && isPlainRelu((ActivationReLU) afn);
-        boolean fused = relu || afn instanceof ActivationIdentity;
-        outBuf = ensure(outBuf, nOut * m);
-        int plane = oh * ow;
+        preActivation(w, bias(training, workspaceMgr), g, out);
+        if (training) {
+            pre.assign(out);
+        }
+        cached = training;
+        return layerConf().getActivationFn().getActivation(out, training);
+    }
+
+    /** ReLU (plain) or identity: bias, activation and the [nOut, M] to NCHW reorder in one Java pass. */
+    private boolean fusable() {
+        IActivation a = layerConf().getActivationFn();
+        return a instanceof ActivationIdentity || (a instanceof ActivationReLU r && isPlainRelu(r));
+    }
+
+    private boolean relu() {
+        return layerConf().getActivationFn() instanceof ActivationReLU;
+    }
+
+    private static boolean isPlainRelu(ActivationReLU r) {
+        return (r.getMax() == null || Double.isInfinite(r.getMax())) && (r.getThreshold() == null || r.getThreshold() == 0.0)
+                && (r.getNegativeSlope() == null || r.getNegativeSlope() == 0.0);
+    }
+
+    /** {@code out[n, f, p] = act(z[f, n*plane + p] + b[f])}, z by one GEMM; the output stays in {@link #outJ}. */
+    private void activateFused(INDArray w, INDArray b, int[] g, INDArray out) {
+        Nd4j.gemm(w, col, z, false, false, 1.0, 0.0);
+        DataCopy.read(z, zJ);
+        int nOut = (int) layerConf().getNOut();
+        if (b != null) {
+            DataCopy.read(b, biasJ);
+        } else {
+            Arrays.fill(biasJ, 0f);
+        }
+        int mb = g[0];
+        int plane = g[4] * g[5];
+        int m = mb * plane;
+        boolean relu = relu();
         for (int n = 0; n < mb; n++) {
             for (int f = 0; f < nOut; f++) {
                 int src = f * m + n * plane;
                 int dst = (n * nOut + f) * plane;
-                float b = bias[f];
+                float bf = biasJ[f];
                 if (relu) {
                     for (int p = 0; p < plane; p++) {
-                        float v = zBuf[src + p] + b;
-                        outBuf[dst + p] = v > 0f ? v : 0f;
+                        outJ[dst + p] = Math.max(zJ[src + p] + bf, 0f);
                     }
                 } else {
                     for (int p = 0; p < plane; p++) {
-                        outBuf[dst + p] = zBuf[src + p] + b;
+                        outJ[dst + p] = zJ[src + p] + bf;
                     }
                 }
             }
         }
-        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, new long[]{mb, nOut, oh, ow}, 'c');
-        write(outBuf, out);
-        if (!fused) {
-            out = afn.getActivation(out, training);
-        }
-        return out;
+        DataCopy.write(outJ, out);
     }
 
-    private static boolean isPlainRelu(ActivationReLU r) {
-        return (r.getMax() == null || Double.isInfinite(r.getMax()))
-                && (r.getThreshold() == null || r.getThreshold() == 0.0)
-                && (r.getNegativeSlope() == null || r.getNegativeSlope() == 0.0);
+    /** {@code dZ[f, n*plane + p] = eps[n, f, p] * act'}, {@code db[f] = sum dZ[f, :]}, in one pass; dZ into {@link #z}. */
+    private void deltaFused(INDArray epsilon, int[] g, INDArray bGrad) {
+        DataCopy.read(epsilon.dataType() == DataType.FLOAT ? epsilon : epsilon.castTo(DataType.FLOAT), epsJ);
+        int nOut = (int) layerConf().getNOut();
+        int mb = g[0];
+        int plane = g[4] * g[5];
+        int m = mb * plane;
+        boolean relu = relu();
+        Arrays.fill(biasJ, 0f);
+        for (int n = 0; n < mb; n++) {
+            for (int f = 0; f < nOut; f++) {
+                int src = (n * nOut + f) * plane;
+                int dst = f * m + n * plane;
+                float sum = 0f;
+                for (int p = 0; p < plane; p++) {
+                    float d = relu && outJ[src + p] <= 0f ? 0f : epsJ[src + p];
+                    zJ[dst + p] = d;
+                    sum += d;
+                }
+                biasJ[f] += sum;
+            }
+        }
+        DataCopy.write(zJ, z);
+        if (bGrad != null) {
+            bGrad.assign(Nd4j.createFromArray(biasJ).reshape(bGrad.shape()));
+        }
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         INDArray w = getParamWithNoise(LoweredConvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
-        int[] g = lower(input);
-        int mb = g[0];
-        int oh = g[4];
-        int ow = g[5];
-        int m = mb * oh * ow;
-        int plane = oh * ow;
-        int nOut = (int) layerConf().getNOut();
-        int k = posC.length;
-        multiply(w, m, workspaceMgr);
-        float[] bias = new float[nOut];
-        if (hasBias()) {
-            read(getParamWithNoise(LoweredConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr), bias);
+        if (input.dataType() == DataType.FLOAT && fusable()) {
+            int[] g;
+            if (cached) {
+                g = geometry(input);
+            } else {
+                g = lower(input);
+                activateFused(w, bias(true, workspaceMgr), g, pre);
+            }
+            cached = false;
+            INDArray bGrad = hasBias() ? gradientViews.get(LoweredConvolutionParamInitializer.BIAS_KEY) : null;
+            deltaFused(epsilon, g, bGrad);
+            return weightAndInputGradients(w, g, bGrad, workspaceMgr);
         }
-        // pre-activation in NCHW, then dL/dz through the activation
-        float[] pre = new float[nOut * m];
-        for (int n = 0; n < mb; n++) {
-            for (int f = 0; f < nOut; f++) {
-                int src = f * m + n * plane;
-                int dst = (n * nOut + f) * plane;
-                for (int p = 0; p < plane; p++) {
-                    pre[dst + p] = zBuf[src + p] + bias[f];
-                }
-            }
-        }
-        INDArray z = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, new long[]{mb, nOut, oh, ow}, 'c');
-        write(pre, z);
-        INDArray eps = epsilon.castTo(DataType.FLOAT);
-        INDArray delta = layerConf().getActivationFn().backprop(z, eps.dup('c')).getFirst();
-        float[] d = new float[nOut * m];
-        read(delta, d);
-        // dZ in [nOut, M] layout
-        float[] dz = new float[nOut * m];
-        float[] db = new float[nOut];
-        for (int n = 0; n < mb; n++) {
-            for (int f = 0; f < nOut; f++) {
-                int src = (n * nOut + f) * plane;
-                int dst = f * m + n * plane;
-                float s = 0f;
-                for (int p = 0; p < plane; p++) {
-                    float v = d[src + p];
-                    dz[dst + p] = v;
-                    s += v;
-                }
-                db[f] += s;
-            }
-        }
-        float[] wv = new float[nOut * k];
-        read(w, wv);
-        float[] dw = new float[nOut * k];
-        float[] dcol = new float[k * m];
-        if ((long) nOut * k <= JAVA_GEMM_MAX_WEIGHTS) {
-            // dW[f][k] = sum_j dz[f][j] col[k][j], accumulated in blocks for accuracy
-            for (int f = 0; f < nOut; f++) {
-                int dzRow = f * m;
-                for (int kk = 0; kk < k; kk++) {
-                    int colRow = kk * m;
-                    double acc = 0.0;
-                    float part = 0f;
-                    for (int j = 0; j < m; j++) {
-                        part += dz[dzRow + j] * colBuf[colRow + j];
-                        if ((j & 1023) == 1023) {
-                            acc += part;
-                            part = 0f;
-                        }
-                    }
-                    dw[f * k + kk] = (float) (acc + part);
-                }
-            }
-            // dcol[k][j] = sum_f W[f][k] dz[f][j]
-            float[] wt = new float[k * nOut];
-            for (int f = 0; f < nOut; f++) {
-                for (int kk = 0; kk < k; kk++) {
-                    wt[kk * nOut + f] = wv[f * k + kk];
-                }
-            }
-            LoweredKernels.gemm(wt, k, nOut, dz, m, dcol);
+        int[] g;
+        if (cached) {
+            g = geometry(input);
         } else {
-            INDArray dzArr = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, new long[]{nOut, m}, 'c');
-            write(dz, dzArr);
-            INDArray colArr = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, new long[]{k, m}, 'c');
-            write(colBuf, colArr);
-            INDArray dwArr = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, new long[]{nOut, k}, 'c');
-            Nd4j.gemm(dzArr, colArr, dwArr, false, true, 1.0, 0.0);
-            read(dwArr, dw);
-            INDArray dcolArr = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, new long[]{k, m}, 'c');
-            Nd4j.gemm(w, dzArr, dcolArr, true, false, 1.0, 0.0);
-            read(dcolArr, dcol);
+            g = lower(input);
+            preActivation(w, bias(true, workspaceMgr), g, pre);
         }
-        float[] dx = new float[mb * g[1] * g[2] * g[3]];
-        int[] s = layerConf().getStride();
-        LoweredKernels.col2imAdd(dcol, mb, g[1], g[2], g[3], posC, posY, posX, s[0], s[1], g[6], g[7], oh, ow, dx);
+        cached = false;
+        int mb = g[0];
+        int nOut = (int) layerConf().getNOut();
+        int plane = g[4] * g[5];
+        // dL/dz (may overwrite pre), then dZ[nOut, M] into z
+        INDArray eps = epsilon.dataType() == pre.dataType() ? epsilon : epsilon.castTo(pre.dataType());
+        INDArray delta = layerConf().getActivationFn().backprop(pre, eps).getFirst();
+        z.reshape('c', nOut, mb, plane).assign(delta.reshape('c', mb, nOut, plane).permute(1, 0, 2));
 
+        INDArray bGrad = null;
+        if (hasBias()) {
+            bGrad = gradientViews.get(LoweredConvolutionParamInitializer.BIAS_KEY);
+            bGrad.assign(z.sum(1).reshape(bGrad.shape()));
+        }
+        return weightAndInputGradients(w, g, bGrad, workspaceMgr);
+    }
+
+    /** From dZ in {@link #z} and the column matrix in {@link #col}: {@code dW = dZ col^T}, {@code dx = col2im(W^T dZ)}. */
+    private Pair<Gradient, INDArray> weightAndInputGradients(INDArray w, int[] g, INDArray bGrad, LayerWorkspaceMgr workspaceMgr) {
+        int mb = g[0];
         Gradient ret = new DefaultGradient();
         INDArray wGrad = gradientViews.get(LoweredConvolutionParamInitializer.WEIGHT_KEY);
-        wGrad.assign(Nd4j.create(dw, new long[]{nOut, k}, 'c'));
+        Nd4j.gemm(z, col, wGrad, false, true, 1.0, 0.0);
         ret.gradientForVariable().put(LoweredConvolutionParamInitializer.WEIGHT_KEY, wGrad);
-        if (hasBias()) {
-            INDArray bGrad = gradientViews.get(LoweredConvolutionParamInitializer.BIAS_KEY);
-            bGrad.assign(Nd4j.create(db, new long[]{1, nOut}, 'c'));
+        if (bGrad != null) {
             ret.gradientForVariable().put(LoweredConvolutionParamInitializer.BIAS_KEY, bGrad);
         }
-        INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-        write(dx, epsNext);
+        // dcol = W^T dZ, written over col (no longer needed), then scattered back to the input's shape
+        Nd4j.gemm(w.castTo(col.dataType()), z, col, true, false, 1.0, 0.0);
+        DataCopy.read(col, dcolJ);
+        if (dxJ instanceof float[]) {
+            Arrays.fill((float[]) dxJ, 0f);
+            LoweredKernels.col2imAdd(plan, (float[]) dcolJ, mb, (float[]) dxJ);
+        } else {
+            Arrays.fill((double[]) dxJ, 0.0);
+            LoweredKernels.col2imAdd(plan, (double[]) dcolJ, mb, (double[]) dxJ);
+        }
+        INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
+        DataCopy.write(dxJ, epsNext);
         weightNoiseParams.clear();
         epsNext = backpropDropOutIfPresent(epsNext);
         return new Pair<>(ret, epsNext);
     }
 
     @Override
+    public void clear() {
+        super.clear();
+        cached = false;
+    }
+
+    @Override
     protected INDArray preOutput(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        throw new UnsupportedOperationException("lowered convolution '" + layerConf().getLayerName()
-                + "': use activate(); preOutput is not provided");
+        throw new UnsupportedOperationException(where() + ": use activate(); preOutput is not provided");
     }
 }

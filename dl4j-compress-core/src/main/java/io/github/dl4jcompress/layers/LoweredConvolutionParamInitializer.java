@@ -40,7 +40,7 @@ public final class LoweredConvolutionParamInitializer implements ParamInitialize
     @Override
     public long numParams(Layer layer) {
         LoweredConvolution l = (LoweredConvolution) layer;
-        return l.getNOut() * (long) l.getKeptPositions().length + (l.hasBias() ? l.getNOut() : 0);
+        return l.getNOut() * (long) l.keptCount() + (l.hasBias() ? l.getNOut() : 0);
     }
 
     @Override
@@ -72,7 +72,7 @@ public final class LoweredConvolutionParamInitializer implements ParamInitialize
     public Map<String, INDArray> init(NeuralNetConfiguration conf, INDArray paramsView, boolean initializeParams) {
         LoweredConvolution l = (LoweredConvolution) conf.getLayer();
         long nOut = l.getNOut();
-        long kept = l.getKeptPositions().length;
+        long kept = l.keptCount();
         INDArray flat = paramsView.reshape(paramsView.length());
         INDArray wView = flat.get(NDArrayIndex.interval(0, nOut * kept));
         Map<String, INDArray> params = Collections.synchronizedMap(new LinkedHashMap<>());
@@ -103,7 +103,7 @@ public final class LoweredConvolutionParamInitializer implements ParamInitialize
     public Map<String, INDArray> getGradientsFromFlattened(NeuralNetConfiguration conf, INDArray gradientView) {
         LoweredConvolution l = (LoweredConvolution) conf.getLayer();
         long nOut = l.getNOut();
-        long kept = l.getKeptPositions().length;
+        long kept = l.keptCount();
         INDArray flat = gradientView.reshape(gradientView.length());
         Map<String, INDArray> out = new LinkedHashMap<>();
         out.put(WEIGHT_KEY, flat.get(NDArrayIndex.interval(0, nOut * kept)).reshape('c', nOut, kept));

@@ -1,12 +1,16 @@
 package io.github.dl4jcompress.layers;
 
+import java.util.Arrays;
+
 /**
- * Plain-Java kernels of the lowered convolution on NCHW float data: im2col over the kept kernel positions only,
- * its adjoint col2im (scatter-add), and a small row-major GEMM {@code C[m,n] = A[m,k] B[k,n]} used when the matrices
- * are too small for a native BLAS call to pay for its fixed cost.
+ * Plain-Java kernels of the lowered convolution on NCHW data (float and double): im2col over the kept kernel
+ * positions only, its adjoint col2im (scatter-add), and a small row-major float GEMM used when the matrices are too
+ * small for a native BLAS call to pay for its fixed cost.
  *
  * <p>Column matrix layout: row {@code k} is kept position {@code (c, ky, kx)}, column {@code j = (n*oh + oy)*ow + ox};
- * {@code col[k][j] = x[n, c, oy*sh + ky - ph, ox*sw + kx - pw]} (0 outside the image).
+ * {@code col[k][j] = x[n, c, oy*sh + ky - ph, ox*sw + kx - pw]} (0 outside the image). The copy is described once per
+ * geometry by a {@link Plan} of runs (one per kept position and output row, inside the image); positions outside the
+ * image are never written, so a column buffer zeroed once stays correct for as long as the plan and batch size hold.
  */
 final class LoweredKernels {
 
@@ -15,69 +19,120 @@ final class LoweredKernels {
     private LoweredKernels() {
     }
 
-    static void im2col(float[] x, int mb, int channels, int h, int w, int[] pc, int[] py, int[] px,
-                       int sh, int sw, int ph, int pw, int oh, int ow, float[] col) {
-        int m = mb * oh * ow;
-        int plane = h * w;
-        for (int k = 0; k < pc.length; k++) {
-            int rowBase = k * m;
-            int cOff = pc[k] * plane;
-            int ky = py[k] - ph;
-            int kx = px[k] - pw;
-            int oxLo = Math.max(0, ceilDiv(-kx, sw));
-            int oxHi = Math.min(ow, ceilDiv(w - kx, sw));
-            for (int n = 0; n < mb; n++) {
-                int xBase = n * channels * plane + cOff;
+    /** Runs of one geometry: run r copies {@code len[r]} inputs from {@code src[r] + i*sw} to {@code row[r]*M + dst[r] + i}. */
+    static final class Plan {
+        final int channels, h, w, oh, ow, sw, runs;
+        final int[] row, src, dst, len;
+
+        Plan(int channels, int h, int w, int[] pc, int[] py, int[] px, int sh, int sw, int ph, int pw, int oh, int ow) {
+            this.channels = channels;
+            this.h = h;
+            this.w = w;
+            this.oh = oh;
+            this.ow = ow;
+            this.sw = sw;
+            int cap = pc.length * oh;
+            int[] r = new int[cap], s = new int[cap], d = new int[cap], l = new int[cap];
+            int n = 0;
+            for (int k = 0; k < pc.length; k++) {
+                int ky = py[k] - ph;
+                int kx = px[k] - pw;
+                int oxLo = Math.max(0, ceilDiv(-kx, sw));
+                int oxHi = Math.min(ow, ceilDiv(w - kx, sw));
+                if (oxLo >= oxHi) {
+                    continue;
+                }
                 for (int oy = 0; oy < oh; oy++) {
-                    int dst = rowBase + (n * oh + oy) * ow;
                     int iy = oy * sh + ky;
-                    if (iy < 0 || iy >= h || oxLo >= oxHi) {
-                        java.util.Arrays.fill(col, dst, dst + ow, 0f);
+                    if (iy < 0 || iy >= h) {
                         continue;
                     }
-                    for (int ox = 0; ox < oxLo; ox++) {
-                        col[dst + ox] = 0f;
-                    }
-                    int src = xBase + iy * w + kx;
-                    if (sw == 1) {
-                        System.arraycopy(x, src + oxLo, col, dst + oxLo, oxHi - oxLo);
-                    } else {
-                        for (int ox = oxLo; ox < oxHi; ox++) {
-                            col[dst + ox] = x[src + ox * sw];
-                        }
-                    }
-                    for (int ox = oxHi; ox < ow; ox++) {
-                        col[dst + ox] = 0f;
+                    r[n] = k;
+                    s[n] = pc[k] * h * w + iy * w + oxLo * sw + kx;
+                    d[n] = oy * ow + oxLo;
+                    l[n] = oxHi - oxLo;
+                    n++;
+                }
+            }
+            this.runs = n;
+            this.row = Arrays.copyOf(r, n);
+            this.src = Arrays.copyOf(s, n);
+            this.dst = Arrays.copyOf(d, n);
+            this.len = Arrays.copyOf(l, n);
+        }
+
+        int imageSize() {
+            return channels * h * w;
+        }
+
+        int plane() {
+            return oh * ow;
+        }
+    }
+
+    /** {@code col[k][j] = x[...]} at the plan's runs for {@code mb} images; other entries untouched. */
+    static void im2col(Plan p, float[] x, int mb, float[] col) {
+        int m = mb * p.plane();
+        for (int r = 0; r < p.runs; r++) {
+            int len = p.len[r];
+            for (int n = 0; n < mb; n++) {
+                int s = n * p.imageSize() + p.src[r];
+                int d = p.row[r] * m + n * p.plane() + p.dst[r];
+                if (p.sw == 1) {
+                    System.arraycopy(x, s, col, d, len);
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        col[d + i] = x[s + i * p.sw];
                     }
                 }
             }
         }
     }
 
-    /** Adjoint of {@link #im2col}: {@code dx[n, c, iy, ix] += col[k][j]} for every kept position; dx is not cleared. */
-    static void col2imAdd(float[] col, int mb, int channels, int h, int w, int[] pc, int[] py, int[] px,
-                          int sh, int sw, int ph, int pw, int oh, int ow, float[] dx) {
-        int m = mb * oh * ow;
-        int plane = h * w;
-        for (int k = 0; k < pc.length; k++) {
-            int rowBase = k * m;
-            int cOff = pc[k] * plane;
-            int ky = py[k] - ph;
-            int kx = px[k] - pw;
-            int oxLo = Math.max(0, ceilDiv(-kx, sw));
-            int oxHi = Math.min(ow, ceilDiv(w - kx, sw));
+    /** Double version of {@link #im2col(Plan, float[], int, float[])}. */
+    static void im2col(Plan p, double[] x, int mb, double[] col) {
+        int m = mb * p.plane();
+        for (int r = 0; r < p.runs; r++) {
+            int len = p.len[r];
             for (int n = 0; n < mb; n++) {
-                int xBase = n * channels * plane + cOff;
-                for (int oy = 0; oy < oh; oy++) {
-                    int iy = oy * sh + ky;
-                    if (iy < 0 || iy >= h) {
-                        continue;
+                int s = n * p.imageSize() + p.src[r];
+                int d = p.row[r] * m + n * p.plane() + p.dst[r];
+                if (p.sw == 1) {
+                    System.arraycopy(x, s, col, d, len);
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        col[d + i] = x[s + i * p.sw];
                     }
-                    int srcRow = rowBase + (n * oh + oy) * ow;
-                    int dst = xBase + iy * w + kx;
-                    for (int ox = oxLo; ox < oxHi; ox++) {
-                        dx[dst + ox * sw] += col[srcRow + ox];
-                    }
+                }
+            }
+        }
+    }
+
+    /** Adjoint of {@link #im2col}: {@code dx[...] += col[k][j]} at the plan's runs; dx is not cleared. */
+    static void col2imAdd(Plan p, float[] col, int mb, float[] dx) {
+        int m = mb * p.plane();
+        for (int r = 0; r < p.runs; r++) {
+            int len = p.len[r];
+            for (int n = 0; n < mb; n++) {
+                int s = n * p.imageSize() + p.src[r];
+                int d = p.row[r] * m + n * p.plane() + p.dst[r];
+                for (int i = 0; i < len; i++) {
+                    dx[s + i * p.sw] += col[d + i];
+                }
+            }
+        }
+    }
+
+    /** Double version of {@link #col2imAdd(Plan, float[], int, float[])}. */
+    static void col2imAdd(Plan p, double[] col, int mb, double[] dx) {
+        int m = mb * p.plane();
+        for (int r = 0; r < p.runs; r++) {
+            int len = p.len[r];
+            for (int n = 0; n < mb; n++) {
+                int s = n * p.imageSize() + p.src[r];
+                int d = p.row[r] * m + n * p.plane() + p.dst[r];
+                for (int i = 0; i < len; i++) {
+                    dx[s + i * p.sw] += col[d + i];
                 }
             }
         }
@@ -85,7 +140,7 @@ final class LoweredKernels {
 
     /** {@code c[m][n] = a[m][k] * b[k][n]}, all row-major and dense; tiled over n so a tile of b stays in cache. */
     static void gemm(float[] a, int m, int k, float[] b, int n, float[] c) {
-        java.util.Arrays.fill(c, 0, m * n, 0f);
+        Arrays.fill(c, 0, m * n, 0f);
         for (int j0 = 0; j0 < n; j0 += TILE) {
             int j1 = Math.min(n, j0 + TILE);
             for (int i = 0; i < m; i++) {

@@ -106,30 +106,83 @@ public final class ConvolutionLowering {
         return lowerById(net, keptByLayerName);
     }
 
+    /**
+     * A new network with every lowerable convolution lowered: all kernel positions kept when {@code threshold < 0}
+     * (exact, and training continues as with DL4J's layer), else the positions whose weight norm exceeds it
+     * (positions dropped stay zero from then on). Parameters and updater state are carried over.
+     */
+    public static <N extends Model> N lowerEvery(N net, double threshold) {
+        Map<String, int[]> byId = new LinkedHashMap<>();
+        int n = net instanceof MultiLayerNetwork ? ((MultiLayerNetwork) net).getnLayers() : 0;
+        List<String> ids = new ArrayList<>();
+        if (net instanceof MultiLayerNetwork) {
+            for (int i = 0; i < n; i++) {
+                ids.add(String.valueOf(i));
+            }
+        } else {
+            ids.addAll(((ComputationGraph) net).getConfiguration().getVertices().keySet());
+        }
+        for (String id : ids) {
+            Layer l = layerConf(net, id);
+            if (l == null || whyNotLowerable(l) != null) {
+                continue;
+            }
+            INDArray w = runtimeLayer(net, id).getParam("W");
+            byId.put(id, threshold < 0 ? java.util.stream.IntStream.range(0, (int) (w.length() / w.size(0))).toArray()
+                    : keptPositions(w, threshold));
+        }
+        return lowerById(net, byId);
+    }
+
     /** Lowers by node id (MLN: layer index as string; CG: vertex name). */
-    @SuppressWarnings("unchecked")
     static <N extends Model> N lowerById(N net, Map<String, int[]> byId) {
+        Map<String, Layer> replacements = new LinkedHashMap<>();
+        byId.forEach((id, kept) -> replacements.put(id, lowered(layerConf(net, id), kept)));
+        return swap(net, replacements, byId);
+    }
+
+    /**
+     * A new network with every dense {@link LoweredConvolution} turned back into DL4J's {@code ConvolutionLayer}
+     * (same settings; {@code W[nOut, nIn*kH*kW]} is the convolution's {@code [nOut, nIn, kH, kW]} in c order),
+     * parameters and updater state carried over: for code that needs DL4J's own layers (the pruner's analysis).
+     * Shape-sparse lowered layers are left as they are.
+     */
+    public static <N extends Model> N restoreEvery(N net) {
+        Map<String, Layer> replacements = new LinkedHashMap<>();
+        List<String> ids = new ArrayList<>();
+        if (net instanceof MultiLayerNetwork) {
+            for (int i = 0; i < ((MultiLayerNetwork) net).getnLayers(); i++) {
+                ids.add(String.valueOf(i));
+            }
+        } else {
+            ids.addAll(((ComputationGraph) net).getConfiguration().getVertices().keySet());
+        }
+        for (String id : ids) {
+            if (layerConf(net, id) instanceof LoweredConvolution l && l.isDense()) {
+                replacements.put(id, l.toConvolutionLayer());
+            }
+        }
+        return swap(net, replacements, Map.of());
+    }
+
+    /** A copy of {@code net} with node layers replaced; W of the nodes in {@code compactW} compacted to those positions. */
+    @SuppressWarnings("unchecked")
+    private static <N extends Model> N swap(N net, Map<String, Layer> replacements, Map<String, int[]> compactW) {
         if (net instanceof MultiLayerNetwork) {
             MultiLayerNetwork m = (MultiLayerNetwork) net;
             MultiLayerConfiguration conf = m.getLayerWiseConfigurations().clone();
-            byId.forEach((id, kept) -> {
-                int i = Integer.parseInt(id);
-                conf.getConf(i).setLayer(lowered(conf.getConf(i).getLayer(), kept));
-            });
+            replacements.forEach((id, l) -> conf.getConf(Integer.parseInt(id)).setLayer(l));
             MultiLayerNetwork out = new MultiLayerNetwork(conf);
             out.init();
-            transfer(new MultiLayerAdapter(), m, out, byId);
+            transfer(new MultiLayerAdapter(), m, out, compactW);
             return (N) out;
         }
         ComputationGraph g = (ComputationGraph) net;
         ComputationGraphConfiguration conf = g.getConfiguration().clone();
-        byId.forEach((id, kept) -> {
-            LayerVertex lv = (LayerVertex) conf.getVertices().get(id);
-            lv.getLayerConf().setLayer(lowered(lv.getLayerConf().getLayer(), kept));
-        });
+        replacements.forEach((id, l) -> ((LayerVertex) conf.getVertices().get(id)).getLayerConf().setLayer(l));
         ComputationGraph out = new ComputationGraph(conf);
         out.init();
-        transfer(new GraphAdapter(), g, out, byId);
+        transfer(new GraphAdapter(), g, out, compactW);
         return (N) out;
     }
 

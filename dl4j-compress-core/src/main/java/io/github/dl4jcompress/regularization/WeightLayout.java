@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.regularization;
 
+import io.github.dl4jcompress.layers.LoweredConvolution;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -82,6 +83,13 @@ public final class WeightLayout implements Serializable {
      * @throws UnsupportedLayerException for layer types whose weights are not a plain convolution or dense matrix
      */
     public static WeightLayout of(String layerName, Layer layer) {
+        if (layer instanceof LoweredConvolution l) {
+            // dense: W[nOut, nIn*kH*kW] c order is a convolution's [nOut, nIn, kH, kW]; shape-sparse W has no such layout
+            if (!l.isDense()) {
+                throw new UnsupportedLayerException(layerName, layer);
+            }
+            return convolution(layerName, l.getNOut(), l.getNIn(), l.getKernelSize()[0], l.getKernelSize()[1]);
+        }
         if (layer != null && layer.getClass() == ConvolutionLayer.class
                 || layer instanceof org.deeplearning4j.nn.conf.layers.Convolution1DLayer) {
             ConvolutionLayer c = (ConvolutionLayer) layer;
@@ -98,6 +106,7 @@ public final class WeightLayout implements Serializable {
     /** True for the layer types {@link #of} understands. */
     public static boolean isSupported(Layer layer) {
         return layer != null && (layer.getClass() == ConvolutionLayer.class
+                || layer instanceof LoweredConvolution l && l.isDense()
                 || layer instanceof org.deeplearning4j.nn.conf.layers.Convolution1DLayer
                 || layer instanceof DenseLayer || layer.getClass() == OutputLayer.class);
     }

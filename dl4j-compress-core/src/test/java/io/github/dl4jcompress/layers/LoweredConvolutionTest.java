@@ -135,11 +135,11 @@ class LoweredConvolutionTest {
                 expected.getColumn(i).assign(dW.getColumn(kept[i]));
             }
             String where = java.util.Arrays.deepToString(c);
-            assertTrue(relDiff(expected, gl.get("1_W")) < 1e-4, "dW " + where + " " + relDiff(expected, gl.get("1_W")));
-            assertTrue(relDiff(gd.get("1_b"), gl.get("1_b")) < 1e-4, "db " + where);
+            assertTrue(relDiff(expected, gl.get("1_W")) < 1e-5, "dW " + where + " " + relDiff(expected, gl.get("1_W")));
+            assertTrue(relDiff(gd.get("1_b"), gl.get("1_b")) < 1e-5, "db " + where);
             // c0's gradient depends on the epsilon the lowered layer passes back
-            assertTrue(relDiff(gd.get("0_W"), gl.get("0_W")) < 1e-4, "eps/c0 W " + where + " " + relDiff(gd.get("0_W"), gl.get("0_W")));
-            assertTrue(relDiff(gd.get("2_W"), gl.get("2_W")) < 1e-4, "out W " + where);
+            assertTrue(relDiff(gd.get("0_W"), gl.get("0_W")) < 1e-5, "eps/c0 W " + where + " " + relDiff(gd.get("0_W"), gl.get("0_W")));
+            assertTrue(relDiff(gd.get("2_W"), gl.get("2_W")) < 1e-5, "out W " + where);
 
             p[0].fit(x, y);
             p[1].fit(x, y);
@@ -148,8 +148,8 @@ class LoweredConvolutionTest {
             for (int i = 0; i < kept.length; i++) {
                 wk.getColumn(i).assign(w.getColumn(kept[i]));
             }
-            assertTrue(relDiff(wk, p[1].getLayer(1).getParam("W")) < 1e-4, "after one step " + where);
-            assertTrue(relDiff(p[0].getLayer(0).params(), p[1].getLayer(0).params()) < 1e-4);
+            assertTrue(relDiff(wk, p[1].getLayer(1).getParam("W")) < 1e-5, "after one step " + where);
+            assertTrue(relDiff(p[0].getLayer(0).params(), p[1].getLayer(0).params()) < 1e-5);
         }
     }
 
