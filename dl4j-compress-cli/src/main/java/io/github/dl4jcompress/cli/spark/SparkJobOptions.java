@@ -1,6 +1,8 @@
 package io.github.dl4jcompress.cli.spark;
 
 import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
 
 import picocli.CommandLine.Option;
 
@@ -49,10 +51,19 @@ public final class SparkJobOptions {
     @Option(names = "--seed", defaultValue = "42")
     long seed;
 
+    @Option(names = "--count-interfaces", split = ",", description = "network interfaces whose byte counters are "
+            + "recorded over the fits (e.g. the root-side veths of namespace hosts)")
+    List<String> countInterfaces = new ArrayList<>();
+
+    @Option(names = "--averaging-frequency", description = "parameter averaging every this many minibatches per worker "
+            + "(mode averaging; default ${DEFAULT-VALUE})", defaultValue = "5")
+    int averagingFrequency;
+
     /** Command-line echo of these options. */
     String echo() {
         return (master.isEmpty() ? "" : " --master " + master) + " --executors " + executors + " --epochs " + epochs
                 + " --train-size " + trainSize + " --test-size " + testSize + " --batch " + batch
+                + (averagingFrequency == 5 ? "" : " --averaging-frequency " + averagingFrequency)
                 + (dataDir == null ? "" : " --data " + dataDir) + " --seed " + seed;
     }
 }
