@@ -9,6 +9,7 @@
 #   dl4j-compress-cli/cluster.sh down                  (idempotent: removes whatever is left)
 #   RATES=100mbit,1gbit MODES=averaging1,terngradPerLayer dl4j-compress-cli/cluster.sh measure --hosts 2 -- "--epochs 3"
 #                                                      (per rate: up, one spark-terngrad job per mode, down)
+#   FAULT=cut:1:40:20 ... measure ...                  (each job: host 1's link cut 40 s after submission, for 20 s)
 #
 # Layout: a bridge ${NAME}br (10.$NET.0.1/24) in the root namespace, where the Spark Master and the driver run;
 # host i (1..N, N <= 4) is namespace ${NAME}-h$i with veth ${NAME}v$i (root side, on the bridge) <-> eth0
@@ -315,7 +316,16 @@ case "$cmd" in
           averaging5) m="--modes averaging --averaging-frequency 5" ;;
           *) m="--modes $mode" ;;
         esac
-        submit "h$HOSTS-$rate-$mode" "spark-terngrad $m ${JOBS[*]}"
+        if [ -n "${FAULT:-}" ]; then # cut:<host>:<after s>:<for s>
+          IFS=: read -r _ fhost fafter ffor <<< "$FAULT"
+          ( sleep "$fafter"; cut_link "$fhost" "$ffor" ) &
+          fault_pid=$!
+          submit "h$HOSTS-$rate-$mode-cut$fhost-${ffor}s" "spark-terngrad $m ${JOBS[*]}"
+          kill "$fault_pid" 2> /dev/null || true; wait "$fault_pid" 2> /dev/null || true
+          ip link set "$(host_veth "$fhost")" up 2> /dev/null || true
+        else
+          submit "h$HOSTS-$rate-$mode" "spark-terngrad $m ${JOBS[*]}"
+        fi
       done
       down
     done ;;
@@ -329,5 +339,5 @@ case "$cmd" in
   down)
     command -v ip > /dev/null && [ "$(id -u)" -eq 0 ] || die "needs root and iproute2"
     down ;;
-  *) sed -n '2,12p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+  *) sed -n '2,13p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
                 io.github.dl4jcompress.cli.spark.SparkTernGradCommand.class,
                 io.github.dl4jcompress.cli.arbiter.ArbiterSearchCommand.class,
                 io.github.dl4jcompress.cli.speed.PruneBenchCommand.class,
-                io.github.dl4jcompress.cli.cluster.MacCostCommand.class})
+                io.github.dl4jcompress.cli.cluster.MacCostCommand.class,
+                io.github.dl4jcompress.cli.cluster.ClusterReportCommand.class})
 public final class Dl4jc implements Runnable {
 
     @CommandLine.Spec
