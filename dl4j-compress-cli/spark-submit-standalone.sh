@@ -18,58 +18,17 @@ cd "$here"
 WORK="$(mkdir -p "${WORK:-dl4j-compress-cli/target/spark-standalone}" && cd "${WORK:-dl4j-compress-cli/target/spark-standalone}" && pwd)"
 PORT="${PORT:-7077}"
 MASTER="spark://127.0.0.1:$PORT"
-APP="$here/dl4j-compress-cli/target/dl4j-compress-cli-0.1.0-SNAPSHOT-spark-app.jar"
-export SPARK_HOME="$WORK/spark-home"
 export SPARK_LOCAL_IP=127.0.0.1
-export SPARK_SCALA_VERSION=2.12   # Spark's launcher needs it (or a source build) to find $SPARK_HOME/jars
-spark_version="$(sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' pom.xml)"
-scala_version="$(sed -n 's:.*<scala.version>\(.*\)</scala.version>.*:\1:p' pom.xml)"
 
 if [ $# -eq 0 ]; then
   set -- "spark-ssl --modes averaging --epochs 1 --train-size 1000 --test-size 1000" \
          "spark-terngrad --modes threshold --epochs 1 --train-size 1000 --test-size 1000"
 fi
 
-# --- 1. application jar ---------------------------------------------------------------------------------------------
-if [ "${SKIP_BUILD:-}" != 1 ] || [ ! -f "$APP" ]; then
-  echo "== building $APP (mvn -Pspark-app)" >&2
-  mvn -B -q -DskipTests -Pspark-app -pl dl4j-compress-cli -am package >&2
-fi
-ls -l "$APP" >&2
-
-# --- 2. minimal Spark home ------------------------------------------------------------------------------------------
-if [ "${SKIP_BUILD:-}" != 1 ] || [ ! -d "$SPARK_HOME/jars" ]; then
-  echo "== assembling SPARK_HOME=$SPARK_HOME (Spark $spark_version, Scala $scala_version)" >&2
-  rm -rf "$SPARK_HOME" && mkdir -p "$SPARK_HOME/jars" "$SPARK_HOME/conf"
-  cat > "$WORK/spark-dist.pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>local</groupId><artifactId>spark-dist</artifactId><version>1</version><packaging>pom</packaging>
-  <dependencyManagement><dependencies>
-    <!-- Spark $spark_version asks for Scala 2.12.10; 2.12.14 failed on Java 17 (LambdaDeserializer) -->
-    <dependency><groupId>org.scala-lang</groupId><artifactId>scala-library</artifactId><version>$scala_version</version></dependency>
-    <dependency><groupId>org.scala-lang</groupId><artifactId>scala-reflect</artifactId><version>$scala_version</version></dependency>
-    <dependency><groupId>org.scala-lang</groupId><artifactId>scala-compiler</artifactId><version>$scala_version</version></dependency>
-  </dependencies></dependencyManagement>
-  <dependencies>
-    <dependency><groupId>org.apache.spark</groupId><artifactId>spark-core_2.12</artifactId><version>$spark_version</version></dependency>
-    <dependency><groupId>org.apache.spark</groupId><artifactId>spark-mllib_2.12</artifactId><version>$spark_version</version></dependency>
-  </dependencies>
-</project>
-EOF
-  mvn -B -q -f "$WORK/spark-dist.pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
-      -DoutputDirectory="$SPARK_HOME/jars" >&2
-fi
-echo "$(ls "$SPARK_HOME/jars" | wc -l) jars in $SPARK_HOME/jars" >&2
+# --- 1.+2. application jar, minimal Spark home, JVM flags ----------------------------------------------------------
+. "$here/dl4j-compress-cli/spark-build.sh"
 
 # --- 3. standalone master + worker on loopback ----------------------------------------------------------------------
-OPENS=""
-for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-         java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  OPENS="$OPENS --add-opens=java.base/$p=ALL-UNNAMED"
-done
-OPENS="${OPENS# }"
-AERON="-Daeron.publication.unblock.timeout=60000000000"   # above DL4J's 30 s Aeron liveness timeout
 mkdir -p "$WORK/logs" "$WORK/work"
 pids=()
 stop() {

@@ -18,7 +18,9 @@ import picocli.CommandLine.Command;
                 io.github.dl4jcompress.cli.speed.PruneBenchCommand.class,
                 io.github.dl4jcompress.cli.results.ResultsPageCommand.class,
                 io.github.dl4jcompress.cli.speed.TrainProfileCommand.class,
-                io.github.dl4jcompress.cli.bench.VsPytorchCommand.class})
+                io.github.dl4jcompress.cli.bench.VsPytorchCommand.class,
+                io.github.dl4jcompress.cli.cluster.MacCostCommand.class,
+                io.github.dl4jcompress.cli.cluster.ClusterReportCommand.class})
 public final class Dl4jc implements Runnable {
 
     @CommandLine.Spec

@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.List;
 
 import io.github.dl4jcompress.terngrad.SegmentLayout;
+import io.github.dl4jcompress.terngrad.MessageVerifier;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -50,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * messages as the executors report sending, then applies them, so the returned model holds every update. Trains
  * from RDDs of pre-batched {@code DataSet}/{@code MultiDataSet} ({@code RDDTrainingApproach.Direct}); path-based
  * {@code fitPaths} is refused.
+ *
+ * <p>Every message travels in an HMAC-SHA256 envelope ({@link AuthenticatedUpdates}) under a per-job key that
+ * reaches the executors only inside Spark's task closures; the executors and the driver drop (count, log) anything
+ * unauthenticated or replayed. DL4J's own threshold/bitmap messages (other training masters) remain unauthenticated.
  */
 public final class PerLayerTernGradTrainingMaster extends SharedTrainingMaster {
 
@@ -59,6 +64,7 @@ public final class PerLayerTernGradTrainingMaster extends SharedTrainingMaster {
 
     private final PerLayerTernGradSettings settings;
     private transient TernGradDriverApplier applier;
+    private transient AuthenticatedUpdates verifiedApplier;
     private transient UpdatesConsumer bypassed;
     private transient LongAccumulator sentThisFit;
     private transient long expectedReceived;
@@ -86,6 +92,14 @@ public final class PerLayerTernGradTrainingMaster extends SharedTrainingMaster {
         return applier == null ? 0 : applier.received();
     }
 
+    /**
+     * Received messages the driver dropped in this session: unauthenticated (forged, corrupted, another job's key),
+     * replayed, or not an envelope at all. None of them touched a parameter.
+     */
+    public long messagesRefusedByDriver() {
+        return verifiedApplier == null ? 0 : verifiedApplier.verifier().rejected();
+    }
+
     @Override
     protected void prepareNetworkAndStuff(SparkDl4jMultiLayer network, SparkComputationGraph graph) {
         super.prepareNetworkAndStuff(network, graph);
@@ -96,7 +110,8 @@ public final class PerLayerTernGradTrainingMaster extends SharedTrainingMaster {
             StepFunction step = network != null ? network.getNetwork().getOptimizer().getStepFunction()
                     : graph.getNetwork().getOptimizer().getStepFunction();
             applier = new TernGradDriverApplier(model.params(), SegmentLayout.perParameter(model), step);
-            ModelParameterServer.getInstance().addUpdatesSubscriber(applier);
+            verifiedApplier = new AuthenticatedUpdates(new MessageVerifier(settings.authenticator(), "driver"), applier);
+            ModelParameterServer.getInstance().addUpdatesSubscriber(verifiedApplier);
             bypassed = updatesConsumer;
             expectedReceived = 0;
             log.info("Per-layer TernGrad: driver applies executors' messages ({} parameters, clip {}·σ)",
@@ -179,5 +194,10 @@ public final class PerLayerTernGradTrainingMaster extends SharedTrainingMaster {
                     + "the model misses the rest", applier.received(), expectedReceived, DRAIN_TIMEOUT_MS);
         }
         applier.flush();
+        long refused = messagesRefusedByDriver();
+        if (refused > 0) {
+            log.warn("Per-layer TernGrad: the driver dropped {} unauthenticated, replayed or malformed messages in this "
+                    + "session (none touched a parameter)", refused);
+        }
     }
 }

@@ -151,7 +151,8 @@ public final class SafeSharedTrainingMaster {
                     .networkMask(networkMask)
                     .build();
             if (perLayer != null) {
-                return new PerLayerTernGradTrainingMaster(vc, batchSize, collectTrainingStats, perLayer);
+                warnIfKeyTravelsInClear(conf);
+                return new PerLayerTernGradTrainingMaster(vc, batchSize, collectTrainingStats, perLayer.withFreshKey());
             }
             SharedTrainingMaster.Builder b = new SharedTrainingMaster.Builder(vc, thresholdAlgorithm, batchSize)
                     .batchSizePerWorker(batchSize)
@@ -163,6 +164,20 @@ public final class SafeSharedTrainingMaster {
                 b.residualPostProcessor(residualPostProcessor);
             }
             return b.build();
+        }
+    }
+
+    /** Per-layer TernGrad's MAC key rides Spark's task closures: readable on the wire unless Spark encrypts. */
+    static void warnIfKeyTravelsInClear(SparkConf conf) {
+        String master = conf.get("spark.master", "local");
+        if (master.startsWith("local")) {
+            return;
+        }
+        if (!conf.getBoolean("spark.authenticate", false) || !conf.getBoolean("spark.network.crypto.enabled", false)) {
+            log.warn("Per-layer TernGrad authenticates its messages with a per-job key that reaches the executors in "
+                    + "Spark's task closures; with spark.authenticate={} and spark.network.crypto.enabled={} anyone "
+                    + "who can read the network can read the key. Set both to true.",
+                    conf.get("spark.authenticate", "false"), conf.get("spark.network.crypto.enabled", "false"));
         }
     }
 

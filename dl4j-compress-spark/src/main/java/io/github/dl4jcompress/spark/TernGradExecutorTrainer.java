@@ -7,6 +7,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 
+import io.github.dl4jcompress.terngrad.MessageAuthenticator;
+import io.github.dl4jcompress.terngrad.MessageSealer;
+import io.github.dl4jcompress.terngrad.MessageVerifier;
 import io.github.dl4jcompress.terngrad.SegmentLayout;
 import io.github.dl4jcompress.terngrad.Ternarizer;
 import org.apache.spark.SparkEnv;
@@ -30,6 +33,7 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 import org.nd4j.parameterserver.distributed.util.NetworkOrganizer;
 import org.nd4j.parameterserver.distributed.v2.ModelParameterServer;
+import org.nd4j.parameterserver.distributed.v2.transport.UpdatesHandler;
 import org.nd4j.parameterserver.distributed.v2.transport.impl.AeronUdpTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +62,7 @@ final class TernGradExecutorTrainer {
     private Model model;
     private TernaryInbox inbox;
     private TernGradSparkAccumulator accumulator;
+    private AuthenticatedUpdates verified;
     private int minibatches;
 
     private TernGradExecutorTrainer(long instanceId) {
@@ -79,10 +84,11 @@ final class TernGradExecutorTrainer {
     static synchronized Traffic traffic() {
         String executor = SparkUtils.getSparkExecutorId();
         if (current == null || current.accumulator == null) {
-            return new Traffic(executor, 0, 0, 0, 0);
+            return new Traffic(executor, 0, 0, 0, 0, 0);
         }
         TernGradExecutorTrainer t = current;
-        return new Traffic(executor, t.accumulator.sent(), t.accumulator.bytesSent(), t.inbox.received(), t.minibatches);
+        return new Traffic(executor, t.accumulator.sent(), t.accumulator.bytesSent(), t.inbox.received(), t.minibatches,
+                t.verified.verifier().rejected());
     }
 
     synchronized SharedTrainingResult fit(SharedTrainingWorker worker, PerLayerTernGradSettings settings,
@@ -128,17 +134,23 @@ final class TernGradExecutorTrainer {
         SegmentLayout layout = SegmentLayout.perParameter(m);
         TernaryInbox box = new TernaryInbox(params, layout);
         String executorId = SparkUtils.getSparkExecutorId();
+        MessageAuthenticator authenticator = settings.authenticator();
+        MessageSealer sealer = new MessageSealer(authenticator);
+        AuthenticatedUpdates verifiedBox = new AuthenticatedUpdates(
+                new MessageVerifier(authenticator, "executor " + executorId, sealer), box);
         ModelParameterServer server = ModelParameterServer.getInstance();
         if (inDriverJvm()) {
             // Spark local mode: the driver's parameter server runs in this JVM and delivers our messages locally
             log.info("Per-layer TernGrad in Spark local mode: using the driver's parameter server");
         } else {
-            startTransport(server, conf.getVoidConfiguration(), m, box);
+            startTransport(server, conf.getVoidConfiguration(), m, verifiedBox);
         }
         int[] position = {server.getStartPosition().getFirst(), server.getStartPosition().getSecond()};
         Ternarizer ternarizer = new Ternarizer(settings.clipFactor(),
                 ExecutorSeededTernGrad.executorSeed(settings.seed(), executorId));
-        TernGradSparkAccumulator acc = new TernGradSparkAccumulator(layout, ternarizer, server::sendUpdate, box);
+        TernGradSparkAccumulator acc = new TernGradSparkAccumulator(layout, ternarizer,
+                (message, iteration, epoch) -> server.sendUpdate(AuthenticatedUpdates.seal(sealer, message), iteration,
+                        epoch), box);
         if (m instanceof MultiLayerNetwork) {
             MultiLayerNetwork net = (MultiLayerNetwork) m;
             net.setIterationCount(position[0]);
@@ -155,6 +167,7 @@ final class TernGradExecutorTrainer {
         this.model = m;
         this.inbox = box;
         this.accumulator = acc;
+        this.verified = verifiedBox;
     }
 
     /** Spark local mode: this task runs in the driver's JVM. */
@@ -177,7 +190,7 @@ final class TernGradExecutorTrainer {
         }
     }
 
-    private static void startTransport(ModelParameterServer server, VoidConfiguration vc, Model m, TernaryInbox box) {
+    private static void startTransport(ModelParameterServer server, VoidConfiguration vc, Model m, UpdatesHandler box) {
         if (server.isInitialized()) {
             // an earlier training session in this executor JVM: its transport points at the old driver port
             log.info("Per-layer TernGrad: restarting this executor's parameter-server client for the new session");
@@ -253,7 +266,8 @@ final class TernGradExecutorTrainer {
     }
 
     /**
-     * Messages and bytes one executor JVM's trainer sent, messages it received, minibatches it trained. A plain class,
+     * Messages and bytes one executor JVM's trainer sent, messages it accepted, minibatches it trained, received
+     * messages it refused (unauthenticated, replayed, malformed envelopes). A plain class,
      * not a record: Spark 3.1's Kryo cannot serialize records, and job results go through {@code spark.serializer}.
      */
     static final class Traffic implements Serializable {
@@ -263,13 +277,19 @@ final class TernGradExecutorTrainer {
         private final long bytesSent;
         private final long received;
         private final long minibatches;
+        private final long refused;
 
-        Traffic(String executorId, long sent, long bytesSent, long received, long minibatches) {
+        Traffic(String executorId, long sent, long bytesSent, long received, long minibatches, long refused) {
             this.executorId = executorId;
             this.sent = sent;
             this.bytesSent = bytesSent;
             this.received = received;
             this.minibatches = minibatches;
+            this.refused = refused;
+        }
+
+        long refused() {
+            return refused;
         }
 
         String executorId() {
@@ -295,7 +315,7 @@ final class TernGradExecutorTrainer {
         @Override
         public String toString() {
             return executorId + ": sent " + sent + " (" + bytesSent + " bytes), received " + received + ", minibatches "
-                    + minibatches;
+                    + minibatches + ", refused " + refused;
         }
     }
 

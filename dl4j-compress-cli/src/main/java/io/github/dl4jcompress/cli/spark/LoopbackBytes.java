@@ -18,18 +18,26 @@ final class LoopbackBytes {
 
     /** TX bytes of {@code lo}, or -1 if unavailable. */
     static long transmitted() {
+        return counters("lo")[1];
+    }
+
+    /**
+     * {@code {received, transmitted}} bytes of interface {@code name} in this JVM's network namespace (e.g. the
+     * root-side veth of a namespace host: received = sent by the host), {@code {-1, -1}} if unavailable.
+     */
+    static long[] counters(String name) {
         try {
             List<String> lines = Files.readAllLines(Path.of("/proc/net/dev"));
             for (String line : lines) {
                 String t = line.trim();
-                if (t.startsWith("lo:")) {
-                    String[] f = t.substring(3).trim().split("\\s+");
-                    return Long.parseLong(f[8]); // receive: 8 fields, then transmit bytes
+                if (t.startsWith(name + ":")) {
+                    String[] f = t.substring(name.length() + 1).trim().split("\\s+");
+                    return new long[] {Long.parseLong(f[0]), Long.parseLong(f[8])}; // 8 receive fields, then transmit
                 }
             }
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return new long[] {-1, -1};
         }
-        return -1;
+        return new long[] {-1, -1};
     }
 }

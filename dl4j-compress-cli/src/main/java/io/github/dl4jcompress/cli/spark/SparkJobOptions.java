@@ -5,6 +5,10 @@ import io.github.dl4jcompress.cli.options.EpochsOption;
 import io.github.dl4jcompress.cli.options.OutputDirOption;
 import io.github.dl4jcompress.cli.options.SeedOption;
 import picocli.CommandLine.Mixin;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+
 import picocli.CommandLine.Option;
 
 /** Options shared by {@code spark-ssl} and {@code spark-terngrad}. */
@@ -55,10 +59,19 @@ public final class SparkJobOptions {
     @Mixin
     OutputDirOption out;
 
+    @Option(names = "--count-interfaces", split = ",", description = "network interfaces whose byte counters are "
+            + "recorded over the fits (e.g. the root-side veths of namespace hosts)")
+    List<String> countInterfaces = new ArrayList<>();
+
+    @Option(names = "--averaging-frequency", description = "parameter averaging every this many minibatches per worker "
+            + "(mode averaging; default ${DEFAULT-VALUE})", defaultValue = "5")
+    int averagingFrequency;
+
     /** Command-line echo of these options. */
     String echo() {
         return (master.isEmpty() ? "" : " --master " + master) + " --executors " + executors + " --epochs " + epochs.epochs()
                 + " --train-size " + trainSize + " --test-size " + testSize + " --batch " + batch
+                + (averagingFrequency == 5 ? "" : " --averaging-frequency " + averagingFrequency)
                 + data.echo() + " --seed " + seed.seed();
     }
 }

@@ -139,7 +139,7 @@ final class SparkJobRunner {
             ExecutorClasspathCheck.verify(sc, conf);
             TrainingMaster<?, ?> tm = switch (mode) {
                 case AVERAGING -> new ParameterAveragingTrainingMaster.Builder(o.batch).batchSizePerWorker(o.batch)
-                        .averagingFrequency(5).workerPrefetchNumBatches(2).rngSeed(o.seed.seed())
+                        .averagingFrequency(o.averagingFrequency).workerPrefetchNumBatches(2).rngSeed(o.seed.seed())
                         .rddTrainingApproach(RDDTrainingApproach.Direct).build();
                 case THRESHOLD -> shared(sc.getConf()).build(sc.getConf());
                 case TERNGRAD_GLOBAL -> shared(sc.getConf()).ternGrad(2.5, o.seed.seed()).build(sc.getConf());
@@ -154,12 +154,16 @@ final class SparkJobRunner {
             JavaRDD<DataSet> rdd = Batches.of(sc, train, o.batch, partitions); // not cached: SharedTrainingMaster sets its own storage level
             rdd.count();
             long bytes0 = LoopbackBytes.transmitted();
+            Map<String, long[]> interfaces0 = new LinkedHashMap<>();
+            o.countInterfaces.forEach(i -> interfaces0.put(i, LoopbackBytes.counters(i)));
             long fitNanos = 0;
             List<Double> accuracyByEpoch = new ArrayList<>();
+            List<Double> fitSecondsByEpoch = new ArrayList<>();
             for (int e = 0; e < o.epochs.epochs(); e++) {
                 long t = System.nanoTime();
                 spark.fit(rdd);
                 fitNanos += System.nanoTime() - t;
+                fitSecondsByEpoch.add(fitNanos / 1e9);
                 // the driver's model after this epoch, evaluated locally (not counted in the fit time)
                 double epochAccuracy = spark.getNetwork().evaluate(new ListDataSetIterator<>(test.batchBy(256))).accuracy();
                 accuracyByEpoch.add(epochAccuracy);
@@ -169,6 +173,11 @@ final class SparkJobRunner {
             }
             double seconds = fitNanos / 1e9;
             long bytes1 = LoopbackBytes.transmitted();
+            Map<String, Map<String, Long>> interfaceBytes = new LinkedHashMap<>();
+            interfaces0.forEach((i, before) -> {
+                long[] after = LoopbackBytes.counters(i);
+                interfaceBytes.put(i, Map.of("received", after[0] - before[0], "transmitted", after[1] - before[1]));
+            });
             double accuracy = spark.evaluate(Batches.forEvaluation(sc, test, partitions)).accuracy();
             MultiLayerNetwork net = spark.getNetwork();
 
@@ -178,6 +187,13 @@ final class SparkJobRunner {
             run.put("accuracy", accuracy);
             run.put("seconds", seconds);
             run.put("accuracyByEpoch", accuracyByEpoch);
+            run.put("fitSecondsByEpoch", fitSecondsByEpoch); // cumulative fit time after each epoch
+            if (!interfaceBytes.isEmpty()) {
+                run.put("interfaceBytesDuringFits", interfaceBytes);
+            }
+            if (mode == Mode.AVERAGING) {
+                run.put("averagingFrequency", o.averagingFrequency);
+            }
             run.put("bytesSent", localMaster() && bytes0 >= 0 ? bytes1 - bytes0 : null);
             run.put("epochs", o.epochs.epochs());
             run.put("trainExamples", train.numExamples());

@@ -1,0 +1,343 @@
+#!/usr/bin/env bash
+# cluster.sh: a Spark standalone cluster of network-namespace hosts on one machine, with shaped links.
+#
+#   dl4j-compress-cli/cluster.sh up   [--hosts N] [--rate 100mbit] [--no-spark]
+#   dl4j-compress-cli/cluster.sh run  [--hosts N] [--rate R] -- "<dl4jc job>" ...   (up, jobs, down)
+#   dl4j-compress-cli/cluster.sh hold [--hosts N] [--rate R] [--no-spark]   (up, wait for Ctrl-C/TERM, down)
+#   dl4j-compress-cli/cluster.sh shape <rate>          (re-shape every host link of a running cluster)
+#   dl4j-compress-cli/cluster.sh cut <host> <seconds>  (fault: host's link down for that long, then up)
+#   dl4j-compress-cli/cluster.sh down                  (idempotent: removes whatever is left)
+#   RATES=100mbit,1gbit MODES=averaging1,terngradPerLayer dl4j-compress-cli/cluster.sh measure --hosts 2 -- "--epochs 3"
+#                                                      (per rate: up, one spark-terngrad job per mode, down)
+#   FAULT=cut:1:40:20 ... measure ...                  (each job: host 1's link cut 40 s after submission, for 20 s)
+#
+# Layout: a bridge ${NAME}br (10.$NET.0.1/24) in the root namespace, where the Spark Master and the driver run;
+# host i (1..N, N <= 4) is namespace ${NAME}-h$i with veth ${NAME}v$i (root side, on the bridge) <-> eth0
+# (10.$NET.0.1$i), its own loopback, and one Spark Worker (1 core, --memory $WORKER_MEM) whose executor JVM
+# therefore has its own network stack and address. Each host link is shaped in both directions with a tbf token
+# bucket at rate R (on ${NAME}v$i towards the host and on the host's eth0 towards the bridge), so every byte between
+# hosts and driver crosses a shaped link. No delay is added: this machine's kernel has tbf and htb but no netem
+# (nor fq/cake/prio), so the issue's 0.2 ms cannot be set; the veth adds microseconds. Traffic goes only to these addresses (no route, no NAT, no
+# forwarding to anything else).
+# Spark: spark.authenticate=true with a secret generated per cluster (openssl rand), spark.network.crypto.enabled
+# (so the secret-protected channel also carries per-layer TernGrad's MAC key encrypted); the secret lives only in
+# $STATE/spark-defaults.conf (mode 600), read by Master, Workers (--properties-file) and the driver; Workers hand it
+# to their executors. Teardown (trap on EXIT, INT, TERM, also after a failure): kill the JVMs this script started
+# (recorded PIDs, and every process left in the host namespaces), delete namespaces (their veths go with them),
+# veths and bridge; `down` does the same from the names alone, so it also cleans up after a crash.
+# Needs root, `ip netns`, veth, bridge and `tc tbf`; refuses clearly otherwise.
+# Environment: NAME (default dlc), NET (second octet, default 77), WORK (default dl4j-compress-cli/target/cluster),
+# WORKER_MEM (default 1200m), SKIP_BUILD=1, MVN_ARGS (e.g. -Dmaven.repo.local=...), JOB_TIMEOUT (s, default 1800), RATES and MODES (measure).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NAME="${NAME:-dlc}"
+NET="${NET:-77}"
+WORK="$(mkdir -p "${WORK:-$here/dl4j-compress-cli/target/cluster}" && cd "${WORK:-$here/dl4j-compress-cli/target/cluster}" && pwd)"
+STATE="$WORK/state-$NAME"
+BRIDGE="${NAME}br"
+SUBNET="10.$NET.0"
+MASTER_IP="$SUBNET.1"
+PORT=7077
+WORKER_MEM="${WORKER_MEM:-1200m}"
+JOB_TIMEOUT="${JOB_TIMEOUT:-1800}"
+
+log() { echo "== $(date -u +%H:%M:%S) $*" >&2; }
+die() { echo "cluster.sh: $*" >&2; exit 2; }
+
+host_ns() { echo "${NAME}-h$1"; }
+host_veth() { echo "${NAME}v$1"; }
+host_ip() { echo "$SUBNET.1$1"; }
+
+require_namespaces() {
+  [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, veth, bridge, tc); run as root or with sudo"
+  command -v ip > /dev/null || die "needs iproute2 (ip)"
+  command -v tc > /dev/null || die "needs tc (iproute2)"
+  command -v jq > /dev/null || die "needs jq"
+  local probe="${NAME}-probe"
+  ip netns add "$probe" 2> /dev/null || die "network namespaces are unavailable here ('ip netns add' failed)"
+  ip netns del "$probe"
+}
+
+# --- teardown ---------------------------------------------------------------------------------------------------------
+# Idempotent; uses only names derived from NAME and PIDs this script recorded.
+down() {
+  set +e
+  if [ -f "$STATE/pids" ]; then
+    while read -r pid; do kill "$pid" 2> /dev/null; done < "$STATE/pids"
+  fi
+  for ns in $(ip netns list 2> /dev/null | awk '{print $1}' | grep -E "^${NAME}-h[0-9]+$"); do
+    for pid in $(ip netns pids "$ns" 2> /dev/null); do kill "$pid" 2> /dev/null; done
+  done
+  # give JVMs 10 s to exit, then force
+  for _ in $(seq 50); do
+    alive=0
+    if [ -f "$STATE/pids" ]; then
+      while read -r pid; do kill -0 "$pid" 2> /dev/null && alive=1; done < "$STATE/pids"
+    fi
+    for ns in $(ip netns list 2> /dev/null | awk '{print $1}' | grep -E "^${NAME}-h[0-9]+$"); do
+      [ -n "$(ip netns pids "$ns" 2> /dev/null)" ] && alive=1
+    done
+    [ "$alive" -eq 0 ] && break
+    sleep 0.2
+  done
+  if [ -f "$STATE/pids" ]; then
+    while read -r pid; do kill -9 "$pid" 2> /dev/null; done < "$STATE/pids"
+  fi
+  for ns in $(ip netns list 2> /dev/null | awk '{print $1}' | grep -E "^${NAME}-h[0-9]+$"); do
+    for pid in $(ip netns pids "$ns" 2> /dev/null); do kill -9 "$pid" 2> /dev/null; done
+    ip netns del "$ns" 2> /dev/null
+  done
+  for v in $(ip -o link show 2> /dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "^${NAME}v[0-9]+$"); do
+    ip link del "$v" 2> /dev/null
+  done
+  ip link show "$BRIDGE" > /dev/null 2>&1 && ip link del "$BRIDGE" 2> /dev/null
+  rm -f "$STATE/pids" "$STATE/spark-defaults.conf"
+  set -e
+  log "down: no ${NAME}-h* namespace, ${NAME}v* veth, $BRIDGE bridge or recorded JVM left"
+}
+
+# --- bring-up ---------------------------------------------------------------------------------------------------------
+rate_bits() { # 100mbit, 1gbit, 10gbit, 500kbit -> bits per second
+  local v=${1%bit} m=1
+  case "$v" in *k) m=1000; v=${v%k} ;; *m) m=1000000; v=${v%m} ;; *g) m=1000000000; v=${v%g} ;; esac
+  echo $((v * m))
+}
+
+tbf() { # dev rate [netns]: token bucket at `rate`, bucket = 10 ms of traffic (>= 64 KB), queue <= 100 ms
+  local dev=$1 rate=$2 ns=${3:-} burst
+  burst=$(( $(rate_bits "$rate") / 8 / 100 )); [ "$burst" -lt 65536 ] && burst=65536
+  local args=(qdisc replace dev "$dev" root tbf rate "$rate" burst "$burst" latency 100ms)
+  if [ -n "$ns" ]; then ip netns exec "$ns" tc "${args[@]}"; else tc "${args[@]}"; fi
+}
+
+shape() { # rate
+  local rate=$1
+  for i in $(seq "$HOSTS"); do
+    tbf "$(host_veth "$i")" "$rate"
+    tbf eth0 "$rate" "$(host_ns "$i")"
+  done
+  echo "$rate" > "$STATE/shape"
+  log "links shaped: tbf rate $rate in both directions on $HOSTS host links (no added delay: this kernel has no netem)"
+}
+
+cut_link() { # host seconds: host i's link down for `seconds`, then up again (fault injection)
+  ip link set "$(host_veth "$1")" down
+  log "host $1: link cut"
+  sleep "$2"
+  ip link set "$(host_veth "$1")" up
+  log "host $1: link restored after $2 s"
+}
+
+network_up() {
+  ip link add "$BRIDGE" type bridge
+  ip addr add "$MASTER_IP/24" dev "$BRIDGE"
+  ip link set "$BRIDGE" up
+  for i in $(seq "$HOSTS"); do
+    local ns veth
+    ns="$(host_ns "$i")"; veth="$(host_veth "$i")"
+    ip netns add "$ns"
+    ip link add "$veth" type veth peer name eth0 netns "$ns"
+    ip link set "$veth" master "$BRIDGE" up
+    ip netns exec "$ns" ip addr add "$(host_ip "$i")/24" dev eth0
+    ip netns exec "$ns" ip link set eth0 up
+    ip netns exec "$ns" ip link set lo up
+  done
+  shape "$RATE"
+  log "network up: bridge $BRIDGE $MASTER_IP, hosts $(for i in $(seq "$HOSTS"); do printf '%s ' "$(host_ip "$i")"; done)"
+}
+
+record() { echo "$1" >> "$STATE/pids"; }
+
+await_log() { # file pattern what
+  for _ in $(seq 180); do grep -q "$2" "$1" 2> /dev/null && return 0; sleep 1; done
+  die "$3 did not start within 180 s, see $1"
+}
+
+spark_up() {
+  . "$here/dl4j-compress-cli/spark-build.sh"
+  umask 077
+  cat > "$STATE/spark-defaults.conf" << EOF
+spark.authenticate true
+spark.authenticate.secret $(openssl rand -hex 32)
+spark.network.crypto.enabled true
+EOF
+  umask 022
+  mkdir -p "$WORK/logs" "$WORK/work"
+  SPARK_LOCAL_IP="$MASTER_IP" java -Xmx256m $OPENS -cp "$SPARK_HOME/conf:$SPARK_HOME/jars/*" \
+    org.apache.spark.deploy.master.Master --host "$MASTER_IP" --port "$PORT" --webui-port 0 \
+    --properties-file "$STATE/spark-defaults.conf" > "$WORK/logs/master.log" 2>&1 &
+  record $!
+  await_log "$WORK/logs/master.log" "I have been elected leader" "the Spark master"
+  for i in $(seq "$HOSTS"); do
+    mkdir -p "$WORK/work/h$i"
+    ip netns exec "$(host_ns "$i")" env SPARK_LOCAL_IP="$(host_ip "$i")" SPARK_HOME="$SPARK_HOME" \
+      SPARK_SCALA_VERSION=2.12 java -Xmx256m $OPENS -cp "$SPARK_HOME/conf:$SPARK_HOME/jars/*" \
+      org.apache.spark.deploy.worker.Worker "spark://$MASTER_IP:$PORT" --host "$(host_ip "$i")" --cores 1 \
+      --memory "$WORKER_MEM" --webui-port 0 --work-dir "$WORK/work/h$i" \
+      --properties-file "$STATE/spark-defaults.conf" > "$WORK/logs/worker-h$i.log" 2>&1 &
+    record $!
+  done
+  for i in $(seq "$HOSTS"); do
+    await_log "$WORK/logs/worker-h$i.log" "Successfully registered with master" "the worker of host $i"
+  done
+  log "Spark up: master spark://$MASTER_IP:$PORT (authenticated, encrypted RPC), $HOSTS workers (1 core each)"
+}
+
+placeholders_up() { # --no-spark: one long-lived process per host namespace stands for its JVM (teardown test)
+  for i in $(seq "$HOSTS"); do
+    ip netns exec "$(host_ns "$i")" sleep 3600 < /dev/null > /dev/null 2>&1 &
+    record $!
+  done
+}
+
+up() {
+  require_namespaces
+  down > /dev/null 2>&1 || true # a previous crash's leftovers
+  mkdir -p "$STATE"
+  : > "$STATE/pids"
+  network_up
+  if [ "$SPARK" = 1 ]; then spark_up; else placeholders_up; fi
+  [ "${CLUSTER_FAIL_AT:-}" = started ] && die "failure injected after start-up (CLUSTER_FAIL_AT=started, for the teardown test)"
+  printf '%s\n' "$HOSTS" > "$STATE/hosts"
+  log "cluster $NAME up ($HOSTS hosts, $RATE); 'cluster.sh down' removes it"
+}
+
+# --- jobs ---------------------------------------------------------------------------------------------------------
+host_bytes() { # "rx tx" of host i's root-side veth: rx = sent by the host, tx = received by the host
+  local v; v="$(host_veth "$1")"
+  echo "$(cat "/sys/class/net/$v/statistics/rx_bytes") $(cat "/sys/class/net/$v/statistics/tx_bytes")"
+}
+
+host_cpu_seconds() { # CPU seconds (user + system) of the processes now in host i's namespace
+  local total=0 ticks; ticks="$(getconf CLK_TCK)"
+  for pid in $(ip netns pids "$(host_ns "$1")" 2> /dev/null); do
+    [ -r "/proc/$pid/stat" ] || continue
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2> /dev/null || echo 0)))
+  done
+  awk -v t="$total" -v k="$ticks" 'BEGIN {printf "%.1f", t / k}'
+}
+
+submit() { # name "dl4jc job args": results in $WORK/results/<name>/ (spark.json, cluster-run.json), log in logs/
+  local n=$1 job=$2 logf="$WORK/logs/job-$1.log" out="$WORK/results/$1"
+  local ifaces; ifaces="$(for i in $(seq "$HOSTS"); do printf '%s,' "$(host_veth "$i")"; done)"
+  mkdir -p "$out"
+  log "job $n: $job (log $logf)"
+  local start; start=$(date +%s.%N)
+  for i in $(seq "$HOSTS"); do echo "$(host_bytes "$i")" > "$STATE/bytes0-h$i"; done
+  : > "$STATE/cpu-$n"
+  ( while sleep 2; do
+      line=""; for i in $(seq "$HOSTS"); do line="$line $(host_cpu_seconds "$i")"; done
+      echo "$line" >> "$STATE/cpu-$n"
+    done ) &
+  local sampler=$!
+  set +e
+  # shellcheck disable=SC2086
+  SPARK_LOCAL_IP="$MASTER_IP" OMP_NUM_THREADS=1 timeout --signal=TERM --kill-after=30 "$JOB_TIMEOUT" \
+    java -Xmx2g $OPENS $AERON --add-modules jdk.incubator.vector \
+    -cp "$SPARK_HOME/conf:$SPARK_HOME/jars/*" org.apache.spark.deploy.SparkSubmit \
+    --master "spark://$MASTER_IP:$PORT" --deploy-mode client --properties-file "$STATE/spark-defaults.conf" \
+    --class io.github.dl4jcompress.cli.Dl4jc \
+    --conf spark.executor.cores=1 --total-executor-cores "$HOSTS" --executor-memory 1g \
+    --conf spark.default.parallelism="$HOSTS" \
+    --conf spark.driver.host="$MASTER_IP" --conf spark.driver.bindAddress="$MASTER_IP" --conf spark.ui.enabled=false \
+    --conf "spark.executor.extraJavaOptions=$OPENS $AERON --add-modules jdk.incubator.vector" \
+    --conf spark.executorEnv.OMP_NUM_THREADS=1 \
+    "$APP" $job --controller "$MASTER_IP" --network-mask "$SUBNET.0/24" \
+    --count-interfaces "${ifaces%,}" --out "$out" > "$logf" 2>&1 &
+  local jpid=$!
+  record "$jpid"
+  wait "$jpid"
+  local rc=$?
+  set -e
+  kill "$sampler" 2> /dev/null; wait "$sampler" 2> /dev/null || true
+  local wall; wall=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
+  {
+    printf '{"job": %s, "exit": %d, "wallSeconds": %s, "hosts": [' "$(printf '%s' "$job" | jq -Rs .)" "$rc" "$wall"
+    for i in $(seq "$HOSTS"); do
+      read -r rx0 tx0 < "$STATE/bytes0-h$i"; read -r rx1 tx1 <<< "$(host_bytes "$i")"
+      # largest sample (executors exit at the end of the job, then the sum drops) minus the first (the worker JVM
+      # before the job): the CPU time of this host's executor during the job, sampled every 2 s
+      cpu=$(awk -v c="$i" 'NF && first == "" {first = $c + 0} NF && $c + 0 > v {v = $c + 0} END {print v - first}' \
+        "$STATE/cpu-$n")
+      [ "$i" -gt 1 ] && printf ', '
+      printf '{"host": %d, "ip": "%s", "bytesSent": %d, "bytesReceived": %d, "cpuSeconds": %s}' \
+        "$i" "$(host_ip "$i")" $((rx1 - rx0)) $((tx1 - tx0)) "$cpu"
+    done
+    printf '], "shape": "%s", "results": "%s"}\n' "$(cat "$STATE/shape")" "$out/spark.json"
+  } > "$out/cluster-run.json"
+  [ "$rc" -eq 124 ] && log "job $n: TIMED OUT after $JOB_TIMEOUT s (killed), see $logf"
+  log "job $n: exit $rc, $wall s wall; $(jq -c '[.hosts[] | {host, bytesSent, bytesReceived, cpuSeconds}]' "$out/cluster-run.json")"
+  return 0
+}
+
+# --- command line ---------------------------------------------------------------------------------------------------
+cmd="${1:-}"; [ $# -gt 0 ] && shift
+HOSTS=2; RATE=1gbit; SPARK=1; JOBS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --hosts) HOSTS=$2; shift 2 ;;
+    --rate) RATE=$2; shift 2 ;;
+    --no-spark) SPARK=0; shift ;;
+    --) shift; JOBS=("$@"); break ;;
+    *) [ "$cmd" = shape ] && break; die "unknown option $1" ;;
+  esac
+done
+[ "$HOSTS" -ge 1 ] && [ "$HOSTS" -le 4 ] || die "--hosts must be 1..4, got $HOSTS"
+
+case "$cmd" in
+  up)
+    trap 'rc=$?; if [ $rc -ne 0 ]; then log "bring-up failed (exit $rc): tearing down"; down; fi' EXIT
+    trap 'exit 130' INT TERM
+    up ;;
+  hold)
+    trap 'down' EXIT
+    trap 'exit 130' INT TERM
+    up
+    log "holding; Ctrl-C or TERM tears down"
+    while true; do sleep 1; done ;;
+  run)
+    [ ${#JOBS[@]} -gt 0 ] || die "run needs jobs after --, e.g. -- \"spark-terngrad --modes terngradPerLayer --epochs 1\""
+    trap 'down' EXIT
+    trap 'exit 130' INT TERM
+    up
+    n=0
+    for job in "${JOBS[@]}"; do n=$((n + 1)); submit "job-$n" "$job"; done ;;
+  measure)
+    # for every rate in RATES (comma-separated) and mode in MODES: up, one spark-terngrad job per mode, down.
+    # Mode averaging1/averaging5 = parameter averaging every 1/5 minibatches. The jobs get the arguments after --.
+    trap 'down' EXIT
+    trap 'exit 130' INT TERM
+    for rate in ${RATES//,/ }; do
+      RATE=$rate
+      up
+      for mode in ${MODES//,/ }; do
+        case "$mode" in
+          averaging1) m="--modes averaging --averaging-frequency 1" ;;
+          averaging5) m="--modes averaging --averaging-frequency 5" ;;
+          *) m="--modes $mode" ;;
+        esac
+        if [ -n "${FAULT:-}" ]; then # cut:<host>:<after s>:<for s>
+          IFS=: read -r _ fhost fafter ffor <<< "$FAULT"
+          ( sleep "$fafter"; cut_link "$fhost" "$ffor" ) &
+          fault_pid=$!
+          submit "h$HOSTS-$rate-$mode-cut$fhost-${ffor}s" "spark-terngrad $m ${JOBS[*]}"
+          kill "$fault_pid" 2> /dev/null || true; wait "$fault_pid" 2> /dev/null || true
+          ip link set "$(host_veth "$fhost")" up 2> /dev/null || true
+        else
+          submit "h$HOSTS-$rate-$mode" "spark-terngrad $m ${JOBS[*]}"
+        fi
+      done
+      down
+    done ;;
+  shape)
+    [ -f "$STATE/hosts" ] || die "no running cluster $NAME"
+    HOSTS="$(cat "$STATE/hosts")"
+    shape "$1" ;;
+  cut)
+    [ -f "$STATE/hosts" ] || die "no running cluster $NAME"
+    cut_link "$1" "$2" ;;
+  down)
+    command -v ip > /dev/null && [ "$(id -u)" -eq 0 ] || die "needs root and iproute2"
+    down ;;
+  *) sed -n '2,13p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+esac

@@ -1,0 +1,134 @@
+package io.github.dl4jcompress.cli.cluster;
+
+import java.io.File;
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import io.github.dl4jcompress.cli.ssl.LeNet;
+import io.github.dl4jcompress.terngrad.MessageAuthenticator;
+import io.github.dl4jcompress.terngrad.MessageSealer;
+import io.github.dl4jcompress.terngrad.MessageVerifier;
+import io.github.dl4jcompress.terngrad.SegmentLayout;
+import io.github.dl4jcompress.terngrad.Ternarizer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * What authenticating a per-layer TernGrad message costs: on LeNet's layout (431,080 parameters in 8 arrays) and on
+ * larger single-segment vectors, the median time of {@code Ternarizer.encode(g, layout).toBytes()} (encode), of
+ * {@link MessageSealer#seal} (HMAC-SHA256 envelope) and of {@link MessageVerifier#open} (MAC check + replay window),
+ * measured interleaved in one loop so that machine load hits all three alike; writes
+ * {@code results/terngrad-mac.json} with {@code (seal + open) / encode} per size (target ≤ 5%).
+ */
+@Command(name = "terngrad-mac-cost", mixinStandardHelpOptions = true,
+        description = "Cost of the HMAC-SHA256 envelope of per-layer TernGrad messages vs encode time (results/terngrad-mac.json)")
+public final class MacCostCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(MacCostCommand.class);
+
+    @Option(names = "--repeats", description = "timed messages per size (default ${DEFAULT-VALUE})")
+    int repeats = 200;
+
+    @Option(names = "--sizes", split = ",", description = "extra single-segment vector sizes (default ${DEFAULT-VALUE})")
+    int[] sizes = {1_000_000, 4_000_000};
+
+    @Option(names = "--out", description = "output directory (default ${DEFAULT-VALUE})")
+    File out = new File("results");
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("what", "median seconds per message of encode (ternarize + bytes), seal (HMAC-SHA256 envelope) and "
+                + "open (MAC check + replay window), interleaved in one loop, one thread");
+        json.put("loadAverageBefore", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        json.put("kernel", Ternarizer.kernelName());
+        json.put("repeats", repeats);
+        MultiLayerNetwork lenet = new MultiLayerNetwork(LeNet.configuration(1, new Sgd(0.02)));
+        lenet.init();
+        Map<String, Object> rows = new LinkedHashMap<>();
+        rows.put("lenet-per-layer", measure(SegmentLayout.perParameter(lenet)));
+        for (int n : sizes) {
+            rows.put("single-" + n, measure(SegmentLayout.single(n)));
+        }
+        json.put("messages", rows);
+        json.put("loadAverageAfter", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        out.mkdirs();
+        File file = new File(out, "terngrad-mac.json");
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file, json);
+        log.info("Wrote {}", file);
+        return 0;
+    }
+
+    private Map<String, Object> measure(SegmentLayout layout) {
+        int n = layout.totalLength();
+        Nd4j.getRandom().setSeed(7);
+        INDArray g = Nd4j.randn(DataType.FLOAT, 1, n).muli(0.01);
+        Ternarizer ternarizer = new Ternarizer(2.5, 7);
+        MessageAuthenticator auth = new MessageAuthenticator(MessageAuthenticator.newKey());
+        MessageSealer sealer = new MessageSealer(auth);
+        MessageVerifier verifier = new MessageVerifier(auth, "benchmark");
+        long[] encode = new long[repeats];
+        long[] seal = new long[repeats];
+        long[] open = new long[repeats];
+        long sink = 0;
+        int bytes = 0;
+        for (int i = -5; i < repeats; i++) { // 5 warm-up rounds
+            long t0 = System.nanoTime();
+            byte[] message = ternarizer.encode(g, layout).toBytes();
+            long t1 = System.nanoTime();
+            byte[] envelope = sealer.seal(message);
+            long t2 = System.nanoTime();
+            byte[] opened = verifier.open(envelope);
+            long t3 = System.nanoTime();
+            if (opened == null || opened.length != message.length) {
+                throw new IllegalStateException("benchmark envelope refused");
+            }
+            sink += opened[opened.length - 1];
+            bytes = message.length;
+            if (i >= 0) {
+                encode[i] = t1 - t0;
+                seal[i] = t2 - t1;
+                open[i] = t3 - t2;
+            }
+        }
+        double e = median(encode);
+        double s = median(seal);
+        double o = median(open);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("parameters", n);
+        row.put("segments", layout.count());
+        row.put("messageBytes", bytes);
+        row.put("envelopeOverheadBytes", MessageAuthenticator.OVERHEAD_BYTES);
+        row.put("encodeSeconds", e);
+        row.put("sealSeconds", s);
+        row.put("openSeconds", o);
+        row.put("sealOverEncode", s / e);
+        row.put("sealAndOpenOverEncode", (s + o) / e);
+        log.info("{} parameters / {} segments: encode {} ms, seal {} ms, open {} ms: seal {}% and seal+open {}% of encode"
+                        + " (sink {})", n, layout.count(), fmt(e * 1e3), fmt(s * 1e3), fmt(o * 1e3), fmt(100 * s / e),
+                fmt(100 * (s + o) / e), sink % 2);
+        return row;
+    }
+
+    private static double median(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2] / 1e9;
+    }
+
+    private static String fmt(double v) {
+        return String.format("%.3f", v);
+    }
+}

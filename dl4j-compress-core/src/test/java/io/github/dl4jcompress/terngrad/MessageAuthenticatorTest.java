@@ -1,0 +1,137 @@
+package io.github.dl4jcompress.terngrad;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Property-style checks of the HMAC envelope: round trips, and every forgery, corruption and bit flip refused. */
+class MessageAuthenticatorTest {
+
+    private static final byte[] KEY = key(1);
+    private final MessageAuthenticator auth = new MessageAuthenticator(KEY);
+
+    @Test
+    void roundTripKeepsSenderSequenceAndPayload() {
+        Random random = new Random(11);
+        for (int trial = 0; trial < 200; trial++) {
+            byte[] payload = new byte[trial == 0 ? 0 : random.nextInt(3000)];
+            random.nextBytes(payload);
+            long sender = random.nextLong();
+            long sequence = random.nextInt(Integer.MAX_VALUE);
+            byte[] envelope = auth.seal(sender, sequence, payload);
+            assertEquals(payload.length + MessageAuthenticator.OVERHEAD_BYTES, envelope.length);
+            MessageAuthenticator.Envelope opened = auth.open(envelope);
+            assertEquals(sender, opened.senderId());
+            assertEquals(sequence, opened.sequence());
+            assertArrayEquals(payload, opened.payload());
+        }
+    }
+
+    @Test
+    void everySingleBitFlipIsRefused() {
+        byte[] payload = realMessage(40);
+        byte[] envelope = auth.seal(7, 3, payload);
+        for (int bit = 0; bit < envelope.length * 8; bit++) {
+            byte[] flipped = envelope.clone();
+            flipped[bit / 8] ^= (byte) (1 << (bit % 8));
+            RejectedMessageException e = assertThrows(RejectedMessageException.class, () -> auth.open(flipped),
+                    "bit " + bit);
+            boolean inMagicOrLength = bit < 32 || (bit >= 160 && bit < 192);
+            assertEquals(inMagicOrLength ? RejectedMessageException.Reason.MALFORMED
+                    : RejectedMessageException.Reason.BAD_MAC, e.reason(), "bit " + bit);
+        }
+    }
+
+    @Test
+    void randomCorruptionOfLargeMessagesIsRefused() {
+        Random random = new Random(5);
+        byte[] envelope = auth.seal(1, 0, realMessage(431_080 / 16));
+        for (int trial = 0; trial < 300; trial++) {
+            byte[] corrupted = envelope.clone();
+            int flips = 1 + random.nextInt(8);
+            for (int f = 0; f < flips; f++) {
+                int i = MessageAuthenticator.HEADER_BYTES + random.nextInt(corrupted.length - MessageAuthenticator.HEADER_BYTES);
+                corrupted[i] ^= (byte) (1 + random.nextInt(255));
+            }
+            assertEquals(RejectedMessageException.Reason.BAD_MAC,
+                    assertThrows(RejectedMessageException.class, () -> auth.open(corrupted)).reason());
+        }
+    }
+
+    @Test
+    void forgeriesAreRefused() {
+        byte[] payload = realMessage(100);
+        // sealed with another job's key
+        byte[] otherKey = new MessageAuthenticator(key(2)).seal(7, 0, payload);
+        assertEquals(RejectedMessageException.Reason.BAD_MAC,
+                assertThrows(RejectedMessageException.class, () -> auth.open(otherKey)).reason());
+        // a well-formed header with a guessed MAC
+        Random random = new Random(3);
+        for (int trial = 0; trial < 100; trial++) {
+            byte[] guess = auth.seal(7, trial, payload);
+            byte[] mac = new byte[MessageAuthenticator.MAC_BYTES];
+            random.nextBytes(mac);
+            System.arraycopy(mac, 0, guess, guess.length - mac.length, mac.length);
+            assertThrows(RejectedMessageException.class, () -> auth.open(guess));
+        }
+        // a legitimate envelope with the sender or sequence rewritten, or the payload swapped
+        byte[] legit = auth.seal(7, 5, payload);
+        byte[] resequenced = legit.clone();
+        resequenced[19] = 6;
+        assertThrows(RejectedMessageException.class, () -> auth.open(resequenced));
+        byte[] swapped = legit.clone();
+        byte[] other = realMessage(100);
+        other[other.length - 1] ^= 0x01; // still a well-formed message: the last byte's first code flips 00 <-> 01
+        System.arraycopy(other, 0, swapped, MessageAuthenticator.HEADER_BYTES, other.length);
+        assertTrue(!Arrays.equals(other, payload));
+        assertEquals(100, TernaryMessageDecoder.decode(other).totalLength());
+        assertThrows(RejectedMessageException.class, () -> auth.open(swapped));
+        // the bare, unauthenticated TernGrad message
+        assertEquals(RejectedMessageException.Reason.MALFORMED,
+                assertThrows(RejectedMessageException.class, () -> auth.open(payload)).reason());
+    }
+
+    @Test
+    void truncatedOrExtendedEnvelopesAreRefused() {
+        byte[] envelope = auth.seal(1, 1, realMessage(64));
+        for (int len = 0; len < envelope.length; len++) {
+            byte[] cut = Arrays.copyOf(envelope, len);
+            assertThrows(RejectedMessageException.class, () -> auth.open(cut), "length " + len);
+        }
+        assertThrows(RejectedMessageException.class, () -> auth.open(Arrays.copyOf(envelope, envelope.length + 1)));
+        assertThrows(RejectedMessageException.class, () -> auth.open(null));
+    }
+
+    @Test
+    void shortKeysAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new MessageAuthenticator(new byte[16]));
+        assertTrue(e.getMessage().contains("at least 32"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new MessageAuthenticator(null));
+        assertEquals(MessageAuthenticator.KEY_BYTES, MessageAuthenticator.newKey().length);
+        assertTrue(!Arrays.equals(MessageAuthenticator.newKey(), MessageAuthenticator.newKey()));
+    }
+
+    static byte[] key(int seed) {
+        byte[] k = new byte[MessageAuthenticator.KEY_BYTES];
+        new Random(seed).nextBytes(k);
+        return k;
+    }
+
+    /** The bytes of a real per-layer TernGrad message over {@code n} elements in two segments. */
+    static byte[] realMessage(int n) {
+        Random random = new Random(n);
+        float[] g = new float[n];
+        for (int i = 0; i < n; i++) {
+            g[i] = (float) random.nextGaussian();
+        }
+        SegmentLayout layout = SegmentLayout.of(new String[] {"0_W", "0_b"}, new int[] {n - n / 4, n / 4});
+        return new Ternarizer(2.5, n).encode(g, layout).toBytes();
+    }
+}

@@ -1,0 +1,72 @@
+package io.github.dl4jcompress.spark;
+
+import io.github.dl4jcompress.terngrad.MessageSealer;
+import io.github.dl4jcompress.terngrad.MessageVerifier;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.parameterserver.distributed.v2.transport.UpdatesHandler;
+import org.reactivestreams.Subscription;
+
+/**
+ * The authenticated envelope of per-layer TernGrad on DL4J's transport: {@link #seal} wraps an encoded message (the
+ * INT8 array of {@code TernGradWire}, unchanged) in an HMAC-SHA256 envelope with this sender's id and sequence
+ * number; as an {@link UpdatesHandler} subscribed to the parameter server in place of {@code inner}, it opens every
+ * received array with a {@link MessageVerifier} and passes on only authentic, first-seen payloads. Anything else —
+ * a forged, corrupted or replayed envelope, a bare TernGrad message, DL4J's own INT threshold/bitmap arrays — is
+ * dropped, counted and logged by the verifier and never reaches {@code inner}, so it never touches a parameter and
+ * does not stop training.
+ */
+final class AuthenticatedUpdates implements UpdatesHandler {
+
+    private final MessageVerifier verifier;
+    private final UpdatesHandler inner;
+
+    AuthenticatedUpdates(MessageVerifier verifier, UpdatesHandler inner) {
+        this.verifier = verifier;
+        this.inner = inner;
+    }
+
+    /** The envelope of {@code message} (an INT8 array) as an INT8 array. */
+    static INDArray seal(MessageSealer sealer, INDArray message) {
+        return Nd4j.createFromArray(sealer.seal(message.data().asBytes()));
+    }
+
+    @Override
+    public void onNext(INDArray array) {
+        if (array == null || array.dataType() != DataType.INT8) {
+            verifier.rejectMalformed(array == null ? "a null update" : "a " + array.dataType() + " update of length "
+                    + array.length() + " is not an authenticated TernGrad envelope (INT8); DL4J's threshold "
+                    + "encoding from another training master on this parameter server?");
+            return;
+        }
+        byte[] payload = verifier.open(array.data().asBytes());
+        if (payload != null) {
+            inner.onNext(Nd4j.createFromArray(payload));
+        }
+    }
+
+    MessageVerifier verifier() {
+        return verifier;
+    }
+
+    @Override
+    public void onSubscribe(Subscription subscription) {
+        inner.onSubscribe(subscription);
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+        inner.onError(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+        inner.onComplete();
+    }
+
+    @Override
+    public INDArray getParametersArray() {
+        return inner.getParametersArray();
+    }
+}
