@@ -286,7 +286,7 @@ public final class SslCompression {
 
             Trainee start = input.fresh();
             if (!done("baseline")) {
-                report.baseline = snapshot(start, true);
+                report.baseline = snapshot(start);
                 log.info("[baseline] validation accuracy {}{}, {} MACs, {} parameters", pct(report.baseline.accuracy),
                         report.baseline.testAccuracy == null ? "" : ", test " + pct(report.baseline.testAccuracy), dense.getMacs(), dense.getParams());
                 complete("baseline");
@@ -296,7 +296,7 @@ public final class SslCompression {
                 Trainee control = start.fresh();
                 CompressionReport.Phase p = train(control, "control", 1, extraEpochs, List.of());
                 report.phases.add(p);
-                report.control = snapshot(control, false);
+                report.control = snapshot(control);
                 cp.save(control, "control");
                 log.info("[control] {} plain epochs: validation accuracy {}", extraEpochs, pct(report.control.accuracy));
                 complete("control");
@@ -344,7 +344,7 @@ public final class SslCompression {
             if (!done("finetune")) {
                 tuned = finetune(pruned, "finetune", 100);
                 cp.save(tuned, "finetune");
-                report.compressed = snapshot(tuned, false);
+                report.compressed = snapshot(tuned);
                 complete("finetune");
             } else {
                 tuned = cp.load("finetune");
@@ -374,7 +374,7 @@ public final class SslCompression {
                     } else {
                         candidate = cp.load(name);
                     }
-                    CompressionReport.Snapshot s = snapshot(candidate, false);
+                    CompressionReport.Snapshot s = snapshot(candidate);
                     log.info("[{}] epoch-{} checkpoint: MAC fraction {}, validation accuracy {}", name, e + 1, pct(s.macFraction), pct(s.accuracy));
                     if (best - s.accuracy <= b.maxDrop) {
                         result = candidate;
@@ -413,7 +413,7 @@ public final class SslCompression {
                 result = cp.load("lower");
             }
 
-            report.result = snapshot(result, true);
+            report.result = snapshot(result);
             report.result.latencyMs = null;
             double[] lat = alternateLatency(start, result);
             report.baseline.latencyMs = lat[0];
@@ -640,7 +640,7 @@ public final class SslCompression {
             return p;
         }
 
-        private CompressionReport.Snapshot snapshot(Trainee net, boolean withTest) {
+        private CompressionReport.Snapshot snapshot(Trainee net) {
             CompressionReport.Snapshot s = new CompressionReport.Snapshot();
             s.accuracy = net.accuracy(validation.all());
             if (test != null) {
