@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {SslLenetCommand.class, ReportCommand.class, io.github.dl4jcompress.cli.bench.LenetThroughputCommand.class,
                 io.github.dl4jcompress.cli.terngrad.TernGradCommand.class, io.github.dl4jcompress.cli.terngrad.TernGradModelCommand.class,
                 io.github.dl4jcompress.cli.prune.PruneCommand.class,
+                io.github.dl4jcompress.cli.compress.CompressCommand.class,
                 io.github.dl4jcompress.cli.zoo.PruneZooCommand.class,
                 io.github.dl4jcompress.cli.truenorth.TrueNorthCommand.class,
                 io.github.dl4jcompress.cli.spark.SparkSslCommand.class,
