@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
                 io.github.dl4jcompress.cli.terngrad.TernGradCommand.class, io.github.dl4jcompress.cli.terngrad.TernGradModelCommand.class,
                 io.github.dl4jcompress.cli.prune.PruneCommand.class,
                 io.github.dl4jcompress.cli.compress.CompressCommand.class,
+                io.github.dl4jcompress.cli.resnet.SslResnetCommand.class,
+                io.github.dl4jcompress.cli.vgg.CompressVggCommand.class,
                 io.github.dl4jcompress.cli.zoo.PruneZooCommand.class,
                 io.github.dl4jcompress.cli.truenorth.TrueNorthCommand.class,
                 io.github.dl4jcompress.cli.spark.SparkSslCommand.class,

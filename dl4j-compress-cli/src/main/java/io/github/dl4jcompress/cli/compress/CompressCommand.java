@@ -1,6 +1,5 @@
 package io.github.dl4jcompress.cli.compress;
 
-import io.github.dl4jcompress.cli.data.ShuffledBatches;
 import io.github.dl4jcompress.cli.prune.AnyNetwork;
 import io.github.dl4jcompress.cli.prune.InputShape;
 import io.github.dl4jcompress.cli.prune.ModelFiles;
@@ -121,8 +120,9 @@ public final class CompressCommand implements Callable<Integer> {
         AnyNetwork net = ModelFiles.load(model);
         LabeledData d = LabeledData.read(data, testCsv, labelColumn, skipLines, scale, 0.1);
         Layout layout = Layout.of(net, shape, d.train());
-        DataSet train = layout.apply(d.train());
-        DataSet test = layout.apply(d.test());
+        DataSet train = d.train();
+        DataSet test = d.test();
+        InputShape image = layout.nchw ? shape : null;
         CompressionBudget budget = targetLatencyMs != null ? CompressionBudget.latencyMs(targetLatencyMs, latencyBatch)
                 : CompressionBudget.macFraction(targetMacs);
         SslCompression procedure;
@@ -138,12 +138,12 @@ public final class CompressCommand implements Callable<Integer> {
         try {
             if (net.model() instanceof MultiLayerNetwork) {
                 CompressionResult<MultiLayerNetwork> r = procedure.compress((MultiLayerNetwork) net.model(),
-                        new ShuffledBatches(train, batch, seed, true), null, new ShuffledBatches(test, 500, 0, false));
+                        ImageBatches.of(train, batch, seed, true, image), null, ImageBatches.of(test, 500, 0, false, image));
                 report = r.report();
                 result = r.network();
             } else {
                 CompressionResult<ComputationGraph> r = procedure.compress((ComputationGraph) net.model(),
-                        new ShuffledBatches(train, batch, seed, true), null, new ShuffledBatches(test, 500, 0, false));
+                        ImageBatches.of(train, batch, seed, true, image), null, ImageBatches.of(test, 500, 0, false, image));
                 report = r.report();
                 result = r.network();
             }
@@ -276,13 +276,6 @@ public final class CompressCommand implements Callable<Integer> {
                 }
             }
             throw new UnusableInputException("the cost model cannot read the network with input " + s);
-        }
-
-        DataSet apply(DataSet d) {
-            if (!nchw) {
-                return d;
-            }
-            return new DataSet(d.getFeatures().reshape('c', shape.nchw(d.numExamples())), d.getLabels());
         }
     }
 }

@@ -9,7 +9,9 @@ import io.github.dl4jcompress.prune.PruningException;
 import io.github.dl4jcompress.prune.StructuredPruner;
 import io.github.dl4jcompress.regularization.GroupKind;
 import io.github.dl4jcompress.regularization.ResidualBranches;
+import io.github.dl4jcompress.regularization.NamedLayer;
 import io.github.dl4jcompress.regularization.StructuredSparsity;
+import io.github.dl4jcompress.regularization.WeightLayout;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -30,6 +32,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -396,6 +399,8 @@ public final class SslCompression {
                 report.budgetMet = false;
             }
 
+            // costs and accuracy are those of the pruned network; lowering (if any) only changes how it runs (verified equal)
+            report.result = snapshot(result);
             if (b.lowering && !done("lower") && result != start) {
                 INDArray[] x = timing;
                 try {
@@ -413,7 +418,6 @@ public final class SslCompression {
                 result = cp.load("lower");
             }
 
-            report.result = snapshot(result);
             report.result.latencyMs = null;
             double[] lat = alternateLatency(start, result);
             report.baseline.latencyMs = lat[0];
@@ -490,10 +494,30 @@ public final class SslCompression {
                         sb.groupLasso(k, new SteeredStrength(lambda0));
                     }
                 }
-                if (conf instanceof MultiLayerConfiguration) {
-                    sb.build().applyTo((MultiLayerConfiguration) conf);
-                } else {
-                    sb.build().applyTo((ComputationGraphConfiguration) conf);
+                boolean mln = conf instanceof MultiLayerConfiguration;
+                Map<String, List<org.nd4j.linalg.learning.regularization.Regularization>> added = mln
+                        ? sb.build().applyTo((MultiLayerConfiguration) conf) : sb.build().applyTo((ComputationGraphConfiguration) conf);
+                if (added.isEmpty()) {
+                    // every weight layer is batch-norm-coupled (its groups live in the norms): the output layer's input
+                    // channels carry the strength the controller steers (and NormGroupLasso reads through its scale)
+                    List<NamedLayer> layers = mln ? NamedLayer.of((MultiLayerConfiguration) conf) : NamedLayer.of((ComputationGraphConfiguration) conf);
+                    String output = null;
+                    for (NamedLayer n : layers) {
+                        if (n.layer() instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer && WeightLayout.isSupported(n.layer())) {
+                            output = n.name();
+                        }
+                    }
+                    if (output == null) {
+                        throw new IllegalArgumentException("SslCompression: no layer can carry a Group Lasso (no ungrouped weight layer and no "
+                                + "dense output layer); groups " + b.groups);
+                    }
+                    StructuredSparsity carrier = StructuredSparsity.builder().normalizeBySize().layers(output)
+                            .channels(new SteeredStrength(lambda0)).build();
+                    if (mln) {
+                        carrier.applyTo((MultiLayerConfiguration) conf);
+                    } else {
+                        carrier.applyTo((ComputationGraphConfiguration) conf);
+                    }
                 }
             });
         }
