@@ -564,7 +564,7 @@ public final class SslCompression {
             int ipe = train.size();
             int byEpoch = Math.max(1, (int) Math.ceil(b.sslEpochs * b.targetAt));
             MacBudgetController controller = MacBudgetController.builder().target(relative).byEpoch(byEpoch, ipe)
-                    .budgetedZeroing(b.candidateThreshold).tolerance(b.tolerance).frequency(b.frequency).maxStep(b.maxStep)
+                    .budgetedZeroing(b.candidateThreshold).tolerance(b.tolerance).frequency(b.frequency).maxStep(maxStep(byEpoch, ipe))
                     .inputTypes(types).build();
             List<TrainingListener> extra = new ArrayList<>();
             extra.add(controller);
@@ -616,6 +616,18 @@ public final class SslCompression {
             return net;
         }
 
+        /**
+         * The controller's largest step of ln λ per update: the configured one, or (default) enough for λ to grow
+         * 100-fold over the updates before the target epoch, at least 0.1 — so short runs can still reach their budget.
+         */
+        private double maxStep(int byEpoch, int iterationsPerEpoch) {
+            if (b.maxStep > 0) {
+                return b.maxStep;
+            }
+            double updates = Math.max(1.0, (double) byEpoch * iterationsPerEpoch / b.frequency);
+            return Math.max(0.1, Math.log(100) / updates);
+        }
+
         private double prunedFraction(Trainee net) {
             try {
                 return (double) net.prune(StructuredPruner.builder().threshold(0.0).build()).net().cost(types).getMacs() / dense.getMacs();
@@ -631,8 +643,16 @@ public final class SslCompression {
             return p.net();
         }
 
+        /**
+         * Fine-tunes a pruned network with the regularizers removed, zero weights kept at zero, and a fresh updater
+         * state: the Group Lasso phase's momentum carries the penalty's push (λ is large by then) and would keep
+         * shrinking — or overshoot — the kept weights for many steps.
+         */
         private Trainee finetune(Trainee pruned, String name, int phase) {
             Trainee net = pruned.withoutSparsityRegularizers();
+            if (net.updaterState() != null) {
+                net.updaterState().assign(0);
+            }
             KeepZeros keep = new KeepZeros(net.model());
             if (b.finetuneEpochs > 0) {
                 report.phases.add(train(net, name, phase, b.finetuneEpochs, List.of(keep)));
@@ -749,7 +769,7 @@ public final class SslCompression {
         private double budgetSlack = 0.05;
         private double targetAt = 0.75;
         private int frequency = 10;
-        private double maxStep = 0.1;
+        private double maxStep = -1;
         private int maxRounds = 2;
         private int maxBackoffs = 2;
         private boolean lowering = true;
@@ -871,7 +891,7 @@ public final class SslCompression {
             return this;
         }
 
-        /** Largest |Δ ln λ| per controller update (default 0.1). */
+        /** Largest |Δ ln λ| per controller update (default: max(0.1, ln 100 / updates before the target epoch)). */
         public Builder maxStep(double step) {
             if (!(step > 0) || Double.isInfinite(step)) {
                 throw new IllegalArgumentException("SslCompression: maxStep must be finite and > 0, got " + step);
