@@ -63,6 +63,7 @@ public final class StructuredSparsity {
     private final ISchedule residualDepth;
     private final boolean normalizeBySize;
     private final Set<String> excluded;
+    private final Map<String, Double> layerScales;
 
     private StructuredSparsity(Builder b) {
         this.strengths = Collections.unmodifiableMap(new EnumMap<>(b.strengths));
@@ -74,6 +75,7 @@ public final class StructuredSparsity {
         this.residualDepth = b.residualDepth;
         this.normalizeBySize = b.normalizeBySize;
         this.excluded = Collections.unmodifiableSet(new LinkedHashSet<>(b.excluded));
+        this.layerScales = Map.copyOf(b.layerScales);
     }
 
     /**
@@ -244,17 +246,19 @@ public final class StructuredSparsity {
     }
 
     private ISchedule strengthFor(ISchedule base, WeightLayout layout, GroupKind kind) {
-        if (!normalizeBySize) {
+        Double layerScale = layerScales.get(layout.getLayerName());
+        if (!normalizeBySize && layerScale == null) {
             return base.clone();
         }
+        double factor = (normalizeBySize ? sizeScale(layout, kind) : 1.0) * (layerScale == null ? 1.0 : layerScale);
         if (base instanceof ScalableSchedule) {
-            return ((ScalableSchedule) base).scaledBy(sizeScale(layout, kind));
+            return ((ScalableSchedule) base).scaledBy(factor);
         }
         if (!(base instanceof FixedSchedule)) {
             throw new IllegalStateException("StructuredSparsity: normalizeBySize scales fixed strengths and ScalableSchedules only, got "
                     + base + " for " + kind + " on layer '" + layout.getLayerName() + "'");
         }
-        return new FixedSchedule(base.valueAt(0, 0) * sizeScale(layout, kind));
+        return new FixedSchedule(base.valueAt(0, 0) * factor);
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -330,8 +334,23 @@ public final class StructuredSparsity {
         private ISchedule residualDepth;
         private boolean normalizeBySize;
         private final Set<String> excluded = new LinkedHashSet<>();
+        private final Map<String, Double> layerScales = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * Per-layer strength multipliers (on top of {@link #normalizeBySize}), e.g. the RMS of each layer's weights so
+         * that every group shrinks at the same rate relative to its own norm: {@code λ_g = λ·sqrt(|g|)·rms(W_layer)}.
+         */
+        public Builder layerScales(Map<String, Double> scales) {
+            scales.forEach((k, v) -> {
+                if (!(v > 0) || Double.isInfinite(v)) {
+                    throw new IllegalArgumentException("StructuredSparsity: layer scale of '" + k + "' must be finite and > 0, got " + v);
+                }
+            });
+            layerScales.putAll(scales);
+            return this;
         }
 
         /** Keeps FILTER/CHANNEL/SHAPE and binary push off these layers (e.g. convolutions followed by batch norm, whose filters are scale-free). */

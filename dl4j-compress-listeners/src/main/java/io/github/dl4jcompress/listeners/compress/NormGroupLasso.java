@@ -35,13 +35,15 @@ import java.util.Set;
  * branch has no end norm). DL4J does not regularize BN parameters, so after every update each group
  * {@code v} gets the proximal Group Lasso step
  * <pre>
- *   v ← v · max(0, 1 − η · λ · sqrt(|v|) · ρ / ‖v‖),   λ = λ0 · (the controller's current scale),
+ *   v ← v · max(0.01, 1 − η · λ · sqrt(|v|) · ρ / ‖v‖),   λ = λ0 · (the controller's current scale),
  *   η = learning rate / (1 − momentum) for Nesterov (the step momentum takes on a constant gradient), else the rate,
  *   ρ = rms(v at the start) / rms(W of the layer the norm follows, at the start)
  * </pre>
  * — the same λ the {@link MacBudgetController} steers for the weight groups, with the same size rule sqrt(|g|); ρ
  * makes a group shrink at the rate {@code η·λ / rms(W)} relative to its own size, as a weight group of that layer
- * would (γ ≈ 1 while weights are ≈ sqrt(2 / fan-in): without ρ the norm groups would barely move).
+ * would (γ ≈ 1 while weights are ≈ sqrt(2 / fan-in): without ρ the norm groups would barely move). The floor 0.01 of
+ * the factor, and a floor of a tenth of the candidate threshold on the norm (float would underflow to 0 after many
+ * steps), keep the step from zeroing a group outright, which would bypass the rationing below.
  *
  * <p>Zeroing, every {@code frequency} iterations: a group whose norm is below {@code candidateThreshold} × the largest
  * norm seen in its layer (its own, for a branch) is a candidate; smallest relative norm first, a candidate is zeroed —
@@ -53,6 +55,9 @@ import java.util.Set;
 final class NormGroupLasso extends BaseTrainingListener {
 
     private static final Logger log = LoggerFactory.getLogger(NormGroupLasso.class);
+
+    /** Smallest factor of one proximal step: it shrinks a group but never to exactly 0 (that is the rationed zeroing's call). */
+    private static final double MIN_KEEP = 0.01;
 
     /** One group: a filter of a BN-coupled layer (channel ≥ 0) or a residual branch (channel = -1). */
     private static final class Group {
@@ -160,8 +165,13 @@ final class NormGroupLasso extends BaseTrainingListener {
         INDArray norms = Transforms.sqrt(gamma.mul(gamma).addi(beta.mul(beta)), false);
         double step = stepSize(bn, iteration, epoch) * lambda * Math.sqrt(2) * rho.get("filter/" + c.norm());
         if (step > 0) {
-            INDArray keep = Transforms.max(norms.rdiv(step).rsubi(1.0), 0.0, false);
-            // a norm of exactly 0 gives 1 - inf = -inf -> 0: the group stays zero
+            // never exactly 0 here (a norm of 0 stays 0): only the rationed zeroing below may remove a group
+            INDArray keep = Transforms.max(norms.rdiv(step).rsubi(1.0), MIN_KEEP, false);
+            double floor = 0.1 * candidateThreshold * reference.getOrDefault("filter/" + c.norm(), 0.0);
+            if (floor > 0) {
+                // not below a tenth of the candidate threshold either (repeated steps would underflow to exactly 0)
+                keep = Transforms.min(Transforms.max(keep, norms.rdiv(floor), false), 1.0, false);
+            }
             gamma.muli(keep);
             beta.muli(keep);
         }
@@ -198,7 +208,8 @@ final class NormGroupLasso extends BaseTrainingListener {
         double norm = Math.sqrt(sq);
         double step = stepSize(stepLayer, iteration, epoch) * lambda * Math.sqrt(size) * rho.get(g.refKey);
         if (step > 0 && norm > 0) {
-            double keep = Math.max(0, 1 - step / norm);
+            double keep = Math.min(1, Math.max(Math.max(MIN_KEEP, 1 - step / norm),
+                    0.1 * candidateThreshold * reference.getOrDefault(g.refKey, 0.0) / norm));
             parts.forEach(p -> p.muli(keep));
             norm *= keep;
         }

@@ -267,7 +267,7 @@ public final class SslCompression {
             report = b.resume ? cp.loadReport() : null;
             if (report != null && !fingerprint.equals(report.fingerprint)) {
                 throw new IllegalArgumentException("SslCompression: the checkpoint in " + b.checkpointDir + " belongs to another network, "
-                        + "data or settings; use another directory or resume(false)");
+                        + "data or settings (fingerprint " + report.fingerprint + ", this run " + fingerprint + "); use another directory or resume(false)");
             }
             if (report == null) {
                 cp.clear();
@@ -481,14 +481,14 @@ public final class SslCompression {
         }
 
         /**
-         * The network with the Group Lasso regularizers attached (strengths λ0·sqrt(|g|), steered together) on every
+         * The network with the Group Lasso regularizers attached (strengths λ0·sqrt(|g|)·rms(W), steered together) on every
          * eligible layer except those whose filter groups live in a following batch norm ({@code normCoupled}).
          */
         Trainee regularized(Trainee from, double lambda0) {
             List<String> excluded = new ArrayList<>();
             allCoupled(from).forEach(c -> excluded.add(c.producerName()));
             return from.fresh(from.configurationJson(), conf -> {
-                StructuredSparsity.Builder sb = StructuredSparsity.builder().normalizeBySize().excludeLayers(excluded);
+                StructuredSparsity.Builder sb = StructuredSparsity.builder().normalizeBySize().excludeLayers(excluded).layerScales(rmsOfWeights(from));
                 for (GroupKind k : b.groups) {
                     if (k != GroupKind.DEPTH) {
                         sb.groupLasso(k, new SteeredStrength(lambda0));
@@ -520,6 +520,30 @@ public final class SslCompression {
                     }
                 }
             });
+        }
+
+        /**
+         * RMS of each weight layer's W: with strengths {@code λ·sqrt(|g|)·rms(W)} every group shrinks at the same rate
+         * λ (per unit step) relative to its own norm, whatever the layer's fan-in (a dense layer with 800 inputs has
+         * weights ~6x smaller than a 5x5 convolution on one channel; without this it would be emptied first).
+         */
+        Map<String, Double> rmsOfWeights(Trainee net) {
+            Map<String, Double> out = new java.util.LinkedHashMap<>();
+            List<NamedLayer> names = net.isGraph() ? NamedLayer.of(((ComputationGraph) net.model()).getConfiguration())
+                    : NamedLayer.of(((MultiLayerNetwork) net.model()).getLayerWiseConfigurations());
+            for (int i = 0; i < names.size(); i++) {
+                if (!WeightLayout.isSupported(names.get(i).layer())) {
+                    continue;
+                }
+                org.deeplearning4j.nn.api.Layer l = net.isGraph() ? ((ComputationGraph) net.model()).getLayer(names.get(i).name())
+                        : ((MultiLayerNetwork) net.model()).getLayer(i);
+                INDArray w = l.getParam("W");
+                double rms = w.norm2Number().doubleValue() / Math.sqrt(w.length());
+                if (rms > 0) {
+                    out.put(names.get(i).name(), rms);
+                }
+            }
+            return out;
         }
 
         /** Weight layers followed by batch norm whose filters, zeroed with the norm's channel, the pruner can remove (MACs fall). */
@@ -763,7 +787,7 @@ public final class SslCompression {
         private double maxDrop = 0.005;
         private double validationFraction = 0.1;
         private long seed = 12345;
-        private double initialStrength = 5e-4;
+        private double initialStrength = 5e-3;
         private double candidateThreshold = 0.05;
         private double tolerance = 0.1;
         private double budgetSlack = 0.05;
@@ -849,7 +873,7 @@ public final class SslCompression {
             return this;
         }
 
-        /** λ0 per sqrt(weight) before the controller steers it (default 5e-4). */
+        /** λ0 (strength per group: λ0·sqrt(|g|)·rms(W)) before the controller steers it (default 5e-3). */
         public Builder initialStrength(double lambda) {
             if (!(lambda > 0) || Double.isInfinite(lambda)) {
                 throw new IllegalArgumentException("SslCompression: initialStrength must be finite and > 0, got " + lambda);
