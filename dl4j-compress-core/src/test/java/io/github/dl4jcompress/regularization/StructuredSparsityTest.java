@@ -33,8 +33,8 @@ class StructuredSparsityTest {
     void everyEligibleLayerGetsItsOwnBoundGroupLasso() {
         MultiLayerConfiguration conf = TinyNets.lenetConf(new Sgd(0.1));
         Map<String, List<Regularization>> added = StructuredSparsity.builder().filters(1e-3).channels(2e-3).shapes(3e-3).build().applyTo(conf);
-        // conv: filter+channel+shape; fc: filter+channel; out: channel only (its outputs are the classes)
-        assertEquals(3, added.get("conv1").size());
+        // conv: filter+channel+shape (conv1, one input channel: no channel group); fc: filter+channel; out: channel only
+        assertEquals(2, added.get("conv1").size());
         assertEquals(3, added.get("conv2").size());
         assertEquals(2, added.get("fc").size());
         assertEquals(1, added.get("out").size());

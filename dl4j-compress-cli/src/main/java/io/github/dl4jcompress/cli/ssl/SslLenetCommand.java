@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 
 /** {@code dl4jc ssl-lenet}: the main job — SSL on LeNet / Fashion-MNIST, the paper-style table, results/ssl-lenet.json. */
 @Command(name = "ssl-lenet", mixinStandardHelpOptions = true,
-        description = "Train LeNet on Fashion-MNIST, then with Group Lasso (filters+channels, and +shapes); print what each keeps.")
+        description = "Train LeNet on Fashion-MNIST, then compress it with SslCompression to a MAC budget within a maximum accuracy drop; print what it keeps.")
 public final class SslLenetCommand implements Callable<Integer> {
 
     @Option(names = "--data", description = "directory with the full Fashion-MNIST IDX files (e.g. /usr/share/datasets/fashion-mnist); default: the bundled subset")
@@ -24,26 +24,21 @@ public final class SslLenetCommand implements Callable<Integer> {
     @Option(names = "--ssl-epochs", description = "epochs with Group Lasso on (default ${DEFAULT-VALUE})", defaultValue = "6")
     int sslEpochs;
 
-    @Option(names = "--finetune-epochs", description = "epochs fine-tuning the pruned network, strength 0 (default ${DEFAULT-VALUE})", defaultValue = "6")
+    @Option(names = "--finetune-epochs", description = "epochs fine-tuning the pruned network (default ${DEFAULT-VALUE})", defaultValue = "6")
     int finetuneEpochs;
 
-    @Option(names = "--filters", description = "Group Lasso strength on conv filters (default ${DEFAULT-VALUE})", defaultValue = "0.04")
-    double filters;
+    @Option(names = "--target-macs", description = "MAC budget as a fraction of the dense LeNet (default ${DEFAULT-VALUE})", defaultValue = "0.15")
+    double targetMacs;
 
-    @Option(names = "--channels", description = "Group Lasso strength on conv channels (default ${DEFAULT-VALUE})", defaultValue = "0.04")
-    double channels;
+    @Option(names = "--max-drop", description = "largest validation accuracy drop below the better of baseline and control, "
+            + "as a fraction (default ${DEFAULT-VALUE} = 0.5 points)", defaultValue = "0.005")
+    double maxDrop;
 
-    @Option(names = "--shapes", description = "Group Lasso strength on conv shapes, second variant (default ${DEFAULT-VALUE})", defaultValue = "0.01")
-    double shapes;
+    @Option(names = "--shapes", description = "also run the filters+channels+shapes variant")
+    boolean shapes;
 
-    @Option(names = "--dense", description = "Group Lasso strength on fc1 units and inputs and on the output layer's inputs (default ${DEFAULT-VALUE})", defaultValue = "0.004")
-    double dense;
-
-    @Option(names = "--conv1-scale", description = "conv1 gets this fraction of the conv strengths (default ${DEFAULT-VALUE})", defaultValue = "0.4")
-    double conv1Scale;
-
-    @Option(names = "--zero-threshold", description = "zeroing threshold relative to the layer's largest group (default ${DEFAULT-VALUE})", defaultValue = "1e-2")
-    double zeroThreshold;
+    @Option(names = "--resume", description = "resume an interrupted run from <out>/ssl-lenet-*-checkpoints (same settings)")
+    boolean resume;
 
     @Option(names = "--lr", description = "learning rate, Nesterov momentum 0.9 (default ${DEFAULT-VALUE})", defaultValue = "0.01")
     double lr;
@@ -56,9 +51,6 @@ public final class SslLenetCommand implements Callable<Integer> {
 
     @Option(names = "--baseline", description = "reuse a baseline saved by an earlier run (results/ssl-lenet-baseline.zip) instead of training one")
     File baselineModel;
-
-    @Option(names = "--no-shapes", description = "skip the filters+channels+shapes variant")
-    boolean noShapes;
 
     @Option(names = "--seed", defaultValue = "12345")
     long seed;
@@ -77,17 +69,14 @@ public final class SslLenetCommand implements Callable<Integer> {
         s.baselineEpochs = epochs;
         s.sslEpochs = sslEpochs;
         s.finetuneEpochs = finetuneEpochs;
-        s.filterStrength = filters;
-        s.channelStrength = channels;
-        s.shapeStrength = shapes;
-        s.denseStrength = dense;
-        s.conv1Scale = conv1Scale;
-        s.zeroThreshold = zeroThreshold;
+        s.targetMacs = targetMacs;
+        s.maxDrop = maxDrop;
+        s.resume = resume;
         s.learningRate = lr;
         s.batch = batch;
         s.trainLimit = trainLimit;
         s.seed = seed;
-        s.shapesVariant = !noShapes;
+        s.shapesVariant = shapes;
         s.baselineModel = baselineModel;
         FashionMnist fm = data == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(data);
         new SslLenetJob(s, fm).run();

@@ -6,22 +6,19 @@ import io.github.dl4jcompress.cli.data.FashionMnist;
 import io.github.dl4jcompress.cli.data.ShuffledBatches;
 import io.github.dl4jcompress.listeners.Charts;
 import io.github.dl4jcompress.listeners.ProgressListener;
-import io.github.dl4jcompress.listeners.SparsityListener;
-import io.github.dl4jcompress.listeners.ZeroingListener;
-import io.github.dl4jcompress.regularization.StructuredSparsity;
+import io.github.dl4jcompress.listeners.compress.CompressionReport;
+import io.github.dl4jcompress.listeners.compress.CompressionResult;
+import io.github.dl4jcompress.listeners.compress.SslCompression;
+import io.github.dl4jcompress.regularization.GroupKind;
 import io.github.dl4jcompress.prune.LoweringMode;
 import io.github.dl4jcompress.prune.PruneResult;
 import io.github.dl4jcompress.prune.StructuredPruner;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.schedule.ISchedule;
-import org.nd4j.linalg.schedule.MapSchedule;
-import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.slf4j.Logger;
@@ -34,9 +31,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The SSL LeNet main job: a dense baseline, then two Group Lasso variants fine-tuned from it (filters + channels;
- * filters + channels + shapes), each trained with the strength on for {@code sslEpochs} epochs and off for
- * {@code finetuneEpochs} (zeroed groups kept at zero), and the paper-style table of what they keep.
+ * The SSL LeNet main job, a thin use of {@link SslCompression}: a dense baseline trained on 90% of the training data
+ * (the other 10% is the validation set the procedure's stop rule sees), then the procedure to a MAC budget within a
+ * maximum accuracy drop — Group Lasso on filters + channels (and, with {@code shapesVariant}, + kernel shapes),
+ * auto-λ, exact pruning, fine-tuning — and the paper-style table of what each variant keeps, with the control (the
+ * dense network trained as many extra epochs). Accuracies in the table and JSON are on the test set.
  */
 public final class SslLenetJob {
 
@@ -50,37 +49,39 @@ public final class SslLenetJob {
         public int baselineEpochs = 8;
         public int sslEpochs = 6;
         public int finetuneEpochs = 6;
-        public double filterStrength = 0.04;
-        public double channelStrength = 0.04;
-        public double shapeStrength = 0.01;
-        public double denseStrength = 0.004;
-        public double conv1Scale = 0.4;
-        public double zeroThreshold = 1e-2;
+        public double targetMacs = 0.15;
+        public double maxDrop = 0.005;
+        public double validationFraction = 0.1;
         public int trainLimit = 0;
         public File outputDir = new File("results");
-        public boolean shapesVariant = true;
-        public int zeroingFrequency = 10;
+        public boolean shapesVariant = false;
         public double inferenceSeconds = 5;
+        public boolean resume = false;
         public File baselineModel;
     }
 
     private final Settings s;
     private final FashionMnist data;
     private final DataSet train;
+    private final DataSet validation;
     private final DataSet test;
 
     public SslLenetJob(Settings settings, FashionMnist data) {
         this.s = settings;
         this.data = data;
         DataSet t = data.train();
-        this.train = s.trainLimit > 0 && s.trainLimit < t.numExamples() ? (DataSet) t.getRange(0, s.trainLimit) : t;
+        DataSet all = s.trainLimit > 0 && s.trainLimit < t.numExamples() ? (DataSet) t.getRange(0, s.trainLimit) : t;
+        int nVal = (int) Math.round(all.numExamples() * s.validationFraction);
+        this.train = (DataSet) all.getRange(0, all.numExamples() - nVal);
+        this.validation = (DataSet) all.getRange(all.numExamples() - nVal, all.numExamples());
         this.test = data.test();
     }
 
     public Map<String, Object> run() throws IOException {
         long t0 = System.nanoTime();
         CostModel costModel = new CostModel();
-        log.info("Data: {} — {} train / {} test examples", data.source(), train.numExamples(), test.numExamples());
+        log.info("Data: {} — {} train / {} validation / {} test examples", data.source(), train.numExamples(), validation.numExamples(),
+                test.numExamples());
 
         MultiLayerNetwork baseline;
         double baseSeconds = 0;
@@ -90,121 +91,128 @@ public final class SslLenetJob {
         } else {
             baseline = new MultiLayerNetwork(LeNet.configuration(s.seed, s.learningRate));
             baseline.init();
-            baseSeconds = train(baseline, "baseline", s.baselineEpochs, null);
+            ShuffledBatches batches = new ShuffledBatches(train, s.batch, s.seed, true);
+            baseline.setListeners(new ProgressListener("baseline", s.baselineEpochs, batches.batchesPerEpoch(), s.batch, 50));
+            long tb = System.nanoTime();
+            baseline.fit(batches, s.baselineEpochs);
+            baseSeconds = (System.nanoTime() - tb) / 1e9;
+            baseline.setListeners();
         }
         NetworkCost baseCost = costModel.of(baseline, LeNet.INPUT);
         VariantResult base = new VariantResult(accuracy(baseline), baseCost, baseCost.getMacs(), baseSeconds);
-        log.info("Baseline: accuracy {}\n{}", pct(base.accuracy), baseCost.toTable());
+        log.info("Baseline: test accuracy {}\n{}", pct(base.accuracy), baseCost.toTable());
         save(baseline, "ssl-lenet-baseline.zip");
 
-        VariantResult ssl = variant("ssl", baseline, baseCost.getMacs(), false);
-        VariantResult sslShapes = s.shapesVariant ? variant("sslShapes", baseline, baseCost.getMacs(), true) : ssl;
+        Map<String, Object> control = new LinkedHashMap<>();
+        Map<String, Object> procedure = new LinkedHashMap<>();
+        VariantResult ssl = variant("ssl", baseline, baseCost.getMacs(), control, procedure, GroupKind.FILTER, GroupKind.CHANNEL);
+        VariantResult sslShapes = s.shapesVariant
+                ? variant("sslShapes", baseline, baseCost.getMacs(), new LinkedHashMap<>(), procedure, GroupKind.FILTER, GroupKind.CHANNEL, GroupKind.SHAPE)
+                : ssl;
 
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("dataset", data.source());
-        json.put("examples", Map.of("train", train.numExamples(), "test", test.numExamples()));
+        json.put("examples", Map.of("train", train.numExamples(), "validation", validation.numExamples(), "test", test.numExamples()));
         json.put("settings", s);
+        json.put("target", Map.of("macFraction", s.targetMacs, "maxDrop", s.maxDrop));
         json.put("baseline", base);
+        json.put("control", control);
         json.put("ssl", ssl);
         json.put("sslShapes", sslShapes);
+        json.put("procedure", procedure);
         json.put("notes", List.of(
-                "ssl/sslShapes rows describe the final network: Group Lasso from the baseline, zeroed groups physically removed by "
-                        + "StructuredPruner (outputs unchanged, prunedMaxAbsDiff), then fine-tuned with the strength at 0",
+                "ssl/sslShapes rows describe the network SslCompression returned: Group Lasso from the baseline steered by auto-λ to "
+                        + "target.macFraction, zeroed groups physically removed by StructuredPruner (outputs unchanged, prunedMaxAbsDiff), "
+                        + "fine-tuned with the regularizers off and zeros kept; the stop rule (target.maxDrop below the better of baseline "
+                        + "and control on the validation split) may back off to more MACs: see procedure.*.status",
+                "accuracy: test set (never seen by the procedure); control: the baseline trained as many extra epochs (sslEpochs + "
+                        + "finetuneEpochs) without Group Lasso",
+                s.shapesVariant ? "sslShapes adds kernel-shape groups" : "sslShapes was not run (--shapes to run it): it repeats ssl",
                 "macs/params: the pruned network as DL4J runs it; effectiveMacs: also without its remaining all-zero kernel shapes "
-                        + "(DL4J's convolution cannot skip them); sparseEffectiveMacs: the cost model's count on the unpruned sparse network",
-                "inferenceSpeedup: examples/s of the pruned network over the baseline, same process, same batch, OMP_NUM_THREADS="
-                        + System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)")));
+                        + "(DL4J's convolution cannot skip them)",
+                "inferenceSpeedup: dense over pruned forward time at batch " + s.batch + ", same process (SslCompression's measurement); "
+                        + "OMP_NUM_THREADS=" + System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)")));
         json.put("totalSeconds", (System.nanoTime() - t0) / 1e9);
         write(json);
         chart(new File(s.outputDir, "ssl-lenet.json"), new File(s.outputDir, "ssl-lenet.png"));
-        System.out.println(table(base, ssl, sslShapes));
+        System.out.println(table(base, ((Number) control.get("accuracy")).doubleValue(), ssl, sslShapes));
         return json;
     }
 
-    /**
-     * One SSL variant: Group Lasso from the baseline's weights for sslEpochs (small groups zeroed and kept at zero),
-     * then the zeroed structures are removed by the pruner (exact: outputs unchanged) and the smaller network is
-     * fine-tuned with the strength at 0 for finetuneEpochs. The row describes the final, pruned network.
-     */
-    private VariantResult variant(String name, MultiLayerNetwork baseline, long denseMacs, boolean shapes) throws IOException {
-        MultiLayerConfiguration conf = LeNet.configuration(s.seed, s.learningRate);
-        // conv1's filters are groups of only 25 weights: it gets conv1Scale times the strength, so it is not emptied first
-        for (String layer : List.of("conv1", "conv2")) {
-            double scale = layer.equals("conv1") ? s.conv1Scale : 1.0;
-            StructuredSparsity.Builder convs = StructuredSparsity.builder().layers(layer)
-                    .filters(onThenOff(scale * s.filterStrength)).channels(onThenOff(scale * s.channelStrength));
-            if (shapes) {
-                convs.shapes(onThenOff(scale * s.shapeStrength));
-            }
-            convs.build().applyTo(conf);
-        }
-        if (s.denseStrength > 0) {
-            StructuredSparsity.builder().layers("fc1").filters(onThenOff(s.denseStrength)).channels(onThenOff(s.denseStrength)).build().applyTo(conf);
-            StructuredSparsity.builder().layers("out").channels(onThenOff(s.denseStrength)).build().applyTo(conf);
-        }
-        MultiLayerNetwork net = new MultiLayerNetwork(conf);
-        net.init(baseline.params().dup(), true);
-        SparsityListener sparsity = SparsityListener.builder().frequency(50).inputTypes(LeNet.INPUT).outputDir(s.outputDir, "ssl-lenet-" + name + "-sparsity").build();
-        ZeroingListener zeroing = ZeroingListener.builder().threshold(s.zeroThreshold).keepZero(true).frequency(s.zeroingFrequency).build();
-        double seconds = train(net, name, s.sslEpochs, new Object[]{zeroing, sparsity});
-        sparsity.finish();
-        NetworkCost sparseCost = new CostModel().of(net, LeNet.INPUT);
-        double sparseAccuracy = accuracy(net);
-        log.info("{} after Group Lasso: accuracy {}, effective MACs {}\n{}", name, pct(sparseAccuracy), pct(sparseCost.effectiveMacRatio()), sparseCost.toTable());
-        save(net, "ssl-lenet-" + name + ".zip");
-
-        PruneResult<MultiLayerNetwork> pruned = StructuredPruner.builder().threshold(0.0).build().prune(net);
-        MultiLayerNetwork small = pruned.network();
-        DataSet probe = (DataSet) test.getRange(0, Math.min(1000, test.numExamples()));
-        double maxAbsDiff = net.output(probe.getFeatures(), false).sub(small.output(probe.getFeatures(), false)).amaxNumber().doubleValue();
-        log.info("{} pruned: params {} -> {}, max |output difference| on {} test images {}\n{}", name, pruned.report().paramsBefore(),
-                pruned.report().paramsAfter(), probe.numExamples(), maxAbsDiff, pruned.report());
-        if (s.finetuneEpochs > 0) {
-            seconds += train(small, name + " fine-tune (pruned)", s.finetuneEpochs, null);
-        }
-        NetworkCost cost = new CostModel().of(small, LeNet.INPUT);
-        VariantResult r = new VariantResult(accuracy(small), cost, denseMacs, seconds);
-        r.sparseAccuracy = sparseAccuracy;
-        r.sparseEffectiveMacs = sparseCost.getEffectiveMacs();
-        r.prunedMaxAbsDiff = maxAbsDiff;
+    /** One variant: the procedure with the given group kinds; the row describes the network it returns. */
+    private VariantResult variant(String name, MultiLayerNetwork baseline, long denseMacs, Map<String, Object> control,
+                                  Map<String, Object> procedure, GroupKind... kinds) throws IOException {
+        CompressionResult<MultiLayerNetwork> out = SslCompression.builder()
+                .targetMacFraction(s.targetMacs).maxAccuracyDrop(s.maxDrop).groups(kinds)
+                .sslEpochs(s.sslEpochs).finetuneEpochs(s.finetuneEpochs).seed(s.seed)
+                .inputTypes(LeNet.INPUT).latencyBatch(s.batch).lowering(false)
+                .checkpointDir(checkpoints(name)).resume(s.resume)
+                .build()
+                .compress(baseline, new ShuffledBatches(train, s.batch, s.seed, true), new ShuffledBatches(validation, 500, 0, false),
+                        new ShuffledBatches(test, 500, 0, false));
+        CompressionReport rep = out.report();
+        MultiLayerNetwork small = out.network();
+        CompressionReport.Round round = rep.rounds.get(rep.rounds.size() - 1);
+        double seconds = rep.phases.stream().filter(p -> !p.name.equals("control")).mapToDouble(p -> p.seconds).sum();
+        VariantResult r = new VariantResult(rep.result.testAccuracy, new CostModel().of(small, LeNet.INPUT), denseMacs, seconds);
+        r.sparseAccuracy = round.sparseAccuracy;
+        r.prunedMaxAbsDiff = round.prunedMaxAbsDiff;
+        r.inferenceSpeedup = rep.speedup;
         r.inferenceBatch = s.batch;
-        double dense = InferenceTimer.examplesPerSecond(baseline, probe.getFeatures(), s.batch, s.inferenceSeconds);
-        double fast = InferenceTimer.examplesPerSecond(small, probe.getFeatures(), s.batch, s.inferenceSeconds);
-        r.inferenceSpeedup = fast / dense;
+        DataSet probe = (DataSet) test.getRange(0, Math.min(1000, test.numExamples()));
         INDArray timingBatch = probe.getFeatures().get(NDArrayIndex.interval(0, Math.min(s.batch, probe.numExamples())), NDArrayIndex.all()).dup();
         PruneResult<MultiLayerNetwork> lowered = StructuredPruner.builder().threshold(0.0)
                 .lowerConvolutions(LoweringMode.IF_FASTER, timingBatch).build().prune(small);
         r.lowering = lowered.report().lowering().stream().map(Object::toString).collect(java.util.stream.Collectors.toList());
         r.loweredMaxAbsDiff = small.output(probe.getFeatures(), false).sub(lowered.network().output(probe.getFeatures(), false))
                 .amaxNumber().doubleValue();
+        double dense = InferenceTimer.examplesPerSecond(baseline, probe.getFeatures(), s.batch, s.inferenceSeconds);
         double fastest = InferenceTimer.examplesPerSecond(lowered.network(), probe.getFeatures(), s.batch, s.inferenceSeconds);
         r.inferenceSpeedupLowered = fastest / dense;
-        log.info("{}: with lowered convolutions {} examples/s = {}x the dense baseline; {}", name, Math.round(fastest),
-                String.format("%.2f", r.inferenceSpeedupLowered), r.lowering);
-        log.info("{}: final accuracy {}, MACs {} ({} of baseline), inference {} vs {} examples/s at batch {} = {}x\n{}", name, pct(r.accuracy),
-                r.macs, pct(r.macsRatio), Math.round(fast), Math.round(dense), s.batch, String.format("%.2f", r.inferenceSpeedup), cost.toTable());
+        if (control.isEmpty()) {
+            control.put("accuracy", rep.control.testAccuracy);
+            control.put("validationAccuracy", rep.control.accuracy);
+            control.put("epochs", s.sslEpochs + s.finetuneEpochs);
+        }
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("status", rep.status);
+        p.put("validationDrop", rep.drop);
+        p.put("backedOff", rep.backedOff);
+        p.put("notes", rep.notes);
+        p.put("overhead", rep.overhead);
+        p.put("rounds", rep.rounds);
+        p.put("phases", rep.phases);
+        p.put("baselineValidationAccuracy", rep.baseline.accuracy);
+        p.put("controlValidationAccuracy", rep.control.accuracy);
+        p.put("resultValidationAccuracy", rep.result.accuracy);
+        procedure.put(name, p);
+        writeHistory(name, rep);
+        log.info("{}: {} — test accuracy {}, MACs {} ({} of baseline), speedup {}x (lowered {}x)\n{}", name, rep.status, pct(r.accuracy), r.macs,
+                pct(r.macsRatio), String.format("%.2f", r.inferenceSpeedup), String.format("%.2f", r.inferenceSpeedupLowered),
+                new CostModel().of(small, LeNet.INPUT).toTable());
         save(small, "ssl-lenet-" + name + "-pruned.zip");
         return r;
     }
 
-    /** λ during the Group Lasso epochs, 0 afterwards (the pruned network keeps its epoch count while fine-tuning). */
-    private ISchedule onThenOff(double strength) {
-        return new MapSchedule.Builder(ScheduleType.EPOCH).add(0, strength).add(s.sslEpochs, 0.0).build();
+    private File checkpoints(String name) {
+        File dir = new File(s.outputDir, "ssl-lenet-" + name + "-checkpoints");
+        dir.mkdirs();
+        return dir;
     }
 
-    private double train(MultiLayerNetwork net, String label, int epochs, Object[] extra) {
-        ShuffledBatches batches = new ShuffledBatches(train, s.batch, s.seed, true);
-        java.util.List<org.deeplearning4j.optimize.api.TrainingListener> listeners = new java.util.ArrayList<>();
-        if (extra != null) {
-            for (Object o : extra) {
-                listeners.add((org.deeplearning4j.optimize.api.TrainingListener) o);
-            }
+    /** The controller's MAC fraction vs reference over the iterations, as results/ssl-lenet-NAME-sparsity.png. */
+    private void writeHistory(String name, CompressionReport rep) throws IOException {
+        List<double[]> mac = new java.util.ArrayList<>();
+        List<double[]> ref = new java.util.ArrayList<>();
+        for (CompressionReport.Step st : rep.history) {
+            mac.add(new double[]{st.iteration, st.macFraction});
+            ref.add(new double[]{st.iteration, st.reference});
         }
-        listeners.add(new ProgressListener(label, epochs, batches.batchesPerEpoch(), s.batch, 50));
-        net.setListeners(listeners);
-        long t = System.nanoTime();
-        net.fit(batches, epochs);
-        return (System.nanoTime() - t) / 1e9;
+        Map<String, List<double[]>> series = new LinkedHashMap<>();
+        series.put("exact MAC fraction (pruned)", mac);
+        series.put("reference trajectory", ref);
+        Charts.line(new File(s.outputDir, "ssl-lenet-" + name + "-sparsity.png"), "SSL LeNet " + name + ": MAC fraction under auto-λ",
+                "iteration", "MAC fraction of the dense network", series);
     }
 
     private double accuracy(MultiLayerNetwork net) {
@@ -240,6 +248,7 @@ public final class SslLenetJob {
         names.put("baseline", "baseline");
         names.put("ssl", "SSL filters+channels");
         names.put("sslShapes", "SSL +shapes");
+        Object controlAccuracy = ((Map<String, Object>) root.getOrDefault("control", Map.of())).get("accuracy");
         names.forEach((key, label) -> {
             Map<String, Object> r = (Map<String, Object>) root.get(key);
             List<Number> filters = (List<Number>) r.get("filters");
@@ -256,18 +265,24 @@ public final class SslLenetJob {
             cols.put("acc. % - 50", 100 * ((Number) r.get("accuracy")).doubleValue() - 50);
             rows.put(label, cols);
         });
+        if (controlAccuracy instanceof Number) {
+            Map<String, Double> cols = new LinkedHashMap<>();
+            rows.values().iterator().next().keySet().forEach(k -> cols.put(k, 0.0));
+            cols.put("acc. % - 50", 100 * ((Number) controlAccuracy).doubleValue() - 50);
+            rows.put("control (dense, same epochs)", cols);
+        }
         Charts.bars(png, "SSL LeNet on " + root.get("dataset") + ": kept filters (F), channels (C), shapes (S)", "", "kept", rows);
     }
 
-    static String table(VariantResult base, VariantResult ssl, VariantResult sslShapes) {
+    static String table(VariantResult base, double controlAccuracy, VariantResult ssl, VariantResult sslShapes) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%n%-12s %9s %9s %9s %9s %9s %9s %8s %10s %10s %9s %11s %9s %9s%n", "variant", "conv1 F", "conv1 C", "conv2 F", "conv2 C",
-                "conv2 S", "fc1 units", "MACs %", "MACs", "params", "accuracy", "eff. MACs", "speedup", "lowered"));
+        sb.append(String.format("%n%-12s %9s %9s %9s %9s %9s %9s %8s %10s %10s %9s %9s %11s %9s %9s%n", "variant", "conv1 F", "conv1 C", "conv2 F", "conv2 C",
+                "conv2 S", "fc1 units", "MACs %", "MACs", "params", "accuracy", "control", "eff. MACs", "speedup", "lowered"));
         for (Map.Entry<String, VariantResult> e : Map.of("baseline", base, "ssl", ssl, "sslShapes", sslShapes).entrySet().stream()
                 .sorted(Map.Entry.comparingByKey()).toList()) {
             VariantResult r = e.getValue();
-            sb.append(String.format("%-12s %9d %9d %9d %9d %9d %9d %7.1f%% %10d %10d %8.2f%% %11s %9s %9s%n", e.getKey(), r.filters[0], r.channels[0], r.filters[1],
-                    r.channels[1], r.shapes[1], r.fcUnits[0], 100 * r.macsRatio, r.macs, r.params, 100 * r.accuracy,
+            sb.append(String.format("%-12s %9d %9d %9d %9d %9d %9d %7.1f%% %10d %10d %8.2f%% %8.2f%% %11s %9s %9s%n", e.getKey(), r.filters[0], r.channels[0], r.filters[1],
+                    r.channels[1], r.shapes[1], r.fcUnits[0], 100 * r.macsRatio, r.macs, r.params, 100 * r.accuracy, 100 * controlAccuracy,
                     r.effectiveMacs, r.inferenceSpeedup == null ? "-" : String.format("%.2fx", r.inferenceSpeedup),
                     r.inferenceSpeedupLowered == null ? "-" : String.format("%.2fx", r.inferenceSpeedupLowered)));
         }

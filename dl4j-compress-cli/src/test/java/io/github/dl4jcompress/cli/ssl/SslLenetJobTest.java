@@ -12,7 +12,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The main job's pipeline on a sliver of the bundled data: every stage runs and the JSON has the promised schema. */
+/** The main job on a sliver of the bundled data: the procedure runs for both variants and the JSON has the promised schema. */
 class SslLenetJobTest {
 
     @Test
@@ -24,13 +24,15 @@ class SslLenetJobTest {
         s.baselineEpochs = 1;
         s.sslEpochs = 1;
         s.finetuneEpochs = 1;
-        s.filterStrength = 0.2; // strong enough to empty groups within 4 iterations
-        s.channelStrength = 0.2;
+        s.targetMacs = 0.5;
+        s.maxDrop = 0.5;
+        s.shapesVariant = true;
         s.inferenceSeconds = 0.05;
         new SslLenetJob(s, FashionMnist.bundled()).run();
 
         Map<String, Object> json = new ObjectMapper().readValue(new File(dir, "ssl-lenet.json"), Map.class);
-        assertEquals(Map.of("train", 256, "test", 5000), json.get("examples"));
+        assertEquals(Map.of("train", 230, "validation", 26, "test", 5000), json.get("examples"));
+        assertTrue(((Map<String, Object>) json.get("control")).get("accuracy") instanceof Number, "control.accuracy");
         Map<String, Object> base = (Map<String, Object>) json.get("baseline");
         assertEquals(List.of(20, 50), base.get("filters"));
         assertEquals(List.of(1, 20), base.get("channels"));

@@ -1,0 +1,168 @@
+package io.github.dl4jcompress.cli.compress;
+
+import io.github.dl4jcompress.cli.data.FashionMnist;
+import io.github.dl4jcompress.cli.data.ShuffledBatches;
+import io.github.dl4jcompress.cli.prune.InputShape;
+import io.github.dl4jcompress.listeners.Charts;
+import io.github.dl4jcompress.listeners.ProgressListener;
+import io.github.dl4jcompress.listeners.compress.CompressionReport;
+import io.github.dl4jcompress.listeners.compress.SslCompression;
+import io.github.dl4jcompress.regularization.GroupKind;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A benchmark of {@link SslCompression} on one of the project's models and Fashion-MNIST (the {@code ssl-resnet} and
+ * {@code compress-vgg} jobs): train the dense baseline on 90% of the training data, compress it to a MAC budget within a
+ * maximum drop (the other 10% is the validation split), and write {@code results/<name>.json} —
+ * {@code baseline {accuracy, macs, blocks}, control {accuracy}, compressed {accuracy, macs, macsRatio, blocks, speedup}}
+ * with test accuracies — plus {@code results/<name>.png} and {@code results/<name>.html}.
+ */
+public final class BenchmarkJob {
+
+    private static final Logger log = LoggerFactory.getLogger(BenchmarkJob.class);
+
+    /** Settings of one benchmark run. */
+    public static final class Settings {
+        public String name;
+        public String model;
+        public long seed = 12345;
+        public int batch = 64;
+        public int baselineEpochs = 8;
+        public int sslEpochs = 6;
+        public int finetuneEpochs = 6;
+        public double targetMacs = 0.25;
+        public double maxDrop = 0.005;
+        public int trainLimit;
+        public int testLimit;
+        public boolean nchw;
+        public boolean resume;
+        public File outputDir = new File("results");
+        public List<GroupKind> groups = List.of(GroupKind.FILTER, GroupKind.CHANNEL);
+        /** What {@code blocks} counts: "residual blocks" or "conv layers". */
+        public String blocks = "conv layers";
+    }
+
+    private BenchmarkJob() {
+    }
+
+    /** Runs the benchmark on a freshly initialised {@code net} (MLN or CG) whose cost model reads {@code inputType}. */
+    public static Map<String, Object> run(Settings s, Model net, InputType inputType, FashionMnist data) throws IOException {
+        long t0 = System.nanoTime();
+        DataSet all = data.train();
+        if (s.trainLimit > 0 && s.trainLimit < all.numExamples()) {
+            all = (DataSet) all.getRange(0, s.trainLimit);
+        }
+        int nVal = Math.max(1, all.numExamples() / 10);
+        DataSet train = (DataSet) all.getRange(0, all.numExamples() - nVal);
+        DataSet validation = (DataSet) all.getRange(all.numExamples() - nVal, all.numExamples());
+        DataSet test = s.testLimit > 0 && s.testLimit < data.test().numExamples() ? (DataSet) data.test().getRange(0, s.testLimit) : data.test();
+        InputShape image = s.nchw ? new InputShape(1, FashionMnist.SIDE, FashionMnist.SIDE) : null;
+        log.info("{}: {} on {} — {} train / {} validation / {} test", s.name, s.model, data.source(), train.numExamples(),
+                validation.numExamples(), test.numExamples());
+        ShuffledBatches batches = ImageBatches.of(train, s.batch, s.seed, true, image);
+        ProgressListener progress = new ProgressListener(s.name + " baseline", s.baselineEpochs, batches.batchesPerEpoch(), s.batch, 50);
+        long tb = System.nanoTime();
+        if (net instanceof MultiLayerNetwork) {
+            ((MultiLayerNetwork) net).setListeners(progress);
+            ((MultiLayerNetwork) net).fit(batches, s.baselineEpochs);
+        } else {
+            ((ComputationGraph) net).setListeners(progress);
+            ((ComputationGraph) net).fit(batches, s.baselineEpochs);
+        }
+        double baselineSeconds = (System.nanoTime() - tb) / 1e9;
+        File dir = new File(s.outputDir, s.name + "-checkpoints");
+        dir.mkdirs();
+        SslCompression procedure = SslCompression.builder().targetMacFraction(s.targetMacs).maxAccuracyDrop(s.maxDrop)
+                .groups(s.groups.toArray(new GroupKind[0])).sslEpochs(s.sslEpochs).finetuneEpochs(s.finetuneEpochs).seed(s.seed)
+                .inputTypes(inputType).latencyBatch(s.batch).checkpointDir(dir).resume(s.resume).build();
+        ShuffledBatches tr = ImageBatches.of(train, s.batch, s.seed, true, image);
+        ShuffledBatches va = ImageBatches.of(validation, 500, 0, false, image);
+        ShuffledBatches te = ImageBatches.of(test, 500, 0, false, image);
+        CompressionReport r = net instanceof MultiLayerNetwork ? procedure.compress((MultiLayerNetwork) net, tr, va, te).report()
+                : procedure.compress((ComputationGraph) net, tr, va, te).report();
+
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("model", s.model);
+        json.put("dataset", data.source());
+        json.put("examples", Map.of("train", train.numExamples(), "validation", validation.numExamples(), "test", test.numExamples()));
+        json.put("settings", s);
+        json.put("baseline", Map.of("accuracy", r.baseline.testAccuracy, "macs", r.baseline.macs, "blocks", blocks(s, r.baseline),
+                "params", r.baseline.params, "trainSeconds", baselineSeconds));
+        json.put("control", Map.of("accuracy", r.control.testAccuracy, "epochs", s.sslEpochs + s.finetuneEpochs));
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("accuracy", r.result.testAccuracy);
+        c.put("macs", r.result.macs);
+        c.put("macsRatio", r.result.macFraction);
+        c.put("blocks", blocks(s, r.result));
+        c.put("speedup", r.speedup);
+        c.put("params", r.result.params);
+        c.put("latencyMs", r.result.latencyMs);
+        c.put("baselineLatencyMs", r.baseline.latencyMs);
+        c.put("latencyBatch", r.latencyBatch);
+        json.put("compressed", c);
+        json.put("target", Map.of("macFraction", s.targetMacs, "maxDrop", s.maxDrop));
+        json.put("status", r.status);
+        json.put("blocksCount", s.blocks);
+        json.put("overhead", r.overhead);
+        json.put("notes", List.of("accuracy: test set; the stop rule sees only the validation split (10% of the training data)",
+                "control: the baseline trained as many extra epochs as the compressed network (sslEpochs + finetuneEpochs)",
+                "speedup: dense over compressed median forward time at batch " + r.latencyBatch + ", interleaved in the same run; "
+                        + "OMP_NUM_THREADS=" + System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)") + ", load average "
+                        + loadAverage()));
+        json.put("report", r);
+        json.put("totalSeconds", (System.nanoTime() - t0) / 1e9);
+        s.outputDir.mkdirs();
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .setVisibility(org.nd4j.shade.jackson.annotation.PropertyAccessor.FIELD, org.nd4j.shade.jackson.annotation.JsonAutoDetect.Visibility.PUBLIC_ONLY)
+                .writeValue(new File(s.outputDir, s.name + ".json"), json);
+        Map<String, Map<String, Double>> rows = new LinkedHashMap<>();
+        rows.put("baseline", row(s, r.baseline, 1.0));
+        rows.put("control", Map.of("accuracy %", 100 * r.control.testAccuracy));
+        rows.put("compressed", row(s, r.result, r.speedup));
+        Charts.bars(new File(s.outputDir, s.name + ".png"), s.model + " on " + data.source() + ": " + r.status, "", "", rows);
+        CompressReportPage.write(new File(s.outputDir, s.name + ".html"), CompressReportPage.html(s.name, r, json));
+        log.info("{}: {} — test accuracy {} -> {} (control {}), MACs {} -> {} ({}), {} {} -> {}, speedup {}", s.name, r.status,
+                r.baseline.testAccuracy, r.result.testAccuracy, r.control.testAccuracy, r.baseline.macs, r.result.macs, r.result.macFraction,
+                s.blocks, blocks(s, r.baseline), blocks(s, r.result), r.speedup);
+        return json;
+    }
+
+    private static Map<String, Double> row(Settings s, CompressionReport.Snapshot snap, Double speedup) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("accuracy %", 100 * snap.testAccuracy);
+        m.put("MACs %", 100 * snap.macFraction);
+        m.put(s.blocks + " x10", 10.0 * blocks(s, snap));
+        m.put("speedup x10", speedup == null ? 0 : 10 * speedup);
+        return m;
+    }
+
+    /** Residual blocks kept (graphs) or convolution layers kept (layers with at least one filter left). */
+    static int blocks(Settings s, CompressionReport.Snapshot snap) {
+        if (snap.blocks != null && s.blocks.startsWith("residual")) {
+            return snap.blocks;
+        }
+        return (int) snap.layers.stream().filter(l -> l.getType().contains("Convolution") && l.getKeptFilters() > 0).count();
+    }
+
+    private static String loadAverage() {
+        try {
+            return new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get("/proc/loadavg"))).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.github.dl4jcompress.cli.compress;
+
+import io.github.dl4jcompress.cli.Dl4jc;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import picocli.CommandLine;
+
+import java.io.File;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** ssl-resnet and compress-vgg on a sliver of the bundled data: they run the procedure and write the JSON the checks read. */
+class BenchmarkJobTest {
+
+    @SuppressWarnings("unchecked")
+    private static void assertSchema(File json, int denseBlocks) throws Exception {
+        Map<String, Object> root = new ObjectMapper().readValue(json, Map.class);
+        Map<String, Object> baseline = (Map<String, Object>) root.get("baseline");
+        Map<String, Object> control = (Map<String, Object>) root.get("control");
+        Map<String, Object> compressed = (Map<String, Object>) root.get("compressed");
+        for (String k : List.of("accuracy", "macs", "blocks")) {
+            assertTrue(baseline.get(k) instanceof Number, "baseline." + k);
+        }
+        assertTrue(control.get("accuracy") instanceof Number, "control.accuracy");
+        for (String k : List.of("accuracy", "macs", "macsRatio", "blocks", "speedup")) {
+            assertTrue(compressed.get(k) instanceof Number, "compressed." + k);
+        }
+        assertEquals(denseBlocks, ((Number) baseline.get("blocks")).intValue());
+        assertTrue(((Number) compressed.get("macs")).longValue() <= ((Number) baseline.get("macs")).longValue());
+    }
+
+    @Test
+    void sslResnetCountsNineResidualBlocks(@TempDir File dir) throws Exception {
+        int code = new CommandLine(new Dl4jc()).execute("ssl-resnet", "--out", dir.getPath(), "--width", "2", "--train-limit", "200", "--test-limit", "300",
+                "--epochs", "1", "--ssl-epochs", "2", "--finetune-epochs", "1", "--target-macs", "0.7", "--max-drop", "0.5");
+        assertEquals(0, code);
+        assertSchema(new File(dir, "ssl-resnet.json"), 9);
+        assertTrue(new File(dir, "ssl-resnet.png").isFile() && new File(dir, "ssl-resnet.html").isFile());
+    }
+
+    @Test
+    void compressVggCountsSixConvLayers(@TempDir File dir) throws Exception {
+        int code = new CommandLine(new Dl4jc()).execute("compress-vgg", "--out", dir.getPath(), "--width", "2", "--train-limit", "200", "--test-limit", "300",
+                "--epochs", "1", "--ssl-epochs", "2", "--finetune-epochs", "1", "--target-macs", "0.7", "--max-drop", "0.5");
+        assertEquals(0, code);
+        assertSchema(new File(dir, "compress-vgg.json"), 6);
+    }
+}

@@ -1,0 +1,1001 @@
+package io.github.dl4jcompress.listeners.compress;
+
+import io.github.dl4jcompress.cost.LayerCost;
+import io.github.dl4jcompress.cost.NetworkCost;
+import io.github.dl4jcompress.listeners.MacBudgetController;
+import io.github.dl4jcompress.listeners.ProgressListener;
+import io.github.dl4jcompress.prune.LoweringMode;
+import io.github.dl4jcompress.prune.PruningException;
+import io.github.dl4jcompress.prune.StructuredPruner;
+import io.github.dl4jcompress.regularization.GroupKind;
+import io.github.dl4jcompress.regularization.ResidualBranches;
+import io.github.dl4jcompress.regularization.NamedLayer;
+import io.github.dl4jcompress.regularization.StructuredSparsity;
+import io.github.dl4jcompress.regularization.WeightLayout;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Structured Sparsity Learning as one call: compresses a trained MultiLayerNetwork or ComputationGraph to a budget
+ * (a MAC fraction, a parameter fraction, or a measured latency) within a maximum accuracy drop, and returns a new
+ * network; the input network is never modified.
+ *
+ * <pre>{@code
+ * CompressionResult<MultiLayerNetwork> r = SslCompression.builder()
+ *         .budget(CompressionBudget.macFraction(0.15)).maxAccuracyDrop(0.005)
+ *         .inputTypes(InputType.convolutionalFlat(28, 28, 1)).build()
+ *         .compress(net, train, validation);
+ * }</pre>
+ *
+ * Phases, each logged with progress and ETA, each checkpointed ({@link Builder#checkpointDir}; a killed run resumes
+ * where it stopped with {@link Builder#resume}):
+ * <ol>
+ *   <li><b>baseline</b>: the input network evaluated on validation data (split off the training data when none
+ *       given);</li>
+ *   <li><b>control</b>: a copy trained plainly for as many epochs as the compressed network trains (Group Lasso +
+ *       fine-tuning) from the same weights — accuracy loss is measured against the better of baseline and control;</li>
+ *   <li><b>sparsify</b>: Group Lasso on every eligible group ({@link StructuredSparsity}: FILTER, CHANNEL, SHAPE as
+ *       chosen), strengths normalised by group size (λ·sqrt(|g|)), one λ steered by the {@link MacBudgetController}
+ *       with budgeted zeroing to the MAC target; the filters of layers followed by batch norm and the residual
+ *       branches (DEPTH) are grouped by their batch norms' (γ, β) instead ({@link NormGroupLasso}: W is scale-free
+ *       under batch norm), with the same λ and the same rationed zeroing;</li>
+ *   <li><b>prune</b>: the zeroed groups removed by {@link StructuredPruner}, verified (pruned == masked on validation
+ *       inputs); the budget measured; if it is not met (parameters, latency), another sparsify round with a MAC
+ *       target scaled by target / measured ({@link Builder#maxRounds});</li>
+ *   <li><b>finetune</b>: the pruned network trained with the regularizers removed and remaining zero weights kept;</li>
+ *   <li><b>stop rule</b>: if the validation accuracy is more than {@code maxDrop} below the better of baseline and
+ *       control, back off to earlier sparsify checkpoints (epoch ends, more MACs), prune and fine-tune each, and keep
+ *       the first that satisfies it; if none does, return the better dense network — and say so in the report;</li>
+ *   <li><b>lower</b> (optional): convolutions swapped for lowered GEMM ones where that is measured faster;</li>
+ *   <li><b>final</b>: accuracy, cost, latency and speedup (dense vs result, same run).</li>
+ * </ol>
+ * The data is read into memory once (mini-batches as given); each epoch shuffles the batch order with a seed derived
+ * from the procedure's seed, the phase and the epoch, so a resumed run trains exactly as an uninterrupted one.
+ */
+public final class SslCompression {
+
+    private static final Logger log = LoggerFactory.getLogger(SslCompression.class);
+
+    private final Builder b;
+
+    private SslCompression(Builder b) {
+        this.b = b;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public CompressionResult<MultiLayerNetwork> compress(MultiLayerNetwork net, DataSetIterator train, DataSetIterator validation) {
+        return compress(net, train, validation, null);
+    }
+
+    /** As {@link #compress(MultiLayerNetwork, DataSetIterator, DataSetIterator)}; {@code test} (optional) is only reported. */
+    public CompressionResult<MultiLayerNetwork> compress(MultiLayerNetwork net, DataSetIterator train, DataSetIterator validation,
+                                                         DataSetIterator test) {
+        requireInitialised(net);
+        return run(Trainee.of(net), Batches.read(train, "training"), validation == null ? null : Batches.read(validation, "validation"),
+                test == null ? null : Batches.read(test, "test"));
+    }
+
+    public CompressionResult<ComputationGraph> compress(ComputationGraph net, DataSetIterator train, DataSetIterator validation) {
+        return compress(net, train, validation, null);
+    }
+
+    public CompressionResult<ComputationGraph> compress(ComputationGraph net, DataSetIterator train, DataSetIterator validation,
+                                                        DataSetIterator test) {
+        requireInitialised(net);
+        return run(Trainee.of(net), Batches.read(train, "training"), validation == null ? null : Batches.read(validation, "validation"),
+                test == null ? null : Batches.read(test, "test"));
+    }
+
+    public CompressionResult<ComputationGraph> compress(ComputationGraph net, MultiDataSetIterator train, MultiDataSetIterator validation) {
+        return compress(net, train, validation, null);
+    }
+
+    public CompressionResult<ComputationGraph> compress(ComputationGraph net, MultiDataSetIterator train, MultiDataSetIterator validation,
+                                                        MultiDataSetIterator test) {
+        requireInitialised(net);
+        return run(Trainee.of(net), Batches.read(train, "training"), validation == null ? null : Batches.read(validation, "validation"),
+                test == null ? null : Batches.read(test, "test"));
+    }
+
+    private static void requireInitialised(Model net) {
+        if (net == null) {
+            throw new IllegalArgumentException("SslCompression: the network is null");
+        }
+        boolean initialised = net instanceof MultiLayerNetwork ? ((MultiLayerNetwork) net).isInitCalled()
+                : net instanceof ComputationGraph && ((ComputationGraph) net).getVertices() != null;
+        if (!initialised || net.params() == null || net.numParams() == 0) {
+            throw new IllegalArgumentException("SslCompression: the network is not initialised (call init()) or has no parameters");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+
+    private <N extends Model> CompressionResult<N> run(Trainee input, Batches train, Batches validation, Batches test) {
+        long t0 = System.nanoTime();
+        if (validation == null) {
+            Batches[] parts = train.split(b.validationFraction);
+            train = parts[0];
+            validation = parts[1];
+            log.info("No validation data given: the last {}% of the training data ({} examples) is the validation set",
+                    Math.round(100 * b.validationFraction), validation.examples());
+        }
+        Run r = new Run(input, train, validation, test);
+        r.checkInputs();
+        try {
+            N out = r.execute();
+            log.info("SslCompression done in {} s: {}", Math.round((System.nanoTime() - t0) / 1e9), r.report.status);
+            return new CompressionResult<>(out, r.report);
+        } catch (IOException e) {
+            throw new IllegalStateException("SslCompression: checkpoint I/O failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** One run of the procedure (its state: data, checkpoints, report). */
+    private final class Run {
+        final Trainee input;
+        final Batches train;
+        final Batches validation;
+        final Batches test;
+        final Checkpoints cp;
+        final InputType[] types = b.inputTypes;
+        CompressionReport report;
+        NetworkCost dense;
+        INDArray[] timing;
+        INDArray[] probe;
+
+        Run(Trainee input, Batches train, Batches validation, Batches test) {
+            this.input = input;
+            this.train = train;
+            this.validation = validation;
+            this.test = test;
+            this.cp = new Checkpoints(b.checkpointDir, input.isGraph());
+        }
+
+        /** Each bad input named: shapes that do not fit, a budget the groups cannot reach. */
+        void checkInputs() {
+            if (input.isGraph() != (input.model() instanceof ComputationGraph)) {
+                throw new IllegalStateException("unreachable");
+            }
+            if (!input.isGraph() && (train.inputs() != 1 || train.outputs() != 1)) {
+                throw new IllegalArgumentException("SslCompression: a MultiLayerNetwork takes one feature and one label array per batch, got "
+                        + train.inputs() + " and " + train.outputs());
+            }
+            for (Batches data : test == null ? List.of(train, validation) : List.of(train, validation, test)) {
+                String what = data == train ? "training" : data == validation ? "validation" : "test";
+                MultiDataSet first = data.all().get(0);
+                INDArray out;
+                try {
+                    out = input.copy().output(first.getFeatures());
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("SslCompression: " + what + " features of shape "
+                            + java.util.Arrays.toString(first.getFeatures(0).shape()) + " do not fit the network's input: " + e.getMessage(), e);
+                }
+                if (out.rank() != 2 || first.getLabels(0).rank() != 2 || out.size(1) != first.getLabels(0).size(1)) {
+                    throw new IllegalArgumentException("SslCompression: " + what + " labels of shape "
+                            + java.util.Arrays.toString(first.getLabels(0).shape()) + " do not fit the network's output of shape "
+                            + java.util.Arrays.toString(out.shape()) + " (a classifier with one-hot labels is expected)");
+                }
+            }
+            try {
+                dense = input.cost(types);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("SslCompression: the cost model cannot read the network with input types "
+                        + java.util.Arrays.toString(types) + ": " + e.getMessage(), e);
+            }
+            if (b.budget.getKind() != CompressionBudget.Kind.LATENCY_MS) {
+                double floor = minimumFraction();
+                if (b.budget.getValue() < floor) {
+                    throw new IllegalArgumentException(String.format("SslCompression: unreachable budget %s: the smallest network the "
+                            + "groups %s can leave (one filter per layer) has %.2f%% of the %s", b.budget, b.groups, 100 * floor,
+                            b.budget.getKind() == CompressionBudget.Kind.MAC_FRACTION ? "MACs" : "parameters"));
+                }
+            }
+        }
+
+        /**
+         * MAC (or parameter) fraction of the input with every filter but the first zeroed in each layer whose filters
+         * the procedure sparsifies (FILTER Group Lasso, or batch-norm-coupled), then pruned: the smallest network reachable.
+         */
+        double minimumFraction() {
+            Trainee t = input.fresh();
+            List<NormGroups.Coupled> coupled = normCoupled(t);
+            Trainee reg = regularized(t, 1.0);
+            for (NormGroups.Branch br : branches(reg)) {
+                NormGroupLasso.zeroBranch(reg.model(), br);
+            }
+            for (NormGroups.Coupled c : coupled) {
+                long n = NormGroupLasso.layer(reg.model(), c.norm()).getParam("gamma").length();
+                for (int f = 1; f < n; f++) {
+                    NormGroupLasso.zeroFilter(reg.model(), c.producer(), c.norm(), f);
+                }
+            }
+            org.deeplearning4j.nn.api.Layer[] layers = reg.isGraph() ? ((ComputationGraph) reg.model()).getLayers()
+                    : ((MultiLayerNetwork) reg.model()).getLayers();
+            for (org.deeplearning4j.nn.api.Layer l : layers) {
+                if (!(l.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer)) {
+                    continue;
+                }
+                List<org.nd4j.linalg.learning.regularization.Regularization> regs =
+                        ((org.deeplearning4j.nn.conf.layers.BaseLayer) l.conf().getLayer()).getRegularization();
+                boolean filters = regs != null && regs.stream().anyMatch(g -> g instanceof io.github.dl4jcompress.regularization.GroupLasso
+                        && ((io.github.dl4jcompress.regularization.GroupLasso) g).getKind() == GroupKind.FILTER);
+                if (!filters) {
+                    continue;
+                }
+                INDArray w = l.getParam("W");
+                long n = w.rank() == 4 ? w.size(0) : w.size(1);
+                for (int f = 1; f < n; f++) {
+                    NormGroupLasso.zeroFilterWeights(l, f);
+                }
+            }
+            try {
+                NetworkCost c = reg.prune(StructuredPruner.builder().threshold(0.0).build()).net().cost(types);
+                return b.budget.getKind() == CompressionBudget.Kind.PARAM_FRACTION
+                        ? (double) c.getParams() / dense.getParams() : (double) c.getMacs() / dense.getMacs();
+            } catch (PruningException e) {
+                log.warn("could not estimate the smallest reachable network ({}); budget not checked up front", e.getMessage());
+                return 0;
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        <N extends Model> N execute() throws IOException {
+            String fingerprint = fingerprint();
+            report = b.resume ? cp.loadReport() : null;
+            if (report != null && !fingerprint.equals(report.fingerprint)) {
+                throw new IllegalArgumentException("SslCompression: the checkpoint in " + b.checkpointDir + " belongs to another network, "
+                        + "data or settings (fingerprint " + report.fingerprint + ", this run " + fingerprint + "); use another directory or resume(false)");
+            }
+            if (report == null) {
+                cp.clear();
+                report = new CompressionReport();
+                report.fingerprint = fingerprint;
+            } else {
+                log.info("Resuming from {}: done {}", b.checkpointDir, report.completed);
+            }
+            report.network = input.isGraph() ? "ComputationGraph" : "MultiLayerNetwork";
+            report.budget = b.budget;
+            report.maxDrop = b.maxDrop;
+            report.trainExamples = train.examples();
+            report.validationExamples = validation.examples();
+            report.testExamples = test == null ? null : test.examples();
+            int latencyBatch = b.budget.getKind() == CompressionBudget.Kind.LATENCY_MS ? b.budget.getBatch() : b.latencyBatch;
+            report.latencyBatch = latencyBatch;
+            timing = validation.features(latencyBatch);
+            probe = validation.all().get(0).getFeatures();
+
+            Trainee start = input.fresh();
+            if (!done("baseline")) {
+                report.baseline = snapshot(start);
+                log.info("[baseline] validation accuracy {}{}, {} MACs, {} parameters", pct(report.baseline.accuracy),
+                        report.baseline.testAccuracy == null ? "" : ", test " + pct(report.baseline.testAccuracy), dense.getMacs(), dense.getParams());
+                complete("baseline");
+            }
+            int extraEpochs = b.sslEpochs + b.finetuneEpochs;
+            if (!done("control")) {
+                Trainee control = start.fresh();
+                CompressionReport.Phase p = train(control, "control", 1, extraEpochs, List.of());
+                report.phases.add(p);
+                report.control = snapshot(control);
+                cp.save(control, "control");
+                log.info("[control] {} plain epochs: validation accuracy {}", extraEpochs, pct(report.control.accuracy));
+                complete("control");
+            }
+            double best = Math.max(report.baseline.accuracy, report.control.accuracy);
+
+            Trainee current = start;
+            double macTarget = initialMacTarget();
+            Trainee pruned = null;
+            for (int k = 1; k <= b.maxRounds; k++) {
+                String sp = "sparsify-" + k;
+                String pr = "prune-" + k;
+                Trainee sparse;
+                if (!done(sp)) {
+                    sparse = sparsify(current, k, macTarget);
+                    cp.save(sparse, sp);
+                    complete(sp);
+                } else {
+                    sparse = cp.load(sp);
+                }
+                CompressionReport.Round round = report.rounds.get(k - 1);
+                if (!done(pr)) {
+                    pruned = pruneVerified(sparse, round);
+                    round.budgetMeasure = measureBudget(pruned);
+                    round.budgetMet = met(round.budgetMeasure);
+                    cp.save(pruned, pr);
+                    complete(pr);
+                    log.info("[prune {}] MAC fraction {}, budget measure {} ({}met), pruned == sparse to {}", k, pct(round.macFraction),
+                            String.format("%.4g", round.budgetMeasure), round.budgetMet ? "" : "not ", String.format("%.2g", round.prunedMaxAbsDiff));
+                } else {
+                    pruned = cp.load(pr);
+                }
+                if (round.budgetMet || k == b.maxRounds) {
+                    break;
+                }
+                macTarget = Math.max(1e-3, round.macFraction * b.budget.getValue() / round.budgetMeasure * 0.97);
+                current = pruned.withoutSparsityRegularizers().fresh();
+                log.info("[round {}] budget not met ({} > {}): next MAC target {}", k, String.format("%.4g", round.budgetMeasure),
+                        b.budget.getValue(), pct(macTarget));
+            }
+            int lastRound = report.rounds.size();
+            CompressionReport.Round last = report.rounds.get(lastRound - 1);
+
+            Trainee tuned;
+            if (!done("finetune")) {
+                tuned = finetune(pruned, "finetune", 100);
+                cp.save(tuned, "finetune");
+                report.compressed = snapshot(tuned);
+                complete("finetune");
+            } else {
+                tuned = cp.load("finetune");
+            }
+            Trainee result = tuned;
+            CompressionReport.Snapshot resultSnapshot = report.compressed;
+            report.budgetMet = last.budgetMet;
+            if (best - report.compressed.accuracy > b.maxDrop) {
+                report.backedOff = true;
+                result = null;
+                List<Integer> epochs = new ArrayList<>();
+                for (int e = last.epochMacFractions.size() - 2; e >= 0 && epochs.size() < b.maxBackoffs; e--) {
+                    if (last.epochMacFractions.get(e) > last.macFraction + 1e-9) {
+                        epochs.add(e);
+                    }
+                }
+                for (int e : epochs) {
+                    String name = "backoff-" + e;
+                    Trainee candidate;
+                    if (!done(name)) {
+                        Trainee snapshot = cp.load("epoch-" + lastRound + "-" + e);
+                        CompressionReport.Round tmp = new CompressionReport.Round();
+                        Trainee prunedEarlier = pruneVerified(snapshot, tmp);
+                        candidate = finetune(prunedEarlier, name, 200 + e);
+                        cp.save(candidate, name);
+                        complete(name);
+                    } else {
+                        candidate = cp.load(name);
+                    }
+                    CompressionReport.Snapshot s = snapshot(candidate);
+                    log.info("[{}] epoch-{} checkpoint: MAC fraction {}, validation accuracy {}", name, e + 1, pct(s.macFraction), pct(s.accuracy));
+                    if (best - s.accuracy <= b.maxDrop) {
+                        result = candidate;
+                        resultSnapshot = s;
+                        report.notes.add(String.format("stop rule: the budget's network lost %.2f points (> %.2f); backed off to the "
+                                + "Group Lasso checkpoint of epoch %d (%.1f%% of the MACs), which lost %.2f", 100 * (best - report.compressed.accuracy),
+                                100 * b.maxDrop, e + 1, 100 * s.macFraction, 100 * (best - s.accuracy)));
+                        break;
+                    }
+                }
+                if (result == null) {
+                    boolean controlBetter = report.control.accuracy > report.baseline.accuracy;
+                    result = controlBetter ? cp.load("control") : start;
+                    resultSnapshot = controlBetter ? report.control : report.baseline;
+                    report.notes.add(String.format("stop rule: no compressed network stayed within %.2f points of the better of baseline "
+                            + "and control (the budget's lost %.2f); the %s (dense) network is returned", 100 * b.maxDrop,
+                            100 * (best - report.compressed.accuracy), controlBetter ? "control" : "baseline"));
+                }
+                report.budgetMet = false;
+            }
+
+            // costs and accuracy are those of the pruned network; lowering (if any) only changes how it runs (verified equal)
+            report.result = snapshot(result);
+            if (b.lowering && !done("lower") && result != start) {
+                INDArray[] x = timing;
+                try {
+                    StructuredPruner lowerer = StructuredPruner.builder().threshold(0.0).verifyOn(1e-3, probe)
+                            .lowerConvolutions(LoweringMode.IF_FASTER, x).build();
+                    Trainee.Pruned lowered = result.prune(lowerer);
+                    report.lowering = lowered.report().lowering().stream().map(Object::toString).collect(java.util.stream.Collectors.toList());
+                    result = lowered.net();
+                } catch (PruningException | IllegalStateException e) {
+                    report.notes.add("lowering skipped: " + e.getMessage());
+                }
+                cp.save(result, "lower");
+                complete("lower");
+            } else if (done("lower")) {
+                result = cp.load("lower");
+            }
+
+            report.result.latencyMs = null;
+            double[] lat = alternateLatency(start, result);
+            report.baseline.latencyMs = lat[0];
+            report.result.latencyMs = lat[1];
+            report.speedup = lat[0] / lat[1];
+            report.drop = best - report.result.accuracy;
+            report.dropMet = report.drop <= b.maxDrop + 1e-12;
+            if (b.budget.getKind() == CompressionBudget.Kind.LATENCY_MS && !report.backedOff) {
+                report.budgetMet = report.result.latencyMs <= b.budget.getValue();
+            }
+            report.overhead = overhead();
+            report.status = report.budgetMet && report.dropMet ? "met"
+                    : "not met: " + (!report.budgetMet ? "budget " + b.budget + " not reached within " + b.maxDrop * 100
+                    + " points (result " + pct(report.result.macFraction) + " MACs, " + String.format("%.2f", 100 * report.drop) + " points lost)"
+                    : "accuracy drop " + String.format("%.2f", 100 * report.drop) + " points > " + 100 * b.maxDrop);
+            complete("final");
+            return (N) result.model();
+        }
+
+        private boolean done(String step) {
+            return report.completed.contains(step);
+        }
+
+        private void complete(String step) throws IOException {
+            if (!report.completed.contains(step)) {
+                report.completed.add(step);
+            }
+            cp.saveReport(report);
+            if (step.equals(b.stopAfter)) {
+                throw new StoppedForTest(step);
+            }
+        }
+
+        private double initialMacTarget() {
+            switch (b.budget.getKind()) {
+                case MAC_FRACTION:
+                    return b.budget.getValue();
+                case PARAM_FRACTION:
+                    return b.budget.getValue();
+                default:
+                    double denseMs = input.copy().latencyMs(timing, b.latencyRepeats);
+                    return Math.max(1e-3, Math.min(1, b.budget.getValue() / denseMs));
+            }
+        }
+
+        private double measureBudget(Trainee net) {
+            NetworkCost c = net.cost(types);
+            switch (b.budget.getKind()) {
+                case MAC_FRACTION:
+                    return (double) c.getMacs() / dense.getMacs();
+                case PARAM_FRACTION:
+                    return (double) c.getParams() / dense.getParams();
+                default:
+                    return net.copy().latencyMs(timing, b.latencyRepeats);
+            }
+        }
+
+        /** Within the budget: at most the target (plus the controller's granularity of one group: {@code tolerance·1%}). */
+        private boolean met(double measure) {
+            return measure <= b.budget.getValue() * (1 + b.budgetSlack);
+        }
+
+        /**
+         * The network with the Group Lasso regularizers attached (strengths λ0·sqrt(|g|)·rms(W), steered together) on every
+         * eligible layer except those whose filter groups live in a following batch norm ({@code normCoupled}).
+         */
+        Trainee regularized(Trainee from, double lambda0) {
+            List<String> excluded = new ArrayList<>();
+            allCoupled(from).forEach(c -> excluded.add(c.producerName()));
+            return from.fresh(from.configurationJson(), conf -> {
+                StructuredSparsity.Builder sb = StructuredSparsity.builder().normalizeBySize().excludeLayers(excluded).layerScales(rmsOfWeights(from));
+                for (GroupKind k : b.groups) {
+                    if (k != GroupKind.DEPTH) {
+                        sb.groupLasso(k, new SteeredStrength(lambda0));
+                    }
+                }
+                boolean mln = conf instanceof MultiLayerConfiguration;
+                Map<String, List<org.nd4j.linalg.learning.regularization.Regularization>> added = mln
+                        ? sb.build().applyTo((MultiLayerConfiguration) conf) : sb.build().applyTo((ComputationGraphConfiguration) conf);
+                if (added.isEmpty()) {
+                    // every weight layer is batch-norm-coupled (its groups live in the norms): the output layer's input
+                    // channels carry the strength the controller steers (and NormGroupLasso reads through its scale)
+                    List<NamedLayer> layers = mln ? NamedLayer.of((MultiLayerConfiguration) conf) : NamedLayer.of((ComputationGraphConfiguration) conf);
+                    String output = null;
+                    for (NamedLayer n : layers) {
+                        if (n.layer() instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer && WeightLayout.isSupported(n.layer())) {
+                            output = n.name();
+                        }
+                    }
+                    if (output == null) {
+                        throw new IllegalArgumentException("SslCompression: no layer can carry a Group Lasso (no ungrouped weight layer and no "
+                                + "dense output layer); groups " + b.groups);
+                    }
+                    StructuredSparsity carrier = StructuredSparsity.builder().normalizeBySize().layers(output)
+                            .channels(new SteeredStrength(lambda0)).build();
+                    if (mln) {
+                        carrier.applyTo((MultiLayerConfiguration) conf);
+                    } else {
+                        carrier.applyTo((ComputationGraphConfiguration) conf);
+                    }
+                }
+            });
+        }
+
+        /**
+         * RMS of each weight layer's W: with strengths {@code λ·sqrt(|g|)·rms(W)} every group shrinks at the same rate
+         * λ (per unit step) relative to its own norm, whatever the layer's fan-in (a dense layer with 800 inputs has
+         * weights ~6x smaller than a 5x5 convolution on one channel; without this it would be emptied first).
+         */
+        Map<String, Double> rmsOfWeights(Trainee net) {
+            Map<String, Double> out = new java.util.LinkedHashMap<>();
+            List<NamedLayer> names = net.isGraph() ? NamedLayer.of(((ComputationGraph) net.model()).getConfiguration())
+                    : NamedLayer.of(((MultiLayerNetwork) net.model()).getLayerWiseConfigurations());
+            for (int i = 0; i < names.size(); i++) {
+                if (!WeightLayout.isSupported(names.get(i).layer())) {
+                    continue;
+                }
+                org.deeplearning4j.nn.api.Layer l = net.isGraph() ? ((ComputationGraph) net.model()).getLayer(names.get(i).name())
+                        : ((MultiLayerNetwork) net.model()).getLayer(i);
+                INDArray w = l.getParam("W");
+                double rms = w.norm2Number().doubleValue() / Math.sqrt(w.length());
+                if (rms > 0) {
+                    out.put(names.get(i).name(), rms);
+                }
+            }
+            return out;
+        }
+
+        /** Weight layers followed by batch norm whose filters, zeroed with the norm's channel, the pruner can remove (MACs fall). */
+        List<NormGroups.Coupled> normCoupled(Trainee net) {
+            if (!b.groups.contains(GroupKind.FILTER)) {
+                return List.of();
+            }
+            List<NormGroups.Coupled> all = allCoupled(net);
+            List<NormGroups.Coupled> out = new ArrayList<>();
+            double before = prunedFraction(net);
+            for (NormGroups.Coupled c : all) {
+                Trainee trial = net.copy();
+                NormGroupLasso.zeroFilter(trial.model(), c.producer(), c.norm(), 0);
+                if (prunedFraction(trial) < before - 1e-12) {
+                    out.add(c);
+                } else {
+                    log.info("filters of '{}' are coupled to a shortcut (removing one does not lower the MACs): not sparsified", c.producerName());
+                }
+            }
+            return out;
+        }
+
+        /**
+         * All weight layers directly followed by batch norm: none of them gets a weight-based Group Lasso (scale-free
+         * filters); their filters are sparsified through the norm when that can lower the MACs ({@link #normCoupled}).
+         */
+        List<NormGroups.Coupled> allCoupled(Trainee net) {
+            return net.isGraph() ? NormGroups.coupled(((ComputationGraph) net.model()).getConfiguration())
+                    : NormGroups.coupled(((MultiLayerNetwork) net.model()).getLayerWiseConfigurations());
+        }
+
+        List<NormGroups.Branch> branches(Trainee net) {
+            return net.isGraph() && b.groups.contains(GroupKind.DEPTH) ? NormGroups.branches(((ComputationGraph) net.model()).getConfiguration()) : List.of();
+        }
+
+        private Trainee sparsify(Trainee from, int k, double macTarget) throws IOException {
+            List<NormGroups.Coupled> coupled = normCoupled(from);
+            List<NormGroups.Branch> branches = branches(from);
+            Trainee net = regularized(from, b.initialStrength);
+            long currentMacs = net.cost(types).getMacs();
+            double relative = Math.min(1.0, macTarget * dense.getMacs() / currentMacs);
+            int ipe = train.size();
+            int byEpoch = Math.max(1, (int) Math.ceil(b.sslEpochs * b.targetAt));
+            MacBudgetController controller = MacBudgetController.builder().target(relative).byEpoch(byEpoch, ipe)
+                    .budgetedZeroing(b.candidateThreshold).tolerance(b.tolerance).frequency(b.frequency).maxStep(maxStep(byEpoch, ipe))
+                    .inputTypes(types).build();
+            List<TrainingListener> extra = new ArrayList<>();
+            extra.add(controller);
+            NormGroupLasso norms = coupled.isEmpty() && branches.isEmpty() ? null : new NormGroupLasso(coupled, branches, controller,
+                    b.initialStrength, b.candidateThreshold, b.frequency, (long) byEpoch * ipe, types, b.maxTrials);
+            if (norms != null) {
+                extra.add(norms);
+            }
+            CompressionReport.Round round = new CompressionReport.Round();
+            round.round = k;
+            round.macTarget = macTarget;
+            extra.add(new BaseTrainingListener() {
+                int epoch;
+
+                @Override
+                public void onEpochEnd(Model model) {
+                    try {
+                        Trainee snap = Trainee.of(model);
+                        round.epochMacFractions.add(prunedFraction(snap));
+                        cp.save(snap, "epoch-" + k + "-" + epoch);
+                        epoch++;
+                    } catch (IOException e) {
+                        throw new IllegalStateException("could not write the epoch checkpoint: " + e.getMessage(), e);
+                    }
+                }
+            });
+            log.info("[sparsify {}] Group Lasso {} for {} epochs, MAC target {} of the dense network ({} of this one) by epoch {}; "
+                    + "{} batch-norm-coupled layers, {} residual branches", k, b.groups, b.sslEpochs, pct(macTarget), pct(relative), byEpoch,
+                    coupled.size(), branches.size());
+            CompressionReport.Phase p = train(net, "sparsify-" + k, 10 + k, b.sslEpochs, extra);
+            report.phases.add(p);
+            for (MacBudgetController.Step s : controller.getHistory()) {
+                CompressionReport.Step st = new CompressionReport.Step();
+                st.round = k;
+                st.iteration = s.iteration;
+                st.macFraction = (Double.isNaN(s.exactMacRatio) ? s.macRatio : s.exactMacRatio) * currentMacs / dense.getMacs();
+                st.reference = controller.reference((double) s.iteration / ((long) byEpoch * ipe)) * currentMacs / dense.getMacs();
+                st.strength = s.strengthScale;
+                report.history.add(st);
+            }
+            round.macFraction = prunedFraction(net);
+            round.sparseAccuracy = net.accuracy(validation.all());
+            round.groupsZeroed = controller.getBudgetedZeroing().getZeroedGroups();
+            round.branchesZeroed = norms == null ? 0 : norms.zeroedBranches();
+            round.normFiltersZeroed = norms == null ? 0 : norms.zeroedFilters();
+            report.rounds.add(round);
+            log.info("[sparsify {}] exact MAC fraction {} (target {}), {} groups and {} residual branches zeroed, sparse validation accuracy {}",
+                    k, pct(round.macFraction), pct(macTarget), round.groupsZeroed, round.branchesZeroed, pct(round.sparseAccuracy));
+            return net;
+        }
+
+        /**
+         * The controller's largest step of ln λ per update: the configured one, or (default) enough for λ to grow
+         * 100-fold over the updates before the target epoch, at least 0.1 — so short runs can still reach their budget.
+         */
+        private double maxStep(int byEpoch, int iterationsPerEpoch) {
+            if (b.maxStep > 0) {
+                return b.maxStep;
+            }
+            double updates = Math.max(1.0, (double) byEpoch * iterationsPerEpoch / b.frequency);
+            return Math.max(0.1, Math.log(100) / updates);
+        }
+
+        private double prunedFraction(Trainee net) {
+            try {
+                return (double) net.prune(StructuredPruner.builder().threshold(0.0).build()).net().cost(types).getMacs() / dense.getMacs();
+            } catch (PruningException e) {
+                return (double) net.cost(types).getEffectiveMacs() / dense.getMacs();
+            }
+        }
+
+        /** Exact pruning, verified: the pruned network's outputs equal the sparse network's on validation inputs. */
+        private Trainee pruneVerified(Trainee sparse, CompressionReport.Round round) {
+            Trainee.Pruned p = sparse.prune(StructuredPruner.builder().threshold(0.0).verifyOn(1e-3, probe).build());
+            round.prunedMaxAbsDiff = sparse.output(probe).sub(p.net().output(probe)).amaxNumber().doubleValue();
+            return p.net();
+        }
+
+        /**
+         * Fine-tunes a pruned network with the regularizers removed, zero weights kept at zero, and a fresh updater
+         * state: the Group Lasso phase's momentum carries the penalty's push (λ is large by then) and would keep
+         * shrinking — or overshoot — the kept weights for many steps.
+         */
+        private Trainee finetune(Trainee pruned, String name, int phase) {
+            Trainee net = pruned.withoutSparsityRegularizers();
+            if (net.updaterState() != null) {
+                net.updaterState().assign(0);
+            }
+            KeepZeros keep = new KeepZeros(net.model());
+            if (b.finetuneEpochs > 0) {
+                report.phases.add(train(net, name, phase, b.finetuneEpochs, List.of(keep)));
+            }
+            return net;
+        }
+
+        private CompressionReport.Phase train(Trainee net, String name, int phase, int epochs, List<TrainingListener> extra) {
+            List<TrainingListener> listeners = new ArrayList<>(extra);
+            int perEpoch = train.size();
+            listeners.add(new ProgressListener(name, epochs, perEpoch, (int) train.all().get(0).getFeatures(0).size(0),
+                    Math.max(1, perEpoch / 4)));
+            net.setListeners(listeners);
+            double fitSeconds = 0;
+            long t0 = System.nanoTime();
+            for (int e = 0; e < epochs; e++) {
+                List<MultiDataSet> order = train.epoch(b.seed, phase, e);
+                long f0 = System.nanoTime();
+                net.fitEpoch(order);
+                fitSeconds += (System.nanoTime() - f0) / 1e9;
+            }
+            net.setListeners(List.of());
+            CompressionReport.Phase p = new CompressionReport.Phase();
+            p.name = name;
+            p.epochs = epochs;
+            p.iterations = (long) epochs * perEpoch;
+            p.seconds = (System.nanoTime() - t0) / 1e9;
+            p.secondsPerIteration = p.iterations == 0 ? null : fitSeconds / p.iterations;
+            return p;
+        }
+
+        private CompressionReport.Snapshot snapshot(Trainee net) {
+            CompressionReport.Snapshot s = new CompressionReport.Snapshot();
+            s.accuracy = net.accuracy(validation.all());
+            if (test != null) {
+                s.testAccuracy = net.accuracy(test.all());
+            }
+            NetworkCost c = net.cost(types);
+            s.macs = c.getMacs();
+            s.params = c.getParams();
+            s.macFraction = (double) c.getMacs() / dense.getMacs();
+            s.paramFraction = (double) c.getParams() / dense.getParams();
+            s.layers = new ArrayList<>(c.getLayers());
+            if (net.isGraph()) {
+                int blocks = ResidualBranches.of(((ComputationGraph) net.model()).getConfiguration()).size();
+                s.blocks = blocks;
+            }
+            return s;
+        }
+
+        /** Dense and result latency (ms), interleaved in rounds so both see the same machine load. */
+        private double[] alternateLatency(Trainee denseNet, Trainee result) {
+            double[] a = new double[3];
+            double[] r = new double[3];
+            for (int i = 0; i < 3; i++) {
+                a[i] = denseNet.latencyMs(timing, b.latencyRepeats);
+                r[i] = result.latencyMs(timing, b.latencyRepeats);
+            }
+            java.util.Arrays.sort(a);
+            java.util.Arrays.sort(r);
+            return new double[]{a[1], r[1]};
+        }
+
+        private Double overhead() {
+            Double plain = null;
+            double gl = 0;
+            long glIterations = 0;
+            for (CompressionReport.Phase p : report.phases) {
+                if (p.secondsPerIteration == null) {
+                    continue;
+                }
+                if (p.name.equals("control")) {
+                    plain = p.secondsPerIteration;
+                } else if (p.name.startsWith("sparsify")) {
+                    gl += p.secondsPerIteration * p.iterations;
+                    glIterations += p.iterations;
+                }
+            }
+            return plain == null || glIterations == 0 ? null : gl / glIterations / plain;
+        }
+
+        private String fingerprint() {
+            StringBuilder sb = new StringBuilder();
+            sb.append(input.model().params().sumNumber().doubleValue()).append('|').append(input.numParams()).append('|')
+                    .append(train.examples()).append('|').append(validation.examples()).append('|').append(b.settingsString());
+            return Integer.toHexString(sb.toString().hashCode());
+        }
+    }
+
+    private static String pct(double v) {
+        return String.format("%.2f%%", 100 * v);
+    }
+
+    /** Thrown by the test hook {@link Builder#stopAfter} to simulate a killed run after a checkpoint. */
+    static final class StoppedForTest extends RuntimeException {
+        StoppedForTest(String step) {
+            super("stopped after " + step);
+        }
+    }
+
+    /** Builder; the budget and the network's input types are required. */
+    public static final class Builder {
+        private CompressionBudget budget;
+        private InputType[] inputTypes;
+        private Set<GroupKind> groups = EnumSet.of(GroupKind.FILTER, GroupKind.CHANNEL, GroupKind.DEPTH);
+        private int sslEpochs = 6;
+        private int finetuneEpochs = 6;
+        private double maxDrop = 0.005;
+        private double validationFraction = 0.1;
+        private long seed = 12345;
+        private double initialStrength = 5e-3;
+        private double candidateThreshold = 0.05;
+        private double tolerance = 0.1;
+        private double budgetSlack = 0.05;
+        private double targetAt = 0.75;
+        private int frequency = 10;
+        private double maxStep = -1;
+        private int maxRounds = 2;
+        private int maxBackoffs = 2;
+        private boolean lowering = true;
+        private int latencyBatch = 64;
+        private int latencyRepeats = 15;
+        private int maxTrials = 6;
+        private File checkpointDir;
+        private boolean resume;
+        private String stopAfter;
+
+        private Builder() {
+        }
+
+        public Builder budget(CompressionBudget budget) {
+            if (budget == null) {
+                throw new IllegalArgumentException("SslCompression: budget must not be null");
+            }
+            this.budget = budget;
+            return this;
+        }
+
+        /** Shorthand for {@code budget(CompressionBudget.macFraction(f))}. */
+        public Builder targetMacFraction(double fraction) {
+            return budget(CompressionBudget.macFraction(fraction));
+        }
+
+        /** The network's input type(s), for the cost model (e.g. {@code InputType.convolutionalFlat(28, 28, 1)}). */
+        public Builder inputTypes(InputType... types) {
+            if (types == null || types.length == 0) {
+                throw new IllegalArgumentException("SslCompression: the network's input type(s) are needed for the cost model");
+            }
+            this.inputTypes = types.clone();
+            return this;
+        }
+
+        /** Group kinds to sparsify (default FILTER, CHANNEL, DEPTH; DEPTH acts on residual branches of graphs only). */
+        public Builder groups(GroupKind... kinds) {
+            if (kinds == null || kinds.length == 0) {
+                throw new IllegalArgumentException("SslCompression: at least one group kind is needed");
+            }
+            this.groups = EnumSet.copyOf(java.util.Arrays.asList(kinds));
+            return this;
+        }
+
+        /** Epochs of Group Lasso (default 6; the target is reached by {@code targetAt} of them). */
+        public Builder sslEpochs(int epochs) {
+            this.sslEpochs = atLeast(1, epochs, "sslEpochs");
+            return this;
+        }
+
+        /** Epochs of fine-tuning the pruned network (default 6; 0 = none). */
+        public Builder finetuneEpochs(int epochs) {
+            this.finetuneEpochs = atLeast(0, epochs, "finetuneEpochs");
+            return this;
+        }
+
+        /** Largest accepted validation accuracy drop below the better of baseline and control, as a fraction (0.005 = 0.5 points). */
+        public Builder maxAccuracyDrop(double drop) {
+            if (!(drop >= 0 && drop < 1)) {
+                throw new IllegalArgumentException("SslCompression: maxAccuracyDrop must be in [0, 1) (0.005 = 0.5 points), got " + drop);
+            }
+            this.maxDrop = drop;
+            return this;
+        }
+
+        /** Fraction of the training data held out for validation when none is given (default 0.1). */
+        public Builder validationFraction(double f) {
+            if (!(f > 0 && f < 1)) {
+                throw new IllegalArgumentException("SslCompression: validationFraction must be in (0, 1), got " + f);
+            }
+            this.validationFraction = f;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** λ0 (strength per group: λ0·sqrt(|g|)·rms(W)) before the controller steers it (default 5e-3). */
+        public Builder initialStrength(double lambda) {
+            if (!(lambda > 0) || Double.isInfinite(lambda)) {
+                throw new IllegalArgumentException("SslCompression: initialStrength must be finite and > 0, got " + lambda);
+            }
+            this.initialStrength = lambda;
+            return this;
+        }
+
+        /** Relative group norm below which a group may be zeroed (default 0.05), see BudgetedZeroing. */
+        public Builder candidateThreshold(double t) {
+            if (!(t > 0 && t < 1)) {
+                throw new IllegalArgumentException("SslCompression: candidateThreshold must be in (0, 1), got " + t);
+            }
+            this.candidateThreshold = t;
+            return this;
+        }
+
+        /** Width τ of the controller's band [(1 − τ)·target, target] (default 0.1). */
+        public Builder tolerance(double tau) {
+            if (!(tau > 0 && tau < 1)) {
+                throw new IllegalArgumentException("SslCompression: tolerance must be in (0, 1), got " + tau);
+            }
+            this.tolerance = tau;
+            return this;
+        }
+
+        /** Fraction of the sparsify epochs by which the target is reached (default 0.75; the rest trains at the target). */
+        public Builder targetAt(double fraction) {
+            if (!(fraction > 0 && fraction <= 1)) {
+                throw new IllegalArgumentException("SslCompression: targetAt must be in (0, 1], got " + fraction);
+            }
+            this.targetAt = fraction;
+            return this;
+        }
+
+        /** Controller update period in iterations (default 10). */
+        public Builder frequency(int iterations) {
+            this.frequency = atLeast(1, iterations, "frequency");
+            return this;
+        }
+
+        /** Largest |Δ ln λ| per controller update (default: max(0.1, ln 100 / updates before the target epoch)). */
+        public Builder maxStep(double step) {
+            if (!(step > 0) || Double.isInfinite(step)) {
+                throw new IllegalArgumentException("SslCompression: maxStep must be finite and > 0, got " + step);
+            }
+            this.maxStep = step;
+            return this;
+        }
+
+        /** Sparsify + prune rounds when a parameter or latency budget is not met after the first (default 2). */
+        public Builder maxRounds(int rounds) {
+            this.maxRounds = atLeast(1, rounds, "maxRounds");
+            return this;
+        }
+
+        /** Earlier checkpoints tried by the stop rule before returning the dense network (default 2). */
+        public Builder maxBackoffs(int n) {
+            this.maxBackoffs = atLeast(0, n, "maxBackoffs");
+            return this;
+        }
+
+        /** Lower convolutions where measured faster at the end (default true). */
+        public Builder lowering(boolean lower) {
+            this.lowering = lower;
+            return this;
+        }
+
+        /** Batch size of the latency measurements when the budget is not a latency (default 64). */
+        public Builder latencyBatch(int batch) {
+            this.latencyBatch = atLeast(1, batch, "latencyBatch");
+            return this;
+        }
+
+        /** Timed forward passes per latency measurement (median; default 15). */
+        public Builder latencyRepeats(int n) {
+            this.latencyRepeats = atLeast(1, n, "latencyRepeats");
+            return this;
+        }
+
+        /** Directory for the checkpoints (one model zip per phase, with updater state, and report.json). */
+        public Builder checkpointDir(File dir) {
+            this.checkpointDir = dir;
+            return this;
+        }
+
+        /** Continue from the checkpoints in {@link #checkpointDir} (same network, data and settings). */
+        public Builder resume(boolean resume) {
+            this.resume = resume;
+            return this;
+        }
+
+        /** Test hook: stop (throw) right after the named step's checkpoint, as a killed run would. */
+        Builder stopAfter(String step) {
+            this.stopAfter = step;
+            return this;
+        }
+
+        private static int atLeast(int min, int v, String what) {
+            if (v < min) {
+                throw new IllegalArgumentException("SslCompression: " + what + " must be >= " + min + ", got " + v);
+            }
+            return v;
+        }
+
+        String settingsString() {
+            return budget.getKind() + ":" + budget.getValue() + ":" + budget.getBatch() + "|" + groups + "|" + sslEpochs + "|" + finetuneEpochs
+                    + "|" + maxDrop + "|" + seed + "|" + initialStrength + "|" + candidateThreshold + "|" + tolerance + "|" + targetAt + "|"
+                    + frequency + "|" + maxStep + "|" + maxRounds + "|" + maxBackoffs + "|" + lowering;
+        }
+
+        public SslCompression build() {
+            if (budget == null) {
+                throw new IllegalStateException("SslCompression: set a budget (targetMacFraction, or budget(CompressionBudget...))");
+            }
+            if (inputTypes == null) {
+                throw new IllegalStateException("SslCompression: set inputTypes(...) (the network's input types, for the cost model)");
+            }
+            if (resume && checkpointDir == null) {
+                throw new IllegalStateException("SslCompression: resume needs a checkpointDir");
+            }
+            return new SslCompression(this);
+        }
+    }
+}
