@@ -62,8 +62,7 @@ class DeterminismTest {
         s.baselineEpochs = 1;
         s.sslEpochs = 1;
         s.finetuneEpochs = 1;
-        s.filterStrength = 0.2;
-        s.channelStrength = 0.2;
+        s.targetMacs = 0.5;
         s.shapesVariant = false;
         s.inferenceSeconds = 0.01;
         new SslLenetJob(s, FashionMnist.bundled()).run();

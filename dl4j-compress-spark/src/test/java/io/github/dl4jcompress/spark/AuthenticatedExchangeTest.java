@@ -59,9 +59,9 @@ class AuthenticatedExchangeTest {
         INDArray paramsDriver = theta0.dup();
         MessageSealer sealerA = new MessageSealer(auth, 101);
         MessageSealer sealerB = new MessageSealer(auth, 202);
-        TernaryInbox inboxA = new TernaryInbox(paramsA);
-        TernaryInbox inboxB = new TernaryInbox(paramsB);
-        TernGradDriverApplier applier = new TernGradDriverApplier(paramsDriver, SGD_STEP);
+        TernaryInbox inboxA = new TernaryInbox(paramsA, LAYOUT);
+        TernaryInbox inboxB = new TernaryInbox(paramsB, LAYOUT);
+        TernGradDriverApplier applier = new TernGradDriverApplier(paramsDriver, LAYOUT, SGD_STEP);
         AuthenticatedUpdates toA = new AuthenticatedUpdates(new MessageVerifier(auth, "A", sealerA), inboxA);
         AuthenticatedUpdates toB = new AuthenticatedUpdates(new MessageVerifier(auth, "B", sealerB), inboxB);
         AuthenticatedUpdates toDriver = new AuthenticatedUpdates(new MessageVerifier(auth, "driver"), applier);
