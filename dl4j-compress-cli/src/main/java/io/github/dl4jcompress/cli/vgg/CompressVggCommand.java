@@ -1,14 +1,14 @@
 package io.github.dl4jcompress.cli.vgg;
 
 import io.github.dl4jcompress.cli.compress.BenchmarkJob;
-import io.github.dl4jcompress.cli.data.FashionMnist;
 import io.github.dl4jcompress.cli.models.SmallVgg;
 import io.github.dl4jcompress.regularization.GroupKind;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import io.github.dl4jcompress.cli.compress.BenchmarkJobOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.File;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -21,65 +21,23 @@ import java.util.concurrent.Callable;
         description = "A 6-conv VGG-style net with batch norm on Fashion-MNIST, compressed with SSL to a MAC budget.")
 public final class CompressVggCommand implements Callable<Integer> {
 
-    @Option(names = "--data", description = "full Fashion-MNIST IDX directory (default: the bundled subset)")
-    File data;
-
-    @Option(names = "--out", defaultValue = "results", description = "output directory (default ${DEFAULT-VALUE})")
-    File out;
+    @Mixin
+    BenchmarkJobOptions job;
 
     @Option(names = "--width", defaultValue = "8", description = "filters of the first stage (default ${DEFAULT-VALUE})")
     int width;
 
-    @Option(names = "--epochs", defaultValue = "6", description = "baseline epochs (default ${DEFAULT-VALUE})")
-    int epochs;
-
-    @Option(names = "--ssl-epochs", defaultValue = "6", description = "Group Lasso epochs (default ${DEFAULT-VALUE})")
-    int sslEpochs;
-
-    @Option(names = "--finetune-epochs", defaultValue = "4", description = "fine-tuning epochs (default ${DEFAULT-VALUE})")
-    int finetuneEpochs;
-
     @Option(names = "--target-macs", defaultValue = "0.25", description = "MAC budget, fraction of the dense network (default ${DEFAULT-VALUE})")
     double targetMacs;
 
-    @Option(names = "--max-drop", defaultValue = "0.005", description = "maximum validation accuracy drop, fraction (default ${DEFAULT-VALUE})")
-    double maxDrop;
-
-    @Option(names = "--lr", defaultValue = "0.05", description = "learning rate, Nesterov momentum 0.9 (default ${DEFAULT-VALUE})")
-    double lr;
-
-    @Option(names = "--train-limit", defaultValue = "0", description = "use only the first N training examples (0 = all)")
-    int trainLimit;
-
-    @Option(names = "--test-limit", defaultValue = "0", description = "use only the first N test examples (0 = all)")
-    int testLimit;
-
-    @Option(names = "--resume", description = "resume from <out>/compress-vgg-checkpoints")
-    boolean resume;
-
-    @Option(names = "--seed", defaultValue = "12345")
-    long seed;
-
     @Override
     public Integer call() throws Exception {
-        BenchmarkJob.Settings s = new BenchmarkJob.Settings();
-        s.name = "compress-vgg";
-        s.model = "VGG-style 6 conv + BN, width " + width;
-        s.seed = seed;
-        s.baselineEpochs = epochs;
-        s.sslEpochs = sslEpochs;
-        s.finetuneEpochs = finetuneEpochs;
-        s.targetMacs = targetMacs;
-        s.maxDrop = maxDrop;
-        s.trainLimit = trainLimit;
-        s.testLimit = testLimit;
-        s.resume = resume;
-        s.outputDir = out;
+        BenchmarkJob.Settings s = job.settings("compress-vgg", "VGG-style 6 conv + BN, width " + width, targetMacs);
         s.groups = List.of(GroupKind.FILTER, GroupKind.CHANNEL);
         s.blocks = "conv layers";
-        MultiLayerNetwork net = new MultiLayerNetwork(SmallVgg.configuration(seed, width, lr));
+        MultiLayerNetwork net = new MultiLayerNetwork(SmallVgg.configuration(job.seed(), width, job.lr));
         net.init();
-        BenchmarkJob.run(s, net, SmallVgg.INPUT, data == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(data));
+        BenchmarkJob.run(s, net, SmallVgg.INPUT, job.data.load());
         return 0;
     }
 }
