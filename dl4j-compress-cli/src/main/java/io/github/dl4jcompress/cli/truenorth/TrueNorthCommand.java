@@ -142,7 +142,10 @@ public final class TrueNorthCommand implements Callable<Integer> {
         double continuedAccuracy = accuracy(continued, test);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("dataset", fm.source());
-        json.put("examples", Map.of("train", fm.train().numExamples(), "test", test.numExamples()));
+        Map<String, Object> examples = new LinkedHashMap<>();
+        examples.put("train", fm.train().numExamples());
+        examples.put("test", test.numExamples());
+        json.put("examples", examples);
         json.put("network", "784-" + hidden + "-10 MLP, ReLU, Nesterov " + lr + "/0.9, batch 64");
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("baseline", "plain, " + epochs + " epochs");
@@ -156,7 +159,11 @@ public final class TrueNorthCommand implements Callable<Integer> {
         training.put("fullScaleRule", fullScale > 0 ? "fixed " + fullScale : "quantile " + quantile + " of the baseline's |w| per layer");
         training.put("fullScales", scales);
         json.put("training", training);
-        json.put("simulator", Map.of("seed", seed, "calibrationImages", 1000, "calibrationQuantile", calibrationQuantile));
+        Map<String, Object> simulator = new LinkedHashMap<>();
+        simulator.put("seed", seed);
+        simulator.put("calibrationImages", 1000);
+        simulator.put("calibrationQuantile", calibrationQuantile);
+        json.put("simulator", simulator);
         Map<String, Object> floatAccuracy = new LinkedHashMap<>();
         floatAccuracy.put("baseline", accuracy(plain, test));
         floatAccuracy.put("binaryPush", accuracy(pushed, test));
@@ -164,7 +171,10 @@ public final class TrueNorthCommand implements Callable<Integer> {
         log.info("Control: baseline + {} plain epochs: float accuracy {}", finetuneEpochs, pct(continuedAccuracy));
         log.info("Float accuracy: plain {}, binary push {}; mean mapping variance p(1-p): plain {}, binary push {}", pct(accuracy(plain, test)),
                 pct(accuracy(pushed, test)), String.format("%.4f", variance(plain)), String.format("%.4f", variance(pushed)));
-        json.put("meanMappingVariance", Map.of("baseline", variance(plain), "binaryPush", variance(pushed)));
+        Map<String, Object> mappingVariance = new LinkedHashMap<>();
+        mappingVariance.put("baseline", variance(plain));
+        mappingVariance.put("binaryPush", variance(pushed));
+        json.put("meanMappingVariance", mappingVariance);
 
         List<Map<String, Object>> grid = new ArrayList<>();
         Map<String, List<double[]>> vsCopies = new LinkedHashMap<>();
