@@ -74,6 +74,6 @@ final class ModelLayers {
                 }
             }
         }
-        out.add(new Entry(name, index, layer, WeightLayout.of(name, lc), kinds));
+        out.add(new Entry(name, index, layer, WeightLayout.of(name, index, lc), kinds));
     }
 }
