@@ -1,5 +1,7 @@
 package io.github.dl4jcompress.prune;
 
+import io.github.dl4jcompress.regularization.GroupKind;
+import io.github.dl4jcompress.regularization.WeightLayout;
 import io.github.dl4jcompress.layers.LoweredConvolution;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Trainable;
@@ -61,9 +63,10 @@ public final class ConvolutionLowering {
 
     /** Kernel positions ({@code (c*kH + ky)*kW + kx}) whose weights over all filters have L2 norm {@code > threshold}. */
     public static int[] keptPositions(INDArray weights4d, double threshold) {
-        long nOut = weights4d.size(0);
-        INDArray w2 = weights4d.dup('c').reshape('c', nOut, weights4d.length() / nOut).castTo(DataType.DOUBLE);
-        double[] norms = w2.norm2(0).toDoubleVector();
+        long[] s = weights4d.shape();
+        // a kernel position's weights over all filters are a SHAPE group: one norm computation for regularizers and lowering
+        WeightLayout layout = WeightLayout.convolution("lowered", s[0], s[1], s[2], s[3]);
+        double[] norms = layout.groupNorms(weights4d.castTo(DataType.DOUBLE), GroupKind.SHAPE).toDoubleVector();
         List<Integer> kept = new ArrayList<>();
         for (int k = 0; k < norms.length; k++) {
             if (norms[k] > threshold) {
