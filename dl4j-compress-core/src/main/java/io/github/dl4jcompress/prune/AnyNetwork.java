@@ -86,6 +86,29 @@ public final class AnyNetwork {
         return mln != null ? NamedLayer.of(mln.getLayerWiseConfigurations()) : NamedLayer.of(graph.getConfiguration());
     }
 
+    /** A layer with the name DL4J knows it by and DL4J's index (MLN: layer index; graph: vertex index). */
+    public record IndexedLayer(String name, int index, org.deeplearning4j.nn.api.Layer layer) {
+    }
+
+    /** The runtime layers in DL4J's execution order (MLN: layer order; graph: topological order of its vertices). */
+    public List<IndexedLayer> layersInOrder() {
+        List<IndexedLayer> out = new java.util.ArrayList<>();
+        if (mln != null) {
+            for (int i = 0; i < mln.getnLayers(); i++) {
+                String name = mln.getLayer(i).conf().getLayer().getLayerName();
+                out.add(new IndexedLayer(name != null ? name : "layer" + i, i, mln.getLayer(i)));
+            }
+        } else {
+            for (int idx : graph.topologicalSortOrder()) {
+                org.deeplearning4j.nn.graph.vertex.GraphVertex v = graph.getVertices()[idx];
+                if (v.hasLayer()) {
+                    out.add(new IndexedLayer(v.getVertexName(), idx, v.getLayer()));
+                }
+            }
+        }
+        return out;
+    }
+
     public int iterationCount() {
         return mln != null ? mln.getIterationCount() : graph.getIterationCount();
     }
