@@ -51,7 +51,7 @@ public final class RegularizerBinding {
                         throw new IllegalStateException("Layer '" + n.name() + "' (" + layer.getClass().getSimpleName()
                                 + ") has a Group Lasso but its weight layout is not supported");
                     }
-                    out.add(((GroupLasso) r).bind(WeightLayout.of(n.name(), layer)));
+                    out.add(((GroupLasso) r).bind(WeightLayout.of(n.name(), n.index(), layer)));
                     bound++;
                     changed = true;
                 } else {

@@ -6,7 +6,6 @@ import io.github.dl4jcompress.cli.prune.ModelFiles;
 import io.github.dl4jcompress.cli.prune.UnusableInputException;
 import io.github.dl4jcompress.cost.CostModel;
 import io.github.dl4jcompress.cost.NetworkCost;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import picocli.CommandLine.Command;
@@ -16,7 +15,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.File;
-import java.util.Arrays;
 import java.util.concurrent.Callable;
 
 /**
@@ -57,12 +55,6 @@ public final class ReportCommand implements Callable<Integer> {
         InputShape shape = InputShape.parseOption("--input", input);
         AnyNetwork net = ModelFiles.load(model);
         CostModel cm = new CostModel(threshold);
-        InputType type = shape.inputType();
-        if (net.model() instanceof MultiLayerNetwork) {
-            return cm.of((MultiLayerNetwork) net.model(), type);
-        }
-        InputType[] types = new InputType[net.numInputs()];
-        Arrays.fill(types, type);
-        return cm.of((ComputationGraph) net.model(), types);
+        return net.core().cost(cm, shape.inputType());
     }
 }

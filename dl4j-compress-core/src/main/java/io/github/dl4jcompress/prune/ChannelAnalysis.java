@@ -1,10 +1,6 @@
 package io.github.dl4jcompress.prune;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.graph.ScaleVertex;
-import org.deeplearning4j.nn.conf.graph.ShiftVertex;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
@@ -34,7 +30,7 @@ final class ChannelAnalysis {
     private static final Logger log = LoggerFactory.getLogger(ChannelAnalysis.class);
 
     /** A weighted layer reading channel {@code channel} (slot {@code slot}) of its input tensor. */
-    private record Read(NodeDecision reader, int slot, int channel, boolean zeroWeight) {
+    private record Read(Work reader, int slot, int channel, boolean zeroWeight) {
     }
 
     private final PruneGraph graph;
@@ -44,7 +40,35 @@ final class ChannelAnalysis {
     private final Map<String, Integer> tensorBase = new HashMap<>();
     private final Map<String, Integer> tensorSize = new HashMap<>();
     private final List<Read> reads = new ArrayList<>();
-    private final PrunePlan plan = new PrunePlan();
+    /** The analysis's working state per node, in topological order; frozen into {@link NodeDecision}s at the end. */
+    private final Map<String, Work> work = new java.util.LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
+
+    /** Mutable per-node state while the analysis runs. */
+    private static final class Work {
+        final PruneNode node;
+        LayerRule rule;
+        int inputChannels = -1;
+        int outputs = -1;
+        int inputUnits = 1;
+        int inputBase = -1;
+        int outputBase = -1;
+        boolean foldable;
+        int[] keptInputs;
+        int[] keptOutputs;
+        double[] biasDelta;
+        final List<Integer> foldedInputs = new ArrayList<>();
+        String unsupportedReason;
+
+        Work(PruneNode node) {
+            this.node = node;
+        }
+
+        NodeDecision freeze() {
+            return new NodeDecision(node, rule, inputChannels, outputs, inputUnits, keptInputs, keptOutputs, biasDelta,
+                    foldedInputs, unsupportedReason);
+        }
+    }
 
     ChannelAnalysis(PruneGraph graph, Map<String, Map<String, DenseTensor>> params, double threshold) {
         this.graph = graph;
@@ -54,8 +78,8 @@ final class ChannelAnalysis {
 
     PrunePlan run() {
         for (PruneNode node : graph.topologicalOrder) {
-            NodeDecision d = new NodeDecision(node);
-            plan.decisions.put(node.id, d);
+            Work d = new Work(node);
+            work.put(node.id, d);
             switch (node.kind) {
                 case LAYER:
                     analyseLayer(d);
@@ -71,7 +95,9 @@ final class ChannelAnalysis {
             pinTensor(out);
         }
         decide();
-        return plan;
+        Map<String, NodeDecision> decisions = new java.util.LinkedHashMap<>();
+        work.forEach((id, w) -> decisions.put(id, w.freeze()));
+        return new PrunePlan(decisions, notes, DepthPlan.NONE);
     }
 
     /**
@@ -95,7 +121,7 @@ final class ChannelAnalysis {
         }
         Map<Integer, List<FilterRef>> byRoot = new java.util.LinkedHashMap<>();
         for (PruneNode node : graph.topologicalOrder) {
-            NodeDecision d = plan.decisions.get(node.id);
+            Work d = work.get(node.id);
             if (d == null || d.rule == null || d.rule.role() != LayerRule.Role.WEIGHTED || d.outputBase < 0) {
                 continue;
             }
@@ -143,7 +169,7 @@ final class ChannelAnalysis {
         }
     }
 
-    private void unsupported(NodeDecision d, String reason) {
+    private void unsupported(Work d, String reason) {
         d.unsupportedReason = reason;
         d.rule = null;
         d.node.inputs.forEach(this::pinTensor);
@@ -157,17 +183,22 @@ final class ChannelAnalysis {
         return base;
     }
 
-    private void analyseLayer(NodeDecision d) {
+    private void analyseLayer(Work d) {
         PruneNode node = d.node;
         Layer layer = node.layer;
-        LayerRule rule = LayerRules.forLayer(layer);
+        LayerRule rule = LayerRegistry.rule(layer);
         Map<String, DenseTensor> p = paramsOf(node);
-        if (rule == null && LayerRules.isTerminal(layer) && p.isEmpty()) {
+        if (rule == null && LayerRegistry.isTerminal(layer) && p.isEmpty()) {
             node.inputs.forEach(this::pinTensor); // a loss / detection output reads the network output as is
             return;
         }
         if (rule == null) {
             unsupported(d, "layer type " + layer.getClass().getSimpleName() + " is not supported");
+            return;
+        }
+        String whyNot = rule.unsupportedReason(layer);
+        if (whyNot != null) {
+            unsupported(d, whyNot);
             return;
         }
         if (!rule.knownParams(layer).containsAll(p.keySet())) {
@@ -188,7 +219,7 @@ final class ChannelAnalysis {
     }
 
     /** Entries per input channel, or -1 if the input edge is not understood. */
-    private int inputUnits(NodeDecision d, WeightedLayerRule rule, int channels) {
+    private int inputUnits(Work d, WeightedLayerRule rule, int channels) {
         long declared = rule.declaredInputs(d.node.layer);
         if (d.node.preProcessor == null) {
             return declared == channels ? 1 : -1;
@@ -206,7 +237,7 @@ final class ChannelAnalysis {
         return -1;
     }
 
-    private boolean axesConsistent(NodeDecision d, Map<String, DenseTensor> p, int inChannels, int outputs) {
+    private boolean axesConsistent(Work d, Map<String, DenseTensor> p, int inChannels, int outputs) {
         for (ParamAxis axis : d.rule.axes(d.node.layer, d.inputUnits)) {
             DenseTensor t = p.get(axis.key());
             if (t == null) {
@@ -220,7 +251,7 @@ final class ChannelAnalysis {
         return true;
     }
 
-    private void analyseWeighted(NodeDecision d, WeightedLayerRule rule, String in, Map<String, DenseTensor> p) {
+    private void analyseWeighted(Work d, WeightedLayerRule rule, String in, Map<String, DenseTensor> p) {
         Layer layer = d.node.layer;
         int nOut = rule.outputs(layer);
         int units = known(in) ? inputUnits(d, rule, tensorSize.get(in)) : -1;
@@ -241,7 +272,7 @@ final class ChannelAnalysis {
         } else {
             pinTensor(in);
             if (known(in)) {
-                plan.notes.add(d.node.displayName + ": input edge (" + d.node.preProcessor + ") not understood, input kept whole");
+                notes.add(d.node.displayName + ": input edge (" + d.node.preProcessor + ") not understood, input kept whole");
             }
         }
         boolean[] zeroOut = rule.zeroOutputs(layer, p, threshold);
@@ -255,7 +286,7 @@ final class ChannelAnalysis {
         }
     }
 
-    private void analyseChannelwise(NodeDecision d, ChannelwiseLayerRule rule, String in, Map<String, DenseTensor> p) {
+    private void analyseChannelwise(Work d, ChannelwiseLayerRule rule, String in, Map<String, DenseTensor> p) {
         Layer layer = d.node.layer;
         if (!known(in)) {
             d.rule = null; // nothing to slice, output stays opaque
@@ -290,94 +321,38 @@ final class ChannelAnalysis {
         }
     }
 
-    private void analyseVertex(NodeDecision d) {
+    /** Asks the vertex's registry entry how channels flow through it; joins and sets the slots accordingly. */
+    private void analyseVertex(Work d) {
         PruneNode node = d.node;
         boolean allKnown = !node.inputs.isEmpty() && node.inputs.stream().allMatch(this::known);
-        if (node.vertex instanceof MergeVertex && ((MergeVertex) node.vertex).getMergeAxis() == 1 && allKnown) {
-            int total = node.inputs.stream().mapToInt(tensorSize::get).sum();
-            int base = addTensor(node.id, total);
-            int offset = 0;
+        VertexEntry entry = LayerRegistry.vertexEntry(node.vertex);
+        VertexEntry.Channels flow = null;
+        if (entry != null && allKnown) {
+            List<double[]> values = new ArrayList<>();
             for (String in : node.inputs) {
                 int inBase = tensorBase.get(in);
-                int n = tensorSize.get(in);
-                for (int c = 0; c < n; c++) {
-                    slots.setValue(base + offset + c, slots.value(inBase + c));
-                    slots.union(inBase + c, base + offset + c);
+                double[] v = new double[tensorSize.get(in)];
+                for (int c = 0; c < v.length; c++) {
+                    v[c] = slots.value(inBase + c);
                 }
-                offset += n;
+                values.add(v);
             }
-            d.outputs = total;
+            flow = entry.flow(node.vertex, values);
+        }
+        if (flow == null) {
+            unsupported(d, "vertex " + node.vertex.getClass().getSimpleName() + " is not supported here");
             return;
         }
-        if (node.vertex instanceof ElementWiseVertex && allKnown
-                && node.inputs.stream().mapToInt(tensorSize::get).distinct().count() == 1) {
-            ElementWiseVertex.Op op = ((ElementWiseVertex) node.vertex).getOp();
-            int n = tensorSize.get(node.inputs.get(0));
-            int base = addTensor(node.id, n);
-            for (int c = 0; c < n; c++) {
-                double[] in = new double[node.inputs.size()];
-                for (int k = 0; k < in.length; k++) {
-                    int s = tensorBase.get(node.inputs.get(k)) + c;
-                    in[k] = slots.value(s);
-                    slots.union(s, base + c);
-                }
-                slots.setValue(base + c, combine(op, in));
+        int n = flow.values().length;
+        int base = addTensor(node.id, n);
+        for (int o = 0; o < n; o++) {
+            int[] sources = flow.sources()[o];
+            for (int k = 0; k < sources.length; k += 2) {
+                slots.union(tensorBase.get(node.inputs.get(sources[k])) + sources[k + 1], base + o);
             }
-            d.outputs = n;
-            return;
+            slots.setValue(base + o, flow.values()[o]);
         }
-        if ((node.vertex instanceof ScaleVertex || node.vertex instanceof ShiftVertex) && allKnown && node.inputs.size() == 1) {
-            // element-wise, channel-preserving: channel c of the output is a function of channel c of the input
-            String in = node.inputs.get(0);
-            int n = tensorSize.get(in);
-            int inBase = tensorBase.get(in);
-            int base = addTensor(node.id, n);
-            for (int c = 0; c < n; c++) {
-                double v = slots.value(inBase + c);
-                slots.setValue(base + c, node.vertex instanceof ScaleVertex
-                        ? v * ((ScaleVertex) node.vertex).getScaleFactor()
-                        : v + ((ShiftVertex) node.vertex).getShiftFactor());
-                slots.union(inBase + c, base + c);
-            }
-            d.outputs = n;
-            return;
-        }
-        unsupported(d, "vertex " + node.vertex.getClass().getSimpleName() + " is not supported here");
-    }
-
-    /** Constant output of an element-wise vertex given constant inputs (NaN = varies). */
-    static double combine(ElementWiseVertex.Op op, double[] in) {
-        switch (op) {
-            case Add:
-            case Average: {
-                double s = 0;
-                for (double v : in) {
-                    s += v;
-                }
-                return op == ElementWiseVertex.Op.Add ? s : s / in.length;
-            }
-            case Subtract:
-                return in.length == 2 ? in[0] - in[1] : Double.NaN;
-            case Product: {
-                double p = 1;
-                for (double v : in) {
-                    if (v == 0.0) {
-                        return 0.0;
-                    }
-                    p *= v;
-                }
-                return p;
-            }
-            case Max: {
-                double m = Double.NEGATIVE_INFINITY;
-                for (double v : in) {
-                    m = Math.max(m, v);
-                }
-                return m;
-            }
-            default:
-                return Double.NaN;
-        }
+        d.outputs = n;
     }
 
     private void decide() {
@@ -390,7 +365,7 @@ final class ChannelAnalysis {
                 removable[slots.find(s)] = false;
             }
         }
-        Map<NodeDecision, Integer> unfoldable = new java.util.LinkedHashMap<>();
+        Map<Work, Integer> unfoldable = new java.util.LinkedHashMap<>();
         for (Read r : reads) {
             double v = slots.value(r.slot());
             boolean harmless = r.zeroWeight() || v == 0.0 || (!Double.isNaN(v) && r.reader().foldable);
@@ -401,7 +376,7 @@ final class ChannelAnalysis {
                 }
             }
         }
-        unfoldable.forEach((reader, n) -> plan.notes.add(reader.node.displayName + ": " + n
+        unfoldable.forEach((reader, n) -> notes.add(reader.node.displayName + ": " + n
                 + " input channel(s) are non-zero constants (act(bias) of zero-weight filters) that this layer cannot"
                 + " fold into its bias exactly (zero padding or separable weights): kept"));
         for (PruneNode node : graph.topologicalOrder) {
@@ -416,10 +391,10 @@ final class ChannelAnalysis {
             }
             if (all && n > 0) {
                 removable[slots.find(base)] = false;
-                plan.notes.add(node.displayName + ": every channel was removable, channel 0 kept");
+                notes.add(node.displayName + ": every channel was removable, channel 0 kept");
             }
         }
-        for (NodeDecision d : plan.decisions.values()) {
+        for (Work d : work.values()) {
             if (d.rule == null) {
                 continue;
             }
@@ -440,7 +415,7 @@ final class ChannelAnalysis {
     }
 
     private void foldConstants(boolean[] removable) {
-        Map<NodeDecision, double[]> constants = new HashMap<>();
+        Map<Work, double[]> constants = new HashMap<>();
         for (Read r : reads) {
             double v = slots.value(r.slot());
             if (removable[slots.find(r.slot())] && r.reader().foldable && !Double.isNaN(v) && v != 0.0) {
@@ -448,8 +423,8 @@ final class ChannelAnalysis {
                 r.reader().foldedInputs.add(r.channel());
             }
         }
-        for (Map.Entry<NodeDecision, double[]> e : constants.entrySet()) {
-            NodeDecision d = e.getKey();
+        for (Map.Entry<Work, double[]> e : constants.entrySet()) {
+            Work d = e.getKey();
             WeightedLayerRule rule = (WeightedLayerRule) d.rule;
             d.biasDelta = rule.foldDelta(d.node.layer, paramsOf(d.node), d.inputUnits, e.getValue());
         }

@@ -24,15 +24,15 @@ final class ConfigurationResizer {
         if (d == null || !d.changesParameters()) {
             return;
         }
-        int keptIn = d.keptInputs == null ? d.inputChannels : d.keptInputs.length;
-        int keptOut = d.keptOutputs == null ? d.outputs : d.keptOutputs.length;
+        int keptIn = d.keptInputs() == null ? d.inputChannels : d.keptInputs().length;
+        int keptOut = d.keptOutputs() == null ? d.outputs : d.keptOutputs().length;
         if (d.inputChannels < 0) {
             keptIn = -1;
         }
         if (keptIn < 0) {
             // input kept whole: only the output side changes
             if (d.rule instanceof WeightedLayerRule) {
-                ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) clonedLayer).setNOut(keptOut);
+                ((WeightedLayerRule) d.rule).resizeOutputs(clonedLayer, keptOut);
             }
         } else {
             d.rule.resize(clonedLayer, d.inputChannels, keptIn, keptOut, d.inputUnits);
@@ -53,7 +53,7 @@ final class ConfigurationResizer {
         for (Regularization r : ((BaseLayer) layer).getRegularization()) {
             if (r instanceof GroupLasso && ((GroupLasso) r).isBound() && WeightLayout.isSupported(layer)) {
                 GroupLasso g = (GroupLasso) r;
-                regs.add(g.bind(WeightLayout.of(g.getLayout().getLayerName(), layer)));
+                regs.add(g.bind(WeightLayout.of(g.getLayout().getLayerName(), g.getLayout().getLayerIndex(), layer)));
                 changed = true;
             } else {
                 regs.add(r);
@@ -66,11 +66,11 @@ final class ConfigurationResizer {
 
     /** The preprocessor for the pruned network (a new flatten when input channels were removed). */
     static InputPreProcessor resizePreProcessor(NodeDecision d, InputPreProcessor cloned) {
-        if (d == null || d.keptInputs == null || !(cloned instanceof CnnToFeedForwardPreProcessor)) {
+        if (d == null || d.keptInputs() == null || !(cloned instanceof CnnToFeedForwardPreProcessor)) {
             return cloned;
         }
         CnnToFeedForwardPreProcessor flat = (CnnToFeedForwardPreProcessor) cloned;
-        return new CnnToFeedForwardPreProcessor(flat.getInputHeight(), flat.getInputWidth(), d.keptInputs.length,
+        return new CnnToFeedForwardPreProcessor(flat.getInputHeight(), flat.getInputWidth(), d.keptInputs().length,
                 flat.getFormat());
     }
 }

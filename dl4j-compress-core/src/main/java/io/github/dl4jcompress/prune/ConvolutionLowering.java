@@ -1,5 +1,7 @@
 package io.github.dl4jcompress.prune;
 
+import io.github.dl4jcompress.regularization.GroupKind;
+import io.github.dl4jcompress.regularization.WeightLayout;
 import io.github.dl4jcompress.layers.LoweredConvolution;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Trainable;
@@ -13,7 +15,6 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -62,9 +63,10 @@ public final class ConvolutionLowering {
 
     /** Kernel positions ({@code (c*kH + ky)*kW + kx}) whose weights over all filters have L2 norm {@code > threshold}. */
     public static int[] keptPositions(INDArray weights4d, double threshold) {
-        long nOut = weights4d.size(0);
-        INDArray w2 = weights4d.dup('c').reshape('c', nOut, weights4d.length() / nOut).castTo(DataType.DOUBLE);
-        double[] norms = w2.norm2(0).toDoubleVector();
+        long[] s = weights4d.shape();
+        // a kernel position's weights over all filters are a SHAPE group: one norm computation for regularizers and lowering
+        WeightLayout layout = WeightLayout.convolution("lowered", s[0], s[1], s[2], s[3]);
+        double[] norms = layout.groupNorms(weights4d.castTo(DataType.DOUBLE), GroupKind.SHAPE).toDoubleVector();
         List<Integer> kept = new ArrayList<>();
         for (int k = 0; k < norms.length; k++) {
             if (norms[k] > threshold) {
@@ -112,22 +114,14 @@ public final class ConvolutionLowering {
      * (positions dropped stay zero from then on). Parameters and updater state are carried over.
      */
     public static <N extends Model> N lowerEvery(N net, double threshold) {
+        NetworkAdapter<N> adapter = NetworkAdapter.of(net);
         Map<String, int[]> byId = new LinkedHashMap<>();
-        int n = net instanceof MultiLayerNetwork ? ((MultiLayerNetwork) net).getnLayers() : 0;
-        List<String> ids = new ArrayList<>();
-        if (net instanceof MultiLayerNetwork) {
-            for (int i = 0; i < n; i++) {
-                ids.add(String.valueOf(i));
-            }
-        } else {
-            ids.addAll(((ComputationGraph) net).getConfiguration().getVertices().keySet());
-        }
-        for (String id : ids) {
-            Layer l = layerConf(net, id);
+        for (String id : adapter.ids(net)) {
+            Layer l = adapter.layerConf(net, id);
             if (l == null || whyNotLowerable(l) != null) {
                 continue;
             }
-            INDArray w = runtimeLayer(net, id).getParam("W");
+            INDArray w = adapter.runtimeLayer(net, id).getParam("W");
             byId.put(id, threshold < 0 ? java.util.stream.IntStream.range(0, (int) (w.length() / w.size(0))).toArray()
                     : keptPositions(w, threshold));
         }
@@ -144,21 +138,14 @@ public final class ConvolutionLowering {
     /**
      * A new network with every dense {@link LoweredConvolution} turned back into DL4J's {@code ConvolutionLayer}
      * (same settings; {@code W[nOut, nIn*kH*kW]} is the convolution's {@code [nOut, nIn, kH, kW]} in c order),
-     * parameters and updater state carried over: for code that needs DL4J's own layers (the pruner's analysis).
+     * parameters and updater state carried over: for code that needs DL4J's own layers.
      * Shape-sparse lowered layers are left as they are.
      */
     public static <N extends Model> N restoreEvery(N net) {
+        NetworkAdapter<N> adapter = NetworkAdapter.of(net);
         Map<String, Layer> replacements = new LinkedHashMap<>();
-        List<String> ids = new ArrayList<>();
-        if (net instanceof MultiLayerNetwork) {
-            for (int i = 0; i < ((MultiLayerNetwork) net).getnLayers(); i++) {
-                ids.add(String.valueOf(i));
-            }
-        } else {
-            ids.addAll(((ComputationGraph) net).getConfiguration().getVertices().keySet());
-        }
-        for (String id : ids) {
-            if (layerConf(net, id) instanceof LoweredConvolution l && l.isDense()) {
+        for (String id : adapter.ids(net)) {
+            if (adapter.layerConf(net, id) instanceof LoweredConvolution l && l.isDense()) {
                 replacements.put(id, l.toConvolutionLayer());
             }
         }
@@ -166,39 +153,21 @@ public final class ConvolutionLowering {
     }
 
     /** A copy of {@code net} with node layers replaced; W of the nodes in {@code compactW} compacted to those positions. */
-    @SuppressWarnings("unchecked")
     private static <N extends Model> N swap(N net, Map<String, Layer> replacements, Map<String, int[]> compactW) {
-        if (net instanceof MultiLayerNetwork) {
-            MultiLayerNetwork m = (MultiLayerNetwork) net;
-            MultiLayerConfiguration conf = m.getLayerWiseConfigurations().clone();
-            replacements.forEach((id, l) -> conf.getConf(Integer.parseInt(id)).setLayer(l));
-            MultiLayerNetwork out = new MultiLayerNetwork(conf);
-            out.init();
-            transfer(new MultiLayerAdapter(), m, out, compactW);
-            return (N) out;
-        }
-        ComputationGraph g = (ComputationGraph) net;
-        ComputationGraphConfiguration conf = g.getConfiguration().clone();
-        replacements.forEach((id, l) -> ((LayerVertex) conf.getVertices().get(id)).getLayerConf().setLayer(l));
-        ComputationGraph out = new ComputationGraph(conf);
-        out.init();
-        transfer(new GraphAdapter(), g, out, compactW);
-        return (N) out;
+        NetworkAdapter<N> adapter = NetworkAdapter.of(net);
+        N out = adapter.withLayers(net, replacements);
+        transfer(adapter, net, out, compactW);
+        return out;
     }
 
     /** Runtime layer of node {@code id}. */
     static org.deeplearning4j.nn.api.Layer runtimeLayer(Model net, String id) {
-        return net instanceof MultiLayerNetwork ? ((MultiLayerNetwork) net).getLayer(Integer.parseInt(id))
-                : ((ComputationGraph) net).getLayer(id);
+        return NetworkAdapter.of(net).runtimeLayer(net, id);
     }
 
     /** Configuration of node {@code id}'s layer, null for non-layer vertices. */
     static Layer layerConf(Model net, String id) {
-        if (net instanceof MultiLayerNetwork) {
-            return ((MultiLayerNetwork) net).getLayerWiseConfigurations().getConf(Integer.parseInt(id)).getLayer();
-        }
-        Object v = ((ComputationGraph) net).getConfiguration().getVertices().get(id);
-        return v instanceof LayerVertex ? ((LayerVertex) v).getLayerConf().getLayer() : null;
+        return NetworkAdapter.of(net).layerConf(net, id);
     }
 
     private static void requireAllFound(Map<String, String> remaining) {
@@ -242,63 +211,19 @@ public final class ConvolutionLowering {
                 }
             }
         }
-        BaseMultiLayerUpdater<?> oldUpdater = adapter.updater(from, false);
-        if (oldUpdater == null || oldUpdater.getStateViewArray() == null || oldUpdater.getStateViewArray().length() == 0) {
-            return;
-        }
-        UpdaterStateLayout oldLayout = UpdaterStateLayout.of(oldUpdater, oldT);
-        BaseMultiLayerUpdater<?> newUpdater = adapter.updater(to, true);
-        UpdaterStateLayout newLayout = UpdaterStateLayout.of(newUpdater, newT);
-        INDArray oldView = newUpdater.getStateViewArray() == null ? null : oldUpdater.getStateViewArray();
-        if (oldView == null) {
-            return;
-        }
-        double[] oldState = oldView.dup('c').reshape(oldView.length()).toDoubleVector();
-        INDArray newView = newUpdater.getStateViewArray();
-        double[] newState = new double[(int) newView.length()];
-        for (Map.Entry<String, Map<String, UpdaterStateLayout.Segments>> node : newLayout.all().entrySet()) {
-            int[] kept = loweredById.get(node.getKey());
-            for (Map.Entry<String, UpdaterStateLayout.Segments> p : node.getValue().entrySet()) {
-                UpdaterStateLayout.Segments dst = p.getValue();
-                UpdaterStateLayout.Segments srcSeg = oldLayout.get(node.getKey(), p.getKey());
-                if (srcSeg == null || srcSeg.offsets().length != dst.offsets().length) {
-                    throw new PruningException("Updater state layout differs for " + node.getKey() + "/" + p.getKey());
-                }
-                INDArray oldParam = oldT.get(node.getKey()).paramTable(false).get(p.getKey());
-                for (int j = 0; j < dst.offsets().length; j++) {
-                    int start = (int) srcSeg.offsets()[j];
-                    double[] chunk = Arrays.copyOfRange(oldState, start, start + srcSeg.length());
-                    if (kept != null && p.getKey().equals("W")) {
-                        // state chunks are in the parameter's storage order; conv weights are c order
-                        double[] c = Nd4j.create(chunk, oldParam.shape(), oldParam.ordering()).dup('c')
-                                .reshape(oldParam.length()).toDoubleVector();
-                        chunk = compact(c, oldParam.size(0), oldParam.length() / oldParam.size(0), kept);
-                    }
-                    if (chunk.length != dst.length()) {
-                        throw new PruningException("Updater state size mismatch for " + node.getKey() + "/" + p.getKey());
-                    }
-                    System.arraycopy(chunk, 0, newState, (int) dst.offsets()[j], chunk.length);
-                }
+        // state chunks are read in the parameter's storage order; the lowered W is [nOut, kept] in c order
+        ParamTransfer.copyUpdaterState(adapter, from, to, (id, key, chunk, oldParam) -> {
+            int[] kept = loweredById.get(id);
+            if (kept != null && key.equals("W")) {
+                return compact(chunk.toFlat('c'), oldParam.size(0), oldParam.length() / oldParam.size(0), kept);
             }
-        }
-        newUpdater.setStateViewArray(Nd4j.create(newState).castTo(newView.dataType()).reshape(newView.shape()));
+            return chunk.toFlat(oldParam.ordering());
+        });
     }
 
-    /** Input of layer {@code id} (after its preprocessor) for network input {@code inputs}, detached. */
+    /** Input of layer {@code id} (after its preprocessor) for network input {@code inputs}. */
     static INDArray layerInput(Model net, String id, INDArray[] inputs) {
-        if (net instanceof MultiLayerNetwork) {
-            MultiLayerNetwork m = (MultiLayerNetwork) net;
-            int i = Integer.parseInt(id);
-            INDArray in = m.feedForwardToLayer(i, inputs[0], false).get(i);
-            InputPreProcessor pre = m.getLayerWiseConfigurations().getInputPreProcess(i);
-            return pre == null ? in : pre.preProcess(in, (int) in.size(0), LayerWorkspaceMgr.noWorkspaces());
-        }
-        ComputationGraph g = (ComputationGraph) net;
-        Map<String, INDArray> acts = g.feedForward(inputs, false);
-        String src = g.getConfiguration().getVertexInputs().get(id).get(0);
-        INDArray in = acts.get(src);
-        InputPreProcessor pre = ((LayerVertex) g.getConfiguration().getVertices().get(id)).getPreProcessor();
-        return pre == null ? in : pre.preProcess(in, (int) in.size(0), LayerWorkspaceMgr.noWorkspaces());
+        return NetworkAdapter.of(net).layerInput(net, id, inputs);
     }
 
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -341,12 +266,6 @@ public final class ConvolutionLowering {
             }
         }
         Nd4j.getWorkspaceManager().destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(wsId));
-        return new double[]{median(samples[0]), median(samples[1])};
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
+        return new double[]{io.github.dl4jcompress.cost.Median.of(samples[0]), io.github.dl4jcompress.cost.Median.of(samples[1])};
     }
 }

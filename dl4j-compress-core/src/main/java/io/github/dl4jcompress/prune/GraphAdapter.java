@@ -92,4 +92,37 @@ final class GraphAdapter implements NetworkAdapter<ComputationGraph> {
     public INDArray[] output(ComputationGraph network, INDArray[] inputs) {
         return network.output(false, inputs);
     }
+
+    @Override
+    public List<String> ids(ComputationGraph network) {
+        return new ArrayList<>(network.getConfiguration().getVertices().keySet());
+    }
+
+    @Override
+    public org.deeplearning4j.nn.conf.layers.Layer layerConf(ComputationGraph network, String id) {
+        GraphVertex v = network.getConfiguration().getVertices().get(id);
+        return v instanceof LayerVertex ? ((LayerVertex) v).getLayerConf().getLayer() : null;
+    }
+
+    @Override
+    public org.deeplearning4j.nn.api.Layer runtimeLayer(ComputationGraph network, String id) {
+        return network.getLayer(id);
+    }
+
+    @Override
+    public ComputationGraph withLayers(ComputationGraph network, Map<String, org.deeplearning4j.nn.conf.layers.Layer> replacements) {
+        ComputationGraphConfiguration conf = network.getConfiguration().clone();
+        replacements.forEach((id, l) -> ((LayerVertex) conf.getVertices().get(id)).getLayerConf().setLayer(l));
+        ComputationGraph out = new ComputationGraph(conf);
+        out.init();
+        return out;
+    }
+
+    @Override
+    public INDArray layerInput(ComputationGraph network, String id, INDArray[] inputs) {
+        Map<String, INDArray> acts = network.feedForward(inputs, false);
+        INDArray in = acts.get(network.getConfiguration().getVertexInputs().get(id).get(0));
+        org.deeplearning4j.nn.conf.InputPreProcessor pre = ((LayerVertex) network.getConfiguration().getVertices().get(id)).getPreProcessor();
+        return pre == null ? in : pre.preProcess(in, (int) in.size(0), org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces());
+    }
 }

@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * How one DL4J layer configuration type takes part in channel pruning: its role in the channel
  * dependency analysis, which parameter axes follow channels, and how its configuration is resized.
- * One instance per supported layer type lives in {@link LayerRules}.
+ * One instance per supported layer type lives in the {@link LayerRegistry} table.
  */
 abstract class LayerRule {
 
@@ -22,6 +22,11 @@ abstract class LayerRule {
     }
 
     abstract Role role();
+
+    /** Null if this layer instance can be sliced, else why not (e.g. a setting the rule does not cover). */
+    String unsupportedReason(Layer layer) {
+        return null;
+    }
 
     /** Parameter keys the rule knows how to slice; a layer with any other parameter is unsupported. */
     abstract Set<String> knownParams(Layer layer);

@@ -1,89 +1,94 @@
 package io.github.dl4jcompress.prune;
 
+import io.github.dl4jcompress.layers.LoweredConvolution;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
-import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.nn.conf.layers.Upsampling2D;
-import org.deeplearning4j.nn.conf.layers.convolutional.Cropping2D;
-import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import static io.github.dl4jcompress.prune.ParamAxis.Side.INPUT;
 
 /**
- * The registry of supported layer types, keyed by exact configuration class (a subclass such as
- * Convolution1DLayer is not silently treated like its parent). Adding a layer type = adding one entry.
- * Any layer type not listed here stops the analysis: its inputs and outputs are kept whole. Deliberate
- * stops include LocalResponseNormalization (mixes neighbouring channels, so removing even a zero
- * channel shifts the windows), SpaceToDepth (reorders channels with space). Parameter-free loss and
- * detection output layers ({@link #isTerminal}) keep their input whole without counting as a stop.
+ * The built-in slicing rules the {@link LayerRegistry} table is made of, one factory per kind of layer; the table
+ * itself (which class gets which rule) lives in {@link LayerRegistry}.
  */
 final class LayerRules {
 
     private static final String W = "W";
     private static final String B = "b";
 
-    private static final Map<Class<? extends Layer>, LayerRule> RULES = Map.ofEntries(
-            Map.entry(DenseLayer.class, denseLike()),
-            Map.entry(OutputLayer.class, denseLike()),
-            Map.entry(ConvolutionLayer.class, new WeightedLayerRule(
-                    List.of(new WeightedLayerRule.WeightParam(W, 0, 1, (l, u) -> 1)), B, false,
-                    l -> noPadding(((ConvolutionLayer) l).getConvolutionMode(), ((ConvolutionLayer) l).getPadding()))),
-            Map.entry(SeparableConvolution2D.class, new WeightedLayerRule(
-                    List.of(new WeightedLayerRule.WeightParam(W, -1, 1, (l, u) -> 1),
-                            new WeightedLayerRule.WeightParam("pW", 0, 1,
-                                    (l, u) -> ((SeparableConvolution2D) l).getDepthMultiplier())),
-                    B, false, l -> false)),
-            Map.entry(DepthwiseConvolution2D.class, depthwise()),
-            Map.entry(BatchNormalization.class, batchNorm()),
-            Map.entry(ActivationLayer.class, ChannelwiseLayerRule.parameterFree(
-                    (l, v) -> ActivationValues.apply(((ActivationLayer) l).getActivationFn(), v))),
-            Map.entry(DropoutLayer.class, ChannelwiseLayerRule.parameterFree((l, v) -> v)),
-            Map.entry(SubsamplingLayer.class, ChannelwiseLayerRule.parameterFree(LayerRules::subsampled)),
-            Map.entry(GlobalPoolingLayer.class, ChannelwiseLayerRule.parameterFree(LayerRules::globallyPooled)),
-            // nearest-neighbour repetition and cropping keep a spatially constant channel constant
-            Map.entry(Upsampling2D.class, ChannelwiseLayerRule.parameterFree((l, v) -> v)),
-            Map.entry(Cropping2D.class, ChannelwiseLayerRule.parameterFree((l, v) -> v)),
-            Map.entry(ZeroPaddingLayer.class, ChannelwiseLayerRule.parameterFree((l, v) -> v == 0.0 ? 0.0 : Double.NaN)));
-
     private LayerRules() {
     }
 
-    /** Parameter-free output layers: they read the network output, whose channels are always kept. */
-    private static final Set<Class<? extends Layer>> TERMINAL = Set.of(
-            org.deeplearning4j.nn.conf.layers.LossLayer.class,
-            org.deeplearning4j.nn.conf.layers.CnnLossLayer.class,
-            org.deeplearning4j.nn.conf.layers.RnnLossLayer.class,
-            org.deeplearning4j.nn.conf.layers.objdetect.Yolo2OutputLayer.class);
-
-    /** True for parameter-free loss / detection output layers: their input is kept whole, which is no limitation. */
-    static boolean isTerminal(Layer layer) {
-        return layer != null && TERMINAL.contains(layer.getClass());
-    }
-
-    /** The rule for a layer configuration, or null if its type is not supported. */
-    static LayerRule forLayer(Layer layer) {
-        return layer == null ? null : RULES.get(layer.getClass());
-    }
-
-    private static WeightedLayerRule denseLike() {
-        // Dense W is [nIn, nOut]; after a flatten one input channel owns `inputUnits` consecutive rows.
+    /** Dense and output layers. Dense W is [nIn, nOut]; after a flatten one input channel owns `inputUnits` consecutive rows. */
+    static WeightedLayerRule denseLike() {
         return new WeightedLayerRule(List.of(new WeightedLayerRule.WeightParam(W, 1, 0, (l, u) -> u)), B, true, l -> true);
+    }
+
+    /** 2-D convolution: W [nOut, nIn, kH, kW]; a constant input channel folds into the bias only without zero padding. */
+    static WeightedLayerRule convolution() {
+        return new WeightedLayerRule(
+                List.of(new WeightedLayerRule.WeightParam(W, 0, 1, (l, u) -> 1)), B, false,
+                l -> noPadding(((ConvolutionLayer) l).getConvolutionMode(), ((ConvolutionLayer) l).getPadding()));
+    }
+
+    /**
+     * Dense lowered convolution: W [nOut, nIn*kH*kW] (c order), input channel c owns the kH*kW consecutive columns
+     * from c*kH*kW. A shape-sparse one (kept positions) is not sliced: its columns per channel are uneven.
+     */
+    static WeightedLayerRule loweredConvolution() {
+        return new WeightedLayerRule(
+                List.of(new WeightedLayerRule.WeightParam(W, 0, 1, (l, u) -> {
+                    int[] k = ((LoweredConvolution) l).getKernelSize();
+                    return k[0] * k[1];
+                })), B, false,
+                l -> noPadding(((ConvolutionLayer) l).getConvolutionMode(), ((ConvolutionLayer) l).getPadding()),
+                l -> ((LoweredConvolution) l).isDense() ? null
+                        : "shape-sparse lowered convolution (" + ((LoweredConvolution) l).keptCount() + " of "
+                        + ((LoweredConvolution) l).totalPositions() + " kernel positions kept) cannot be sliced by channel",
+                l -> ((LoweredConvolution) l).setKeptPositions(null)); // dense stays dense ("all positions") at the new nIn
+    }
+
+    /** Separable convolution: depthwise W then pointwise pW; never folds (two weights on the path). */
+    static WeightedLayerRule separable() {
+        return new WeightedLayerRule(
+                List.of(new WeightedLayerRule.WeightParam(W, -1, 1, (l, u) -> 1),
+                        new WeightedLayerRule.WeightParam("pW", 0, 1,
+                                (l, u) -> ((SeparableConvolution2D) l).getDepthMultiplier())),
+                B, false, l -> false);
+    }
+
+    static ChannelwiseLayerRule activation() {
+        return ChannelwiseLayerRule.parameterFree((l, v) -> ActivationValues.apply(((ActivationLayer) l).getActivationFn(), v));
+    }
+
+    /** Dropout (identity at inference), nearest-neighbour upsampling, cropping: a constant channel stays that constant. */
+    static ChannelwiseLayerRule identity() {
+        return ChannelwiseLayerRule.parameterFree((l, v) -> v);
+    }
+
+    static ChannelwiseLayerRule subsampling() {
+        return ChannelwiseLayerRule.parameterFree(LayerRules::subsampled);
+    }
+
+    static ChannelwiseLayerRule globalPooling() {
+        return ChannelwiseLayerRule.parameterFree(LayerRules::globallyPooled);
+    }
+
+    /** Zero padding keeps a constant-0 channel constant; any other constant becomes non-constant at the border. */
+    static ChannelwiseLayerRule zeroPadding() {
+        return ChannelwiseLayerRule.parameterFree((l, v) -> v == 0.0 ? 0.0 : Double.NaN);
     }
 
     static boolean noPadding(ConvolutionMode mode, int[] padding) {
@@ -118,7 +123,7 @@ final class LayerRules {
     }
 
     /** Depthwise W is [kH, kW, nIn, m]; output channel c*m+j comes from input channel c. */
-    private static ChannelwiseLayerRule depthwise() {
+    static ChannelwiseLayerRule depthwise() {
         return new ChannelwiseLayerRule(
                 l -> Set.of(W, B),
                 l -> List.of(new ParamAxis(W, 2, INPUT, 1),
@@ -149,7 +154,7 @@ final class LayerRules {
     }
 
     /** Inference-mode batch norm: gamma * (x - mean) / sqrt(var + eps) + beta, per channel. */
-    private static ChannelwiseLayerRule batchNorm() {
+    static ChannelwiseLayerRule batchNorm() {
         return new ChannelwiseLayerRule(
                 l -> Set.of(BatchNormalizationParamInitializer.GAMMA, BatchNormalizationParamInitializer.BETA,
                         BatchNormalizationParamInitializer.GLOBAL_MEAN, BatchNormalizationParamInitializer.GLOBAL_VAR,

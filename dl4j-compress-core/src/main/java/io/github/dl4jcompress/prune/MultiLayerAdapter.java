@@ -80,4 +80,40 @@ final class MultiLayerAdapter implements NetworkAdapter<MultiLayerNetwork> {
     public INDArray[] output(MultiLayerNetwork network, INDArray[] inputs) {
         return new INDArray[] {network.output(inputs[0], false)};
     }
+
+    @Override
+    public List<String> ids(MultiLayerNetwork network) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < network.getLayerWiseConfigurations().getConfs().size(); i++) {
+            ids.add(String.valueOf(i));
+        }
+        return ids;
+    }
+
+    @Override
+    public Layer layerConf(MultiLayerNetwork network, String id) {
+        return network.getLayerWiseConfigurations().getConf(Integer.parseInt(id)).getLayer();
+    }
+
+    @Override
+    public org.deeplearning4j.nn.api.Layer runtimeLayer(MultiLayerNetwork network, String id) {
+        return network.getLayer(Integer.parseInt(id));
+    }
+
+    @Override
+    public MultiLayerNetwork withLayers(MultiLayerNetwork network, Map<String, Layer> replacements) {
+        MultiLayerConfiguration conf = network.getLayerWiseConfigurations().clone();
+        replacements.forEach((id, l) -> conf.getConf(Integer.parseInt(id)).setLayer(l));
+        MultiLayerNetwork out = new MultiLayerNetwork(conf);
+        out.init();
+        return out;
+    }
+
+    @Override
+    public INDArray layerInput(MultiLayerNetwork network, String id, INDArray[] inputs) {
+        int i = Integer.parseInt(id);
+        INDArray in = network.feedForwardToLayer(i, inputs[0], false).get(i);
+        InputPreProcessor pre = network.getLayerWiseConfigurations().getInputPreProcess(i);
+        return pre == null ? in : pre.preProcess(in, (int) in.size(0), org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces());
+    }
 }

@@ -1,37 +1,54 @@
 package io.github.dl4jcompress.prune;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What pruning does to one node: which input channels and outputs survive, how many flattened entries
- * belong to one input channel, which bias corrections absorb removed constant channels. Produced by
- * {@link ChannelAnalysis}, consumed by the configuration resizer and the parameter transfer.
+ * What pruning does to one node, immutable once {@link ChannelAnalysis} has decided it: which input channels and
+ * outputs survive, how many flattened entries belong to one input channel, which bias corrections absorb removed
+ * constant channels. Consumed by the configuration resizer, the parameter and updater-state transfer and the report.
  */
 final class NodeDecision {
 
     final PruneNode node;
-    LayerRule rule;
+    /** The slicing rule; null if the node is not sliced (unsupported, opaque or a network input). */
+    final LayerRule rule;
     /** Channels of the input tensor before pruning; -1 if the input is not analysed (kept whole). */
-    int inputChannels = -1;
+    final int inputChannels;
     /** Channels of the output tensor before pruning; -1 if unknown. */
-    int outputs = -1;
-    int inputUnits = 1;
-    int inputBase = -1;
-    int outputBase = -1;
-    boolean foldable;
-    /** Kept input channels (original indices); null = input kept whole. */
-    int[] keptInputs;
-    /** Kept outputs of a weighted layer (original indices); null = all kept. */
-    int[] keptOutputs;
-    /** Bias change per original output, from folded constant input channels; null = none. */
-    double[] biasDelta;
-    final List<Integer> foldedInputs = new ArrayList<>();
-    String unsupportedReason;
+    final int outputs;
+    /** Entries per input channel along the weight's input axis after a flatten (1 otherwise). */
+    final int inputUnits;
+    private final int[] keptInputs;
+    private final int[] keptOutputs;
+    private final double[] biasDelta;
+    /** Input channels whose constant value was folded into the bias. */
+    final List<Integer> foldedInputs;
+    /** Why the analysis stops at this node; null if it does not. */
+    final String unsupportedReason;
 
-    NodeDecision(PruneNode node) {
+    NodeDecision(PruneNode node, LayerRule rule, int inputChannels, int outputs, int inputUnits, int[] keptInputs,
+                 int[] keptOutputs, double[] biasDelta, List<Integer> foldedInputs, String unsupportedReason) {
         this.node = node;
+        this.rule = rule;
+        this.inputChannels = inputChannels;
+        this.outputs = outputs;
+        this.inputUnits = inputUnits;
+        this.keptInputs = keptInputs == null ? null : keptInputs.clone();
+        this.keptOutputs = keptOutputs == null ? null : keptOutputs.clone();
+        this.biasDelta = biasDelta == null ? null : biasDelta.clone();
+        this.foldedInputs = List.copyOf(foldedInputs);
+        this.unsupportedReason = unsupportedReason;
+    }
+
+    /** Kept input channels (original indices); null = input kept whole. */
+    int[] keptInputs() {
+        return keptInputs == null ? null : keptInputs.clone();
+    }
+
+    /** Kept outputs of a weighted layer (original indices); null = all kept. */
+    int[] keptOutputs() {
+        return keptOutputs == null ? null : keptOutputs.clone();
     }
 
     boolean changesParameters() {

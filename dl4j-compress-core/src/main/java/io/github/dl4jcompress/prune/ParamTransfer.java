@@ -59,44 +59,65 @@ final class ParamTransfer {
         }
     }
 
-    /** Slices the original updater state into the pruned network's updater; no-op if the original has none. */
+    /**
+     * How one parameter's updater-state chunk changes from the old network to the new one: {@code chunk} is shaped like
+     * the old parameter {@code oldParam} (read in its storage order); returns the new chunk, flat, in the new
+     * parameter's storage order.
+     */
+    interface StateMapping {
+        double[] map(String nodeId, String paramKey, DenseTensor chunk, INDArray oldParam);
+    }
+
+    /** Slices the original updater state into the pruned network's updater, with the plan's channel slicing. */
     static <N extends org.deeplearning4j.nn.api.Model> void copyUpdaterState(
             NetworkAdapter<N> adapter, N original, N pruned, PrunePlan plan) {
-        BaseMultiLayerUpdater<?> oldUpdater = adapter.updater(original, false);
-        if (oldUpdater == null || oldUpdater.getStateViewArray() == null) {
-            log.debug("Original network has no updater state; pruned network starts with a fresh updater");
+        copyUpdaterState(adapter, original, pruned, (id, key, chunk, oldParam) -> {
+            NodeDecision d = plan.decision(id);
+            return (d == null ? chunk : d.slice(key, chunk)).toFlat(oldParam.ordering());
+        });
+    }
+
+    /**
+     * The one updater-state transfer (pruning and lowering): every state chunk of every parameter of {@code to} (Adam
+     * m and v, Nesterov v, ...) is {@code mapping} of the same chunk of {@code from}, so parameters and their state stay
+     * aligned. No-op if {@code from} has no updater state (the new network starts with a fresh updater).
+     */
+    static <N extends org.deeplearning4j.nn.api.Model> void copyUpdaterState(
+            NetworkAdapter<N> adapter, N from, N to, StateMapping mapping) {
+        BaseMultiLayerUpdater<?> oldUpdater = adapter.updater(from, false);
+        if (oldUpdater == null || oldUpdater.getStateViewArray() == null || oldUpdater.getStateViewArray().length() == 0) {
+            log.debug("Original network has no updater state; the new network starts with a fresh updater");
             return;
         }
-        Map<String, Trainable> oldTrainables = adapter.trainables(original);
-        Map<String, Trainable> newTrainables = adapter.trainables(pruned);
+        Map<String, Trainable> oldTrainables = adapter.trainables(from);
+        Map<String, Trainable> newTrainables = adapter.trainables(to);
         UpdaterStateLayout oldLayout = UpdaterStateLayout.of(oldUpdater, oldTrainables);
-        BaseMultiLayerUpdater<?> newUpdater = adapter.updater(pruned, true);
+        BaseMultiLayerUpdater<?> newUpdater = adapter.updater(to, true);
         UpdaterStateLayout newLayout = UpdaterStateLayout.of(newUpdater, newTrainables);
         INDArray newView = newUpdater.getStateViewArray();
+        if (newView == null) {
+            return;
+        }
         INDArray oldView = oldUpdater.getStateViewArray();
         double[] oldState = oldView.dup('c').reshape(oldView.length()).toDoubleVector();
         double[] newState = new double[(int) newView.length()];
         for (Map.Entry<String, Map<String, UpdaterStateLayout.Segments>> node : newLayout.all().entrySet()) {
             String id = node.getKey();
-            NodeDecision d = plan.decision(id);
             for (Map.Entry<String, UpdaterStateLayout.Segments> p : node.getValue().entrySet()) {
-                UpdaterStateLayout.Segments to = p.getValue();
-                UpdaterStateLayout.Segments from = oldLayout.get(id, p.getKey());
-                if (from == null || from.offsets().length != to.offsets().length) {
+                UpdaterStateLayout.Segments target = p.getValue();
+                UpdaterStateLayout.Segments source = oldLayout.get(id, p.getKey());
+                if (source == null || source.offsets().length != target.offsets().length) {
                     throw new PruningException("Updater state layout differs for " + id + "/" + p.getKey());
                 }
                 INDArray oldParam = oldTrainables.get(id).paramTable(false).get(p.getKey());
-                char order = oldParam.ordering();
-                for (int j = 0; j < to.offsets().length; j++) {
-                    int start = (int) from.offsets()[j];
-                    double[] flat = Arrays.copyOfRange(oldState, start, start + from.length());
-                    DenseTensor chunk = DenseTensor.fromFlat(flat, oldParam.shape(), order);
-                    DenseTensor sliced = d == null ? chunk : d.slice(p.getKey(), chunk);
-                    double[] out = sliced.toFlat(order);
-                    if (out.length != to.length()) {
+                for (int j = 0; j < target.offsets().length; j++) {
+                    int start = (int) source.offsets()[j];
+                    double[] flat = Arrays.copyOfRange(oldState, start, start + source.length());
+                    double[] out = mapping.map(id, p.getKey(), DenseTensor.fromFlat(flat, oldParam.shape(), oldParam.ordering()), oldParam);
+                    if (out.length != target.length()) {
                         throw new PruningException("Updater state size mismatch for " + id + "/" + p.getKey());
                     }
-                    System.arraycopy(out, 0, newState, (int) to.offsets()[j], out.length);
+                    System.arraycopy(out, 0, newState, (int) target.offsets()[j], out.length);
                 }
             }
         }

@@ -43,9 +43,9 @@ public final class PruneReport {
                 continue;
             }
             List<Integer> removedInputs = new ArrayList<>();
-            if (d.keptInputs != null) {
+            if (d.keptInputs() != null) {
                 boolean[] kept = new boolean[d.inputChannels];
-                for (int c : d.keptInputs) {
+                for (int c : d.keptInputs()) {
                     kept[c] = true;
                 }
                 for (int c = 0; c < kept.length; c++) {
@@ -57,10 +57,10 @@ public final class PruneReport {
             int keptOut;
             if (d.outputs < 0) {
                 keptOut = -1;
-            } else if (d.keptOutputs != null) {
-                keptOut = d.keptOutputs.length;
-            } else if (d.rule instanceof ChannelwiseLayerRule && d.keptInputs != null) {
-                keptOut = d.keptInputs.length * ((ChannelwiseLayerRule) d.rule).multiplier(d.node.layer);
+            } else if (d.keptOutputs() != null) {
+                keptOut = d.keptOutputs().length;
+            } else if (d.rule instanceof ChannelwiseLayerRule && d.keptInputs() != null) {
+                keptOut = d.keptInputs().length * ((ChannelwiseLayerRule) d.rule).multiplier(d.node.layer);
             } else {
                 keptOut = d.outputs;
             }

@@ -62,6 +62,14 @@ public final class StructuredPruner {
         return run(new GraphAdapter(), network);
     }
 
+    /** Prunes a MultiLayerNetwork or a ComputationGraph given as a {@link Model}; the result is of the same kind. */
+    public <N extends Model> PruneResult<N> prune(N network) {
+        if (network == null) {
+            throw new IllegalArgumentException("network must not be null");
+        }
+        return run(NetworkAdapter.of(network), network);
+    }
+
     private <N extends Model> PruneResult<N> run(NetworkAdapter<N> adapter, N original) {
         if (original == null) {
             throw new IllegalArgumentException("network must not be null");
@@ -80,9 +88,8 @@ public final class StructuredPruner {
             if (!depth.isEmpty()) {
                 // channels are decided again without the cut branches: their reads no longer pin anything
                 plan = new ChannelAnalysis(depth.apply(graph), params, threshold).run();
-                plan.depth = depth;
             }
-            plan.notes.addAll(0, depth.notes);
+            plan = plan.withDepth(depth); // its notes (also on kept branches) come first
             pruned = adapter.rebuild(original, plan);
             ParamTransfer.copyParams(plan, params, adapter.trainables(pruned));
             ParamTransfer.copyUpdaterState(adapter, original, pruned, plan);
@@ -114,7 +121,7 @@ public final class StructuredPruner {
         Map<String, int[]> candidates = new LinkedHashMap<>();
         Map<String, Integer> totals = new LinkedHashMap<>();
         Map<String, String> names = new LinkedHashMap<>();
-        for (String id : ids(pruned)) {
+        for (String id : NetworkAdapter.of(pruned).ids(pruned)) {
             org.deeplearning4j.nn.conf.layers.Layer conf = ConvolutionLowering.layerConf(pruned, id);
             if (conf == null || ConvolutionLowering.whyNotLowerable(conf) != null) {
                 continue;
@@ -157,18 +164,6 @@ public final class StructuredPruner {
             return pruned;
         }
         return chosen.size() == candidates.size() ? all : ConvolutionLowering.lowerById(pruned, chosen);
-    }
-
-    private static List<String> ids(Model net) {
-        List<String> ids = new ArrayList<>();
-        if (net instanceof MultiLayerNetwork) {
-            for (int i = 0; i < ((MultiLayerNetwork) net).getnLayers(); i++) {
-                ids.add(String.valueOf(i));
-            }
-        } else {
-            ids.addAll(((ComputationGraph) net).getConfiguration().getVertices().keySet());
-        }
-        return ids;
     }
 
     private <N extends Model> void verify(NetworkAdapter<N> adapter, N original, N pruned) {

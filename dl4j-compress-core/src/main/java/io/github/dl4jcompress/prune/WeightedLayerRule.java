@@ -33,12 +33,30 @@ final class WeightedLayerRule extends LayerRule {
     private final String biasKey;
     private final boolean acceptsFlattenedInput;
     private final Predicate<Layer> foldable;
+    private final java.util.function.Function<Layer, String> whyNot;
+    private final java.util.function.Consumer<Layer> afterResize;
 
     WeightedLayerRule(List<WeightParam> weights, String biasKey, boolean acceptsFlattenedInput, Predicate<Layer> foldable) {
+        this(weights, biasKey, acceptsFlattenedInput, foldable, l -> null, l -> { });
+    }
+
+    /**
+     * @param whyNot      null if this instance can be sliced, else the reason it cannot
+     * @param afterResize adjusts type-specific settings of a resized configuration clone
+     */
+    WeightedLayerRule(List<WeightParam> weights, String biasKey, boolean acceptsFlattenedInput, Predicate<Layer> foldable,
+                      java.util.function.Function<Layer, String> whyNot, java.util.function.Consumer<Layer> afterResize) {
         this.weights = List.copyOf(weights);
         this.biasKey = biasKey;
         this.acceptsFlattenedInput = acceptsFlattenedInput;
         this.foldable = foldable;
+        this.whyNot = whyNot;
+        this.afterResize = afterResize;
+    }
+
+    @Override
+    String unsupportedReason(Layer layer) {
+        return whyNot.apply(layer);
     }
 
     @Override
@@ -151,5 +169,12 @@ final class WeightedLayerRule extends LayerRule {
         FeedForwardLayer ff = (FeedForwardLayer) layer;
         ff.setNIn((long) keptInputChannels * inputUnits);
         ff.setNOut(keptOutputs);
+        afterResize.accept(layer);
+    }
+
+    /** Resize when the input is kept whole: only the outputs change. */
+    void resizeOutputs(Layer layer, int keptOutputs) {
+        ((FeedForwardLayer) layer).setNOut(keptOutputs);
+        afterResize.accept(layer);
     }
 }

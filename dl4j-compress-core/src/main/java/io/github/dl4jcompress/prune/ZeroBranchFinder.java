@@ -1,7 +1,5 @@
 package io.github.dl4jcompress.prune;
 
-import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -11,8 +9,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Finds residual branches that can be cut away exactly: an input of an element-wise {@code Add}
- * (or the subtrahend of a two-input {@code Subtract}) whose tensor is the constant 0 in every channel,
+ * Finds residual branches that can be cut away exactly: an input of a vertex at a position its registry entry
+ * ({@link VertexEntry}) declares removable when zero, e.g. any input of an element-wise {@code Add} (or the
+ * subtrahend of a two-input {@code Subtract}), whose tensor is the constant 0 in every channel,
  * as left by DEPTH-wise group lasso when the branch's last filters and biases are zero.
  *
  * <p>Removed with it is every node that only feeds removed nodes (the branch's layers and any
@@ -38,16 +37,14 @@ final class ZeroBranchFinder {
         Map<String, List<String>> rewired = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         for (PruneNode n : graph.topologicalOrder) {
-            if (n.kind != PruneNode.Kind.VERTEX || !(n.vertex instanceof ElementWiseVertex)
-                    || n.inputs.size() < 2 || n.inputs.stream().distinct().count() != n.inputs.size()) {
+            VertexEntry entry = n.kind == PruneNode.Kind.VERTEX ? LayerRegistry.vertexEntry(n.vertex) : null;
+            if (entry == null || n.inputs.size() < 2 || n.inputs.stream().distinct().count() != n.inputs.size()) {
                 continue;
             }
-            ElementWiseVertex.Op op = ((ElementWiseVertex) n.vertex).getOp();
             List<String> remaining = new ArrayList<>(n.inputs);
             for (int i = 0; i < n.inputs.size(); i++) {
                 String in = n.inputs.get(i);
-                boolean identityPosition = op == ElementWiseVertex.Op.Add
-                        || (op == ElementWiseVertex.Op.Subtract && i == 1 && n.inputs.size() == 2);
+                boolean identityPosition = entry.zeroInputRemovable(n.vertex, i, n.inputs.size());
                 if (identityPosition && analysis.constant(in) && !analysis.constantZero(in)) {
                     notes.add("input '" + in + "' of '" + n.displayName + "' is constant but not 0 (zero weights,"
                             + " non-zero bias or shift): branch kept");

@@ -14,13 +14,13 @@ final class CheckedGradient {
     }
 
     /** Refuses non-finite weights {@code param} (flat, DL4J's view order) before a penalty is computed from them. */
-    static void requireFiniteWeights(String who, String layer, INDArray param, int iteration) {
+    static void requireFiniteWeights(String who, WeightLayout layer, INDArray param, int iteration) {
         long bad = FiniteValues.firstNonFinite(param);
         if (bad >= 0) {
             double v = FiniteValues.valueAt(param, bad);
             throw new NonFiniteValueException(who + where(layer) + ": parameter W has value " + v + " at index " + bad
                     + " at iteration " + iteration + "; refusing to regularize non-finite weights (training diverged)",
-                    layer, "W", bad, v);
+                    layer == null ? null : layer.getLayerName(), "W", bad, v);
         }
     }
 
@@ -28,7 +28,7 @@ final class CheckedGradient {
      * {@code gradView += delta} (delta already in {@code gradView}'s shape), or a {@link NonFiniteValueException}
      * with {@code gradView} untouched if any sum is NaN or ±Infinity.
      */
-    static void add(String who, String layer, double lambda, INDArray gradView, INDArray delta, int iteration) {
+    static void add(String who, WeightLayout layer, double lambda, INDArray gradView, INDArray delta, int iteration) {
         INDArray sum = gradView.add(delta);
         long bad = FiniteValues.firstNonFinite(sum);
         if (bad >= 0) {
@@ -36,12 +36,13 @@ final class CheckedGradient {
             throw new NonFiniteValueException(who + where(layer) + ": the gradient of parameter W would be " + v
                     + " at index " + bad + " at iteration " + iteration + " (strength " + lambda + "); refusing to apply "
                     + "a non-finite gradient (an exploding strength schedule or diverged training); nothing was changed",
-                    layer, "W", bad, v);
+                    layer == null ? null : layer.getLayerName(), "W", bad, v);
         }
         gradView.assign(sum);
     }
 
-    private static String where(String layer) {
-        return layer == null ? "" : " on layer '" + layer + "'";
+    /** {@code " on layer 'conv2' (index 2)"}, empty if the layer is not known. */
+    static String where(WeightLayout layer) {
+        return layer == null ? "" : " on " + layer.describeLayer();
     }
 }

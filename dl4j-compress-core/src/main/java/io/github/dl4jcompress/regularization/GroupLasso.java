@@ -53,7 +53,7 @@ public class GroupLasso implements Regularization {
                       @JsonProperty("layout") WeightLayout layout, @JsonProperty("epsilon") Double epsilon) {
         String layer = layout == null ? null : layout.getLayerName();
         if (kind == null || strength == null) {
-            throw new IllegalArgumentException("GroupLasso" + (layer == null ? " (unbound)" : " on layer '" + layer + "'")
+            throw new IllegalArgumentException("GroupLasso" + (layer == null ? " (unbound)" : CheckedGradient.where(layout))
                     + ": field '" + (kind == null ? "kind" : "strength") + "' is missing; expected "
                     + (kind == null ? "one of " + java.util.Arrays.toString(GroupKind.values()) : "a strength schedule"));
         }
@@ -64,10 +64,10 @@ public class GroupLasso implements Regularization {
             epsilon = DEFAULT_EPSILON;
         }
         if (strength instanceof FixedSchedule) {
-            Strengths.check("GroupLasso(" + kind + ")", layer, strength.valueAt(0, 0));
+            Strengths.check("GroupLasso(" + kind + ")", layout, strength.valueAt(0, 0));
         }
         if (Double.isNaN(epsilon) || Double.isInfinite(epsilon) || epsilon < 0) {
-            throw new IllegalArgumentException("GroupLasso(" + kind + ")" + (layer == null ? "" : " on layer '" + layer + "'")
+            throw new IllegalArgumentException("GroupLasso(" + kind + ")" + CheckedGradient.where(layout)
                     + ": epsilon must be finite and >= 0, got " + epsilon);
         }
         this.epsilon = epsilon;
@@ -118,25 +118,26 @@ public class GroupLasso implements Regularization {
     @Override
     public void apply(INDArray param, INDArray gradView, double lr, int iteration, int epoch) {
         WeightLayout l = requireLayout(param);
-        double lambda = Strengths.valueAt(describe(), l.getLayerName(), strength, iteration, epoch);
+        WeightClaims.claim(describe(), l, param);
+        double lambda = Strengths.valueAt(describe(), l, strength, iteration, epoch);
         if (lambda == 0) {
             return;
         }
         INDArray w = l.canonicalFlat(param);
-        CheckedGradient.requireFiniteWeights(describe(), l.getLayerName(), w, iteration);
+        CheckedGradient.requireFiniteWeights(describe(), l, w, iteration);
         INDArray coeff = smoothedNorms(l.groupSquares(w, kind));
         Transforms.pow(coeff, -1, false).muli(lambda);
         // with ε = 0 a group at exactly zero has norm 0: its (sub)gradient is taken as 0
         BooleanIndexing.replaceWhere(coeff, 0.0, Conditions.isInfinite());
         INDArray grad = w.dup();
         l.scaleGroups(grad, kind, coeff);
-        CheckedGradient.add(describe(), l.getLayerName(), lambda, gradView, inShapeOf(l, grad, gradView), iteration);
+        CheckedGradient.add(describe(), l, lambda, gradView, inShapeOf(l, grad, gradView), iteration);
     }
 
     @Override
     public double score(INDArray param, int iteration, int epoch) {
         WeightLayout l = requireLayout(param);
-        double lambda = Strengths.valueAt(describe(), l.getLayerName(), strength, iteration, epoch);
+        double lambda = Strengths.valueAt(describe(), l, strength, iteration, epoch);
         if (lambda == 0) {
             return 0;
         }
@@ -161,7 +162,7 @@ public class GroupLasso implements Regularization {
     private WeightLayout requireLayout(INDArray param) {
         WeightLayout l = requireLayout();
         if (param.length() != l.length()) {
-            throw new IllegalArgumentException(describe() + " bound to layer '" + l.getLayerName() + "' " + l.describeShape()
+            throw new IllegalArgumentException(describe() + " bound to " + l.describeLayer() + ", parameter W " + l.describeShape()
                     + " (" + l.length() + " weights) was handed a weight of " + param.length() + " values, i.e. another "
                     + "layer's: one bound instance is shared by several layers (a regularizer set on the global "
                     + "NeuralNetConfiguration.Builder is given to every layer). Bind one instance per layer with "

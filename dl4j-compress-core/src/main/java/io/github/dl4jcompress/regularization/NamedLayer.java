@@ -10,19 +10,34 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** A layer configuration with the name DL4J knows it by, listed in network order for MLNs and CGs alike. */
+/**
+ * A layer configuration with the name DL4J knows it by and its index (MLN: layer index; graph: DL4J's vertex index,
+ * i.e. network inputs first, then the vertices in configuration order), listed in network order for MLNs and CGs alike.
+ */
 public final class NamedLayer {
 
     private final String name;
+    private final int index;
     private final Layer layer;
 
+    /** A layer whose index is unknown (-1). */
     public NamedLayer(String name, Layer layer) {
+        this(name, -1, layer);
+    }
+
+    public NamedLayer(String name, int index, Layer layer) {
         this.name = name;
+        this.index = index;
         this.layer = layer;
     }
 
     public String name() {
         return name;
+    }
+
+    /** The layer's index in its network, -1 if unknown. */
+    public int index() {
+        return index;
     }
 
     public Layer layer() {
@@ -34,7 +49,7 @@ public final class NamedLayer {
         List<NamedLayer> out = new ArrayList<>();
         for (int i = 0; i < conf.getConfs().size(); i++) {
             Layer l = conf.getConf(i).getLayer();
-            out.add(new NamedLayer(l.getLayerName() != null ? l.getLayerName() : "layer" + i, l));
+            out.add(new NamedLayer(l.getLayerName() != null ? l.getLayerName() : "layer" + i, i, l));
         }
         return out;
     }
@@ -42,10 +57,12 @@ public final class NamedLayer {
     /** The layer vertices of a graph configuration, in the configuration's vertex order. */
     public static List<NamedLayer> of(ComputationGraphConfiguration conf) {
         List<NamedLayer> out = new ArrayList<>();
+        int index = conf.getNetworkInputs().size();
         for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
             if (e.getValue() instanceof LayerVertex) {
-                out.add(new NamedLayer(e.getKey(), ((LayerVertex) e.getValue()).getLayerConf().getLayer()));
+                out.add(new NamedLayer(e.getKey(), index, ((LayerVertex) e.getValue()).getLayerConf().getLayer()));
             }
+            index++;
         }
         return out;
     }

@@ -8,15 +8,15 @@ final class Strengths {
     private Strengths() {
     }
 
-    static double check(String what, String layerName, double value) {
+    static double check(String what, WeightLayout layer, double value) {
         if (Double.isNaN(value) || Double.isInfinite(value) || value < 0) {
-            throw new IllegalArgumentException(what + (layerName == null ? "" : " on layer '" + layerName + "'")
+            throw new IllegalArgumentException(what + CheckedGradient.where(layer)
                     + ": strength must be a finite value >= 0, got " + value);
         }
         return value;
     }
 
-    static double valueAt(String what, String layerName, ISchedule schedule, int iteration, int epoch) {
-        return check(what, layerName, schedule.valueAt(iteration, epoch));
+    static double valueAt(String what, WeightLayout layer, ISchedule schedule, int iteration, int epoch) {
+        return check(what, layer, schedule.valueAt(iteration, epoch));
     }
 }

@@ -216,7 +216,7 @@ public final class StructuredSparsity {
             }
             return out;
         }
-        WeightLayout layout = WeightLayout.of(n.name(), n.layer());
+        WeightLayout layout = WeightLayout.of(n.name(), n.index(), n.layer());
         boolean isOutput = n.layer() instanceof OutputLayer;
         for (Map.Entry<GroupKind, ISchedule> e : strengths.entrySet()) {
             GroupKind kind = e.getKey();
@@ -303,7 +303,12 @@ public final class StructuredSparsity {
                         throw new IllegalStateException("Layer '" + n.name() + "': " + g + " is not bound to the layer's weight shape "
                                 + "(set on DL4J's global builder?); use StructuredSparsity.applyTo(conf) or GroupLasso.bind(WeightLayout.of(...))");
                     }
-                    WeightLayout expected = WeightLayout.of(n.name(), n.layer());
+                    WeightLayout expected = WeightLayout.of(n.name(), n.index(), n.layer());
+                    if (!n.name().equals(g.getLayout().getLayerName())) {
+                        throw new IllegalStateException(capitalise(expected.describeLayer()) + ", parameter W: " + g + " is bound to "
+                                + g.getLayout().describeLayer() + ", another layer (a bound instance put on DL4J's global builder?); "
+                                + "it would penalise this layer with that layer's groups. Use StructuredSparsity.applyTo(conf)");
+                    }
                     if (!sameShape(expected, g.getLayout())) {
                         throw new IllegalStateException("Layer '" + n.name() + "': " + g + " is bound to " + g.getLayout().describeShape()
                                 + " but the layer's weight is " + expected.describeShape());
@@ -311,6 +316,10 @@ public final class StructuredSparsity {
                 }
             }
         }
+    }
+
+    private static String capitalise(String s) {
+        return Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 
     private static boolean sameShape(WeightLayout a, WeightLayout b) {

@@ -1,10 +1,8 @@
 package io.github.dl4jcompress.regularization;
 
-import io.github.dl4jcompress.layers.LoweredConvolution;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import io.github.dl4jcompress.prune.LayerEntry;
+import io.github.dl4jcompress.prune.LayerRegistry;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
@@ -22,6 +20,9 @@ import java.util.Objects;
  * memory as {@code [nOut, nIn]} in c order. So both are handled as a c-order matrix {@code [nOut, nIn * kH * kW]}
  * (dense: {@code kH = kW = 1}), and each {@link GroupKind} is a view {@code [outer, groups, inner]} of that vector
  * whose group norms are taken over the outer and inner axes.
+ *
+ * <p>Which layer types have a layout, and how it is read, is the {@link LayerRegistry}'s business (one table for the
+ * regularizers and the pruner). A layout carries its layer's name and index so that every error names both.
  */
 public final class WeightLayout implements Serializable {
 
@@ -34,31 +35,42 @@ public final class WeightLayout implements Serializable {
     }
 
     private final String layerName;
+    private final int layerIndex;
     private final Type type;
     private final long nOut;
     private final long nIn;
     private final long kernelH;
     private final long kernelW;
 
-    public WeightLayout(@JsonProperty("layerName") String layerName, @JsonProperty("type") Type type,
+    /**
+     * @param layerIndex the layer's index in its network (MLN: layer index; graph: DL4J's vertex index); null or -1 =
+     *                   unknown (JSON written before the index existed)
+     */
+    public WeightLayout(@JsonProperty("layerName") String layerName, @JsonProperty("layerIndex") Integer layerIndex,
+                        @JsonProperty("type") Type type,
                         @JsonProperty("nOut") long nOut, @JsonProperty("nIn") long nIn,
                         @JsonProperty("kernelH") long kernelH, @JsonProperty("kernelW") long kernelW) {
         this.layerName = layerName;
+        this.layerIndex = layerIndex == null ? -1 : layerIndex;
+        if (this.layerIndex < -1) {
+            throw new IllegalArgumentException("Layer '" + layerName + "': weight layout field 'layerIndex' must be >= 0 (or -1 = unknown), got "
+                    + layerIndex);
+        }
         if (layerName == null) {
             throw new IllegalArgumentException("Weight layout " + type + " [nOut=" + nOut + ", nIn=" + nIn + ", " + kernelH
                     + "x" + kernelW + "]: field 'layerName' is missing; a layout is bound to a named layer");
         }
         if (type == null) {
-            throw new IllegalArgumentException("Layer '" + layerName + "': weight layout field 'type' is missing; expected one of "
+            throw new IllegalArgumentException(capitalised(describeLayer(layerName, this.layerIndex)) + ": weight layout field 'type' is missing; expected one of "
                     + java.util.Arrays.toString(Type.values()));
         }
         this.type = type;
         if (nOut < 1 || nIn < 1 || kernelH < 1 || kernelW < 1) {
-            throw new IllegalArgumentException("Layer '" + layerName + "': weight shape must be positive, got nOut=" + nOut
+            throw new IllegalArgumentException(capitalised(describeLayer(layerName, this.layerIndex)) + ", parameter W: weight shape must be positive, got nOut=" + nOut
                     + ", nIn=" + nIn + ", kernel=" + kernelH + "x" + kernelW + " (is nIn known? build the configuration with setInputType first)");
         }
         if (type == Type.DENSE && (kernelH != 1 || kernelW != 1)) {
-            throw new IllegalArgumentException("Layer '" + layerName + "': a dense layout has no kernel, got " + kernelH + "x" + kernelW);
+            throw new IllegalArgumentException(capitalised(describeLayer(layerName, this.layerIndex)) + ", parameter W: a dense layout has no kernel, got " + kernelH + "x" + kernelW);
         }
         this.nOut = nOut;
         this.nIn = nIn;
@@ -66,55 +78,71 @@ public final class WeightLayout implements Serializable {
         this.kernelW = kernelW;
     }
 
-    /** Layout of a convolution weight {@code [nOut, nIn, kH, kW]}. */
+    /** Layout of a convolution weight {@code [nOut, nIn, kH, kW]} of a layer whose index is unknown. */
     public static WeightLayout convolution(String layerName, long nOut, long nIn, long kernelH, long kernelW) {
-        return new WeightLayout(layerName, Type.CONVOLUTION, nOut, nIn, kernelH, kernelW);
+        return convolution(layerName, -1, nOut, nIn, kernelH, kernelW);
     }
 
-    /** Layout of a dense weight {@code [nIn, nOut]}. */
+    /** Layout of a convolution weight {@code [nOut, nIn, kH, kW]} of layer {@code layerIndex}. */
+    public static WeightLayout convolution(String layerName, int layerIndex, long nOut, long nIn, long kernelH, long kernelW) {
+        return new WeightLayout(layerName, layerIndex, Type.CONVOLUTION, nOut, nIn, kernelH, kernelW);
+    }
+
+    /** Layout of a dense weight {@code [nIn, nOut]} of a layer whose index is unknown. */
     public static WeightLayout dense(String layerName, long nIn, long nOut) {
-        return new WeightLayout(layerName, Type.DENSE, nOut, nIn, 1, 1);
+        return dense(layerName, -1, nIn, nOut);
+    }
+
+    /** Layout of a dense weight {@code [nIn, nOut]} of layer {@code layerIndex}. */
+    public static WeightLayout dense(String layerName, int layerIndex, long nIn, long nOut) {
+        return new WeightLayout(layerName, layerIndex, Type.DENSE, nOut, nIn, 1, 1);
+    }
+
+    /** As {@link #of(String, int, Layer)} for a layer whose index is unknown. */
+    public static WeightLayout of(String layerName, Layer layer) {
+        return of(layerName, -1, layer);
     }
 
     /**
      * Reads the layout of a layer configuration whose {@code nIn} is already set (after {@code build()} with
-     * {@code setInputType}, or set by hand).
+     * {@code setInputType}, or set by hand), as the layer type's {@link LayerRegistry} entry says.
      *
      * @throws UnsupportedLayerException for layer types whose weights are not a plain convolution or dense matrix
      */
-    public static WeightLayout of(String layerName, Layer layer) {
-        if (layer instanceof LoweredConvolution l) {
-            // dense: W[nOut, nIn*kH*kW] c order is a convolution's [nOut, nIn, kH, kW]; shape-sparse W has no such layout
-            if (!l.isDense()) {
-                throw new UnsupportedLayerException(layerName, layer);
-            }
-            return convolution(layerName, l.getNOut(), l.getNIn(), l.getKernelSize()[0], l.getKernelSize()[1]);
+    public static WeightLayout of(String layerName, int layerIndex, Layer layer) {
+        LayerEntry entry = LayerRegistry.entry(layer);
+        if (entry == null || !entry.hasLayout(layer)) {
+            throw new UnsupportedLayerException(layerName, layer);
         }
-        if (layer != null && layer.getClass() == ConvolutionLayer.class
-                || layer instanceof org.deeplearning4j.nn.conf.layers.Convolution1DLayer) {
-            ConvolutionLayer c = (ConvolutionLayer) layer;
-            int[] k = c.getKernelSize();
-            return convolution(layerName, c.getNOut(), c.getNIn(), k[0], k.length > 1 ? k[1] : 1);
-        }
-        if (layer instanceof DenseLayer || layer != null && layer.getClass() == OutputLayer.class) {
-            org.deeplearning4j.nn.conf.layers.FeedForwardLayer f = (org.deeplearning4j.nn.conf.layers.FeedForwardLayer) layer;
-            return dense(layerName, f.getNIn(), f.getNOut());
-        }
-        throw new UnsupportedLayerException(layerName, layer);
+        return entry.layoutOf(layerName, layerIndex, layer);
     }
 
-    /** True for the layer types {@link #of} understands. */
+    /** True for the layer configurations {@link #of} understands (the registry has a layout for this instance). */
     public static boolean isSupported(Layer layer) {
-        return layer != null && (layer.getClass() == ConvolutionLayer.class
-                || layer instanceof LoweredConvolution l && l.isDense()
-                || layer instanceof org.deeplearning4j.nn.conf.layers.Convolution1DLayer
-                || layer instanceof DenseLayer || layer.getClass() == OutputLayer.class);
+        LayerEntry entry = LayerRegistry.entry(layer);
+        return entry != null && entry.hasLayout(layer);
     }
 
     @JsonProperty("layerName")
     public String getLayerName() { return layerName; }
+    /** The layer's index in its network; -1 if unknown. */
+    @JsonProperty("layerIndex")
+    public int getLayerIndex() { return layerIndex; }
     @JsonProperty("type")
     public Type getType() { return type; }
+
+    /** How errors name the layer: {@code layer 'conv2' (index 2)}, or {@code layer 'conv2'} if the index is unknown. */
+    public String describeLayer() {
+        return describeLayer(layerName, layerIndex);
+    }
+
+    static String describeLayer(String name, int index) {
+        return "layer '" + name + "'" + (index >= 0 ? " (index " + index + ")" : "");
+    }
+
+    private static String capitalised(String s) {
+        return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
     @JsonProperty("nOut")
     public long getNOut() { return nOut; }
     @JsonProperty("nIn")
@@ -191,7 +219,7 @@ public final class WeightLayout implements Serializable {
 
     void requireSupports(GroupKind kind) {
         if (!supports(kind)) {
-            throw new IllegalArgumentException("Layer '" + layerName + "': group kind " + kind + " does not fit a "
+            throw new IllegalArgumentException(capitalised(describeLayer()) + ", parameter W: group kind " + kind + " does not fit a "
                     + type.name().toLowerCase() + " weight " + describeShape() + " (SHAPE groups exist only for convolutions)");
         }
     }
@@ -203,7 +231,7 @@ public final class WeightLayout implements Serializable {
      */
     public INDArray canonicalFlat(INDArray weights) {
         if (weights.length() != length()) {
-            throw new IllegalArgumentException("Layer '" + layerName + "': expected a weight with " + length()
+            throw new IllegalArgumentException(capitalised(describeLayer()) + ", parameter W: expected a weight with " + length()
                     + " values " + describeShape() + " but got shape " + java.util.Arrays.toString(weights.shape())
                     + " — is one regularizer instance shared between layers of different shapes?");
         }
@@ -239,16 +267,16 @@ public final class WeightLayout implements Serializable {
         if (!(o instanceof WeightLayout)) return false;
         WeightLayout w = (WeightLayout) o;
         return nOut == w.nOut && nIn == w.nIn && kernelH == w.kernelH && kernelW == w.kernelW && type == w.type
-                && Objects.equals(layerName, w.layerName);
+                && layerIndex == w.layerIndex && Objects.equals(layerName, w.layerName);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(layerName, type, nOut, nIn, kernelH, kernelW);
+        return Objects.hash(layerName, layerIndex, type, nOut, nIn, kernelH, kernelW);
     }
 
     @Override
     public String toString() {
-        return "WeightLayout{" + layerName + " " + describeShape() + "}";
+        return "WeightLayout{" + layerName + (layerIndex >= 0 ? " #" + layerIndex : "") + " " + describeShape() + "}";
     }
 }

@@ -48,7 +48,7 @@ class RegularizedPruneTest {
         for (int i = 0; i < 2; i++) {
             for (Regularization r : ((BaseLayer) pruned.getLayer(i).conf().getLayer()).getRegularization()) {
                 GroupLasso g = (GroupLasso) r;
-                assertEquals(WeightLayout.of(i == 0 ? "c1" : "c2", pruned.getLayer(i).conf().getLayer()), g.getLayout());
+                assertEquals(WeightLayout.of(i == 0 ? "c1" : "c2", i, pruned.getLayer(i).conf().getLayer()), g.getLayout());
             }
         }
         assertEquals(3, ((GroupLasso) ((BaseLayer) pruned.getLayer(0).conf().getLayer()).getRegularization().get(0)).getLayout().getNOut());

@@ -39,9 +39,9 @@ class StructuredSparsityTest {
         assertEquals(2, added.get("fc").size());
         assertEquals(1, added.get("out").size());
         GroupLasso fcFilter = (GroupLasso) added.get("fc").get(0);
-        assertEquals(WeightLayout.dense("fc", 5 * 2 * 2, 6), fcFilter.getLayout());
+        assertEquals(WeightLayout.dense("fc", 3, 5 * 2 * 2, 6), fcFilter.getLayout());
         GroupLasso conv2 = (GroupLasso) added.get("conv2").get(0);
-        assertEquals(WeightLayout.convolution("conv2", 5, 4, 2, 2), conv2.getLayout());
+        assertEquals(WeightLayout.convolution("conv2", 2, 5, 4, 2, 2), conv2.getLayout());
     }
 
     @Test

@@ -1,14 +1,12 @@
 package io.github.dl4jcompress.listeners;
 
+import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.cost.CostModel;
-import io.github.dl4jcompress.cost.NetworkCost;
 import io.github.dl4jcompress.prune.PruningException;
 import io.github.dl4jcompress.prune.StructuredPruner;
 import io.github.dl4jcompress.regularization.GroupKind;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -182,8 +180,7 @@ public final class BudgetedZeroing {
     private void requireFitAndFinite(Model model) {
         List<ModelLayers.Entry> entries = ModelLayers.of(model);
         GroupMasks.requireFit("BudgetedZeroing", entries, masks);
-        int iteration = model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).getIterationCount()
-                : model instanceof ComputationGraph ? ((ComputationGraph) model).getIterationCount() : -1;
+        int iteration = AnyNetwork.of(model).iterationCount();
         GroupMasks.requireFinite("BudgetedZeroing", entries, iteration);
     }
 
@@ -235,13 +232,7 @@ public final class BudgetedZeroing {
     }
 
     static Model copy(Model model) {
-        if (model instanceof MultiLayerNetwork) {
-            return ((MultiLayerNetwork) model).clone();
-        }
-        if (model instanceof ComputationGraph) {
-            return ((ComputationGraph) model).clone();
-        }
-        throw new IllegalArgumentException("Only MultiLayerNetwork and ComputationGraph are supported, got " + model.getClass().getName());
+        return AnyNetwork.of(model).copy().model();
     }
 
     /**
@@ -249,20 +240,13 @@ public final class BudgetedZeroing {
      * layer-local effective count if the pruner refuses the network.
      */
     static double prunedMacRatio(Model net, CostModel costModel, StructuredPruner pruner, InputType[] inputTypes) {
+        AnyNetwork any = AnyNetwork.of(net);
         try {
-            if (net instanceof MultiLayerNetwork) {
-                MultiLayerNetwork m = (MultiLayerNetwork) net;
-                long dense = costModel.of(m, inputTypes[0]).getMacs();
-                return (double) costModel.of(pruner.prune(m).network(), inputTypes[0]).getMacs() / dense;
-            }
-            ComputationGraph g = (ComputationGraph) net;
-            long dense = costModel.of(g, inputTypes).getMacs();
-            return (double) costModel.of(pruner.prune(g).network(), inputTypes).getMacs() / dense;
+            long dense = any.cost(costModel, inputTypes).getMacs();
+            return (double) any.prune(pruner).network().cost(costModel, inputTypes).getMacs() / dense;
         } catch (PruningException e) {
             log.debug("pruner refused the network ({}); using the cost model's effective MACs", e.getMessage());
-            NetworkCost cost = net instanceof MultiLayerNetwork ? costModel.of((MultiLayerNetwork) net, inputTypes[0])
-                    : costModel.of((ComputationGraph) net, inputTypes);
-            return cost.effectiveMacRatio();
+            return any.cost(costModel, inputTypes).effectiveMacRatio();
         }
     }
 }

@@ -7,8 +7,6 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.slf4j.Logger;
@@ -187,14 +185,7 @@ public class MacBudgetController extends BaseTrainingListener {
 
     /** The adjustable Group Lasso strengths on the layers the updater reads them from. */
     static List<AdjustableSchedule> schedules(Model model) {
-        Layer[] layers;
-        if (model instanceof MultiLayerNetwork) {
-            layers = ((MultiLayerNetwork) model).getLayers();
-        } else if (model instanceof ComputationGraph) {
-            layers = ((ComputationGraph) model).getLayers();
-        } else {
-            throw new IllegalArgumentException("MacBudgetController: unsupported model " + model.getClass().getName());
-        }
+        Layer[] layers = io.github.dl4jcompress.prune.AnyNetwork.of(model).layers();
         List<AdjustableSchedule> out = new ArrayList<>();
         for (Layer l : layers) {
             if (!(l.conf().getLayer() instanceof BaseLayer)) {

@@ -1,13 +1,12 @@
 package io.github.dl4jcompress.listeners;
 
+import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.regularization.GroupKind;
 import io.github.dl4jcompress.regularization.GroupLasso;
 import io.github.dl4jcompress.regularization.WeightLayout;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.learning.regularization.Regularization;
 
 import java.util.ArrayList;
@@ -41,22 +40,8 @@ final class ModelLayers {
 
     static List<Entry> of(Model model) {
         List<Entry> out = new ArrayList<>();
-        if (model instanceof MultiLayerNetwork) {
-            MultiLayerNetwork net = (MultiLayerNetwork) model;
-            for (int i = 0; i < net.getnLayers(); i++) {
-                org.deeplearning4j.nn.conf.layers.Layer lc = net.getLayer(i).conf().getLayer();
-                add(out, lc.getLayerName() != null ? lc.getLayerName() : "layer" + i, i, net.getLayer(i));
-            }
-        } else if (model instanceof ComputationGraph) {
-            ComputationGraph cg = (ComputationGraph) model;
-            for (int idx : cg.topologicalSortOrder()) {
-                org.deeplearning4j.nn.graph.vertex.GraphVertex v = cg.getVertices()[idx];
-                if (v.hasLayer()) {
-                    add(out, v.getVertexName(), idx, v.getLayer());
-                }
-            }
-        } else {
-            throw new IllegalArgumentException("Only MultiLayerNetwork and ComputationGraph are supported, got " + model.getClass().getName());
+        for (AnyNetwork.IndexedLayer l : AnyNetwork.of(model).layersInOrder()) {
+            add(out, l.name(), l.index(), l.layer());
         }
         return out;
     }
@@ -74,6 +59,6 @@ final class ModelLayers {
                 }
             }
         }
-        out.add(new Entry(name, index, layer, WeightLayout.of(name, lc), kinds));
+        out.add(new Entry(name, index, layer, WeightLayout.of(name, index, lc), kinds));
     }
 }

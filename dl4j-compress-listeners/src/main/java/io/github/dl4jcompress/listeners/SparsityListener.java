@@ -6,8 +6,6 @@ import io.github.dl4jcompress.cost.NetworkCost;
 import io.github.dl4jcompress.regularization.GroupKind;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -131,10 +129,7 @@ public class SparsityListener extends BaseTrainingListener {
         }
         CostModel cm = new CostModel(zeroThreshold);
         try {
-            if (model instanceof MultiLayerNetwork) {
-                return cm.of((MultiLayerNetwork) model, inputTypes[0]);
-            }
-            return cm.of((ComputationGraph) model, inputTypes);
+            return io.github.dl4jcompress.prune.AnyNetwork.of(model).cost(cm, inputTypes);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("SparsityListener: input types " + java.util.Arrays.toString(inputTypes)
                     + " do not fit the network: " + e.getMessage(), e);
@@ -148,11 +143,8 @@ public class SparsityListener extends BaseTrainingListener {
     /** Records the final state (if not recorded at this iteration) and writes CSV, JSON and the PNG chart. */
     public void finish() {
         if (lastModel != null) {
-            int iteration = lastModel instanceof MultiLayerNetwork ? ((MultiLayerNetwork) lastModel).getIterationCount()
-                    : ((ComputationGraph) lastModel).getIterationCount();
-            int epoch = lastModel instanceof MultiLayerNetwork ? ((MultiLayerNetwork) lastModel).getEpochCount()
-                    : ((ComputationGraph) lastModel).getEpochCount();
-            record(lastModel, iteration, epoch);
+            io.github.dl4jcompress.prune.AnyNetwork net = io.github.dl4jcompress.prune.AnyNetwork.of(lastModel);
+            record(lastModel, net.iterationCount(), net.epochCount());
         }
         if (outputDir != null) {
             write();

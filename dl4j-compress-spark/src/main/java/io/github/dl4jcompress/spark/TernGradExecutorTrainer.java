@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.spark;
 
+import io.github.dl4jcompress.prune.AnyNetwork;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,7 +19,6 @@ import org.deeplearning4j.core.storage.listener.RoutingIterationListener;
 import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.spark.parameterserver.conf.SharedTrainingConfiguration;
 import org.deeplearning4j.spark.parameterserver.networking.v2.ModelParamsConsumer;
@@ -96,11 +96,7 @@ final class TernGradExecutorTrainer {
         setUp(worker, settings);
         CountingIterator<DataSet> counted = new CountingIterator<>(partition);
         ExistingDataSetIterator data = new ExistingDataSetIterator(counted);
-        if (model instanceof MultiLayerNetwork) {
-            ((MultiLayerNetwork) model).fit(data);
-        } else {
-            ((ComputationGraph) model).fit(data);
-        }
+        AnyNetwork.of(model).fit(data);
         return result(counted.count);
     }
 
@@ -151,17 +147,9 @@ final class TernGradExecutorTrainer {
         TernGradSparkAccumulator acc = new TernGradSparkAccumulator(layout, ternarizer,
                 (message, iteration, epoch) -> server.sendUpdate(AuthenticatedUpdates.seal(sealer, message), iteration,
                         epoch), box);
-        if (m instanceof MultiLayerNetwork) {
-            MultiLayerNetwork net = (MultiLayerNetwork) m;
-            net.setIterationCount(position[0]);
-            net.setEpochCount(position[1]);
-            net.setGradientsAccumulator(acc);
-        } else {
-            ComputationGraph net = (ComputationGraph) m;
-            net.getConfiguration().setIterationCount(position[0]);
-            net.getConfiguration().setEpochCount(position[1]);
-            net.setGradientsAccumulator(acc);
-        }
+        AnyNetwork net = AnyNetwork.of(m);
+        net.setCounts(position[0], position[1]);
+        net.setGradientsAccumulator(acc);
         log.info("Per-layer TernGrad on executor {}: {} parameters in {} segments, clip {}·σ",
                 executorId, layout.totalLength(), layout.count(), settings.clipFactor());
         this.model = m;
@@ -246,8 +234,7 @@ final class TernGradExecutorTrainer {
 
     /** The model's updater state (a view; null for a stateless updater such as SGD). */
     private static INDArray updaterStateView(Model m) {
-        return m instanceof MultiLayerNetwork ? ((MultiLayerNetwork) m).getUpdater().getStateViewArray()
-                : ((ComputationGraph) m).getUpdater().getStateViewArray();
+        return AnyNetwork.of(m).updaterState();
     }
 
     private static INDArray updaterStateCopy(Model m) {

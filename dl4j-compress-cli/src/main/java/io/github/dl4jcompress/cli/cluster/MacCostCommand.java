@@ -1,8 +1,9 @@
 package io.github.dl4jcompress.cli.cluster;
 
+import io.github.dl4jcompress.cost.Median;
+
 import java.io.File;
 import java.lang.management.ManagementFactory;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -103,9 +104,9 @@ public final class MacCostCommand implements Callable<Integer> {
                 open[i] = t3 - t2;
             }
         }
-        double e = median(encode);
-        double s = median(seal);
-        double o = median(open);
+        double e = Median.of(encode) / 1e9;
+        double s = Median.of(seal) / 1e9;
+        double o = Median.of(open) / 1e9;
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("parameters", n);
         row.put("segments", layout.count());
@@ -120,12 +121,6 @@ public final class MacCostCommand implements Callable<Integer> {
                         + " (sink {})", n, layout.count(), fmt(e * 1e3), fmt(s * 1e3), fmt(o * 1e3), fmt(100 * s / e),
                 fmt(100 * (s + o) / e), sink % 2);
         return row;
-    }
-
-    private static double median(long[] nanos) {
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2] / 1e9;
     }
 
     private static String fmt(double v) {

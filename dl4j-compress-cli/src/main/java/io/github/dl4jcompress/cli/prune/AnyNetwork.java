@@ -3,7 +3,6 @@ package io.github.dl4jcompress.cli.prune;
 import io.github.dl4jcompress.cost.CostModel;
 import io.github.dl4jcompress.cost.NetworkCost;
 import io.github.dl4jcompress.prune.PruneReport;
-import io.github.dl4jcompress.prune.PruneResult;
 import io.github.dl4jcompress.prune.StructuredPruner;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -11,106 +10,90 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.Objects;
-
 /**
- * A MultiLayerNetwork or a single-input ComputationGraph behind one interface, so that the CLI commands
- * (load, prune, cost, run, time) need no per-kind branches.
+ * The CLI's name for the core network adapter {@link io.github.dl4jcompress.prune.AnyNetwork}: a thin forwarder kept so
+ * that callers compile while they move to the core class.
+ *
+ * @deprecated use {@link io.github.dl4jcompress.prune.AnyNetwork}
  */
+@Deprecated
 public final class AnyNetwork {
 
-    private final MultiLayerNetwork mln;
-    private final ComputationGraph graph;
+    private final io.github.dl4jcompress.prune.AnyNetwork core;
 
-    private AnyNetwork(MultiLayerNetwork mln, ComputationGraph graph) {
-        this.mln = mln;
-        this.graph = graph;
+    private AnyNetwork(io.github.dl4jcompress.prune.AnyNetwork core) {
+        this.core = core;
     }
 
     public static AnyNetwork of(MultiLayerNetwork net) {
-        return new AnyNetwork(Objects.requireNonNull(net), null);
+        return new AnyNetwork(io.github.dl4jcompress.prune.AnyNetwork.of(net));
     }
 
     public static AnyNetwork of(ComputationGraph net) {
-        return new AnyNetwork(null, Objects.requireNonNull(net));
+        return new AnyNetwork(io.github.dl4jcompress.prune.AnyNetwork.of(net));
     }
 
-    /** The wrapped network (MultiLayerNetwork or ComputationGraph). */
+    /** Wraps a MultiLayerNetwork or ComputationGraph. */
+    public static AnyNetwork of(Model model) {
+        return new AnyNetwork(io.github.dl4jcompress.prune.AnyNetwork.of(model));
+    }
+
+    /** The core adapter this forwards to. */
+    public io.github.dl4jcompress.prune.AnyNetwork core() {
+        return core;
+    }
+
     public Model model() {
-        return mln != null ? mln : graph;
+        return core.model();
     }
 
-    /** The pruner's channel groups of this network (see {@link io.github.dl4jcompress.prune.ChannelCoupling}). */
     public java.util.List<io.github.dl4jcompress.prune.ChannelGroup> channelGroups() {
-        return mln != null ? io.github.dl4jcompress.prune.ChannelCoupling.of(mln)
-                : io.github.dl4jcompress.prune.ChannelCoupling.of(graph);
+        return core.channelGroups();
     }
 
-    /** The runtime layer with the pruner's layer id (index in a MultiLayerNetwork, vertex name in a graph). */
     public org.deeplearning4j.nn.api.Layer layer(String id) {
-        return mln != null ? mln.getLayer(Integer.parseInt(id)) : graph.getLayer(id);
+        return core.layer(id);
     }
 
     public String kind() {
-        return mln != null ? "MultiLayerNetwork" : "ComputationGraph";
+        return core.kind();
     }
 
     public long numParams() {
-        return model().numParams();
+        return core.numParams();
     }
 
-    /** The runtime layers (for a graph: of its layer vertices). */
     public org.deeplearning4j.nn.api.Layer[] layers() {
-        return mln != null ? mln.getLayers() : graph.getLayers();
+        return core.layers();
     }
 
-    /** A copy with double-precision parameters (to tell float rounding from real output changes). */
     public AnyNetwork toDouble() {
-        return mln != null ? of(mln.convertDataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE))
-                : of(graph.convertDataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE));
+        return new AnyNetwork(core.toDouble());
     }
 
-    /** Number of network inputs (1 for a MultiLayerNetwork). */
     public int numInputs() {
-        return mln != null ? 1 : graph.getConfiguration().getNetworkInputs().size();
+        return core.numInputs();
     }
 
-    /** Inference-mode output(s); the same input array is fed to every network input. */
     public INDArray[] output(INDArray input) {
-        if (mln != null) {
-            return new INDArray[] {mln.output(input, false)};
-        }
-        INDArray[] in = new INDArray[numInputs()];
-        java.util.Arrays.fill(in, input);
-        return graph.output(false, in);
+        return core.output(input);
     }
 
     /** Dense (whole-layer) cost for one input type fed to every network input. */
     public NetworkCost cost(InputType type) {
-        CostModel cm = new CostModel();
-        if (mln != null) {
-            return cm.of(mln, type);
-        }
-        InputType[] types = new InputType[numInputs()];
-        java.util.Arrays.fill(types, type);
-        return cm.of(graph, types);
+        return core.cost(new CostModel(), type);
     }
 
-    /** Runs the pruner; returns the pruned network and the report. */
     public Pruned prune(StructuredPruner pruner) {
-        if (mln != null) {
-            PruneResult<MultiLayerNetwork> r = pruner.prune(mln);
-            return new Pruned(of(r.network()), r.report());
-        }
-        PruneResult<ComputationGraph> r = pruner.prune(graph);
-        return new Pruned(of(r.network()), r.report());
+        io.github.dl4jcompress.prune.AnyNetwork.Pruned p = core.prune(pruner);
+        return new Pruned(new AnyNetwork(p.network()), p.report());
     }
 
     /**
      * A pruned network with its report.
      *
      * @param network the new, smaller network
-     * @param report what was removed
+     * @param report  what was removed
      */
     public record Pruned(AnyNetwork network, PruneReport report) {
     }

@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.cli.terngrad;
 
+import io.github.dl4jcompress.cost.Median;
 import io.github.dl4jcompress.terngrad.SegmentLayout;
 import io.github.dl4jcompress.terngrad.TernaryMessage;
 import io.github.dl4jcompress.terngrad.TernaryMessageDecoder;
@@ -159,13 +160,10 @@ public final class CodecThroughput {
         if (sink == Long.MIN_VALUE) {
             log.trace("unreachable {}", sink);
         }
-        return new double[] {median(times) / 1e9, median(cpuTimes) / 1e9};
+        return new double[] {Median.of(times.stream().mapToLong(Long::longValue).toArray()) / 1e9,
+                Median.of(cpuTimes.stream().mapToLong(Long::longValue).toArray()) / 1e9};
     }
 
-    private static double median(List<Long> values) {
-        long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
-        return sorted[sorted.length / 2];
-    }
 
     static String describe(List<CodecResult> results) {
         StringBuilder b = new StringBuilder(String.format("%-16s %10s %12s %12s %12s %12s %12s %8s%n", "codec", "elements",

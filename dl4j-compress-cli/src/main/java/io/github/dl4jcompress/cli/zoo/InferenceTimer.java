@@ -1,9 +1,9 @@
 package io.github.dl4jcompress.cli.zoo;
 
+import io.github.dl4jcompress.cost.Median;
 import io.github.dl4jcompress.cli.prune.AnyNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.Arrays;
 
 /**
  * Median wall-clock times of inference-mode forward passes of two networks on the same input, after
@@ -28,7 +28,7 @@ public final class InferenceTimer {
             ta[i] = time(a, input);
             tb[i] = time(b, input);
         }
-        return new double[] {median(ta), median(tb)};
+        return new double[] {Median.of(ta), Median.of(tb)};
     }
 
     private static double time(AnyNetwork net, INDArray input) {
@@ -37,9 +37,4 @@ public final class InferenceTimer {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    static double median(double[] values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 }

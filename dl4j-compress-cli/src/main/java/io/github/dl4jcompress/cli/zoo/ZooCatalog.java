@@ -3,8 +3,6 @@ package io.github.dl4jcompress.cli.zoo;
 import io.github.dl4jcompress.cli.prune.AnyNetwork;
 import io.github.dl4jcompress.cli.prune.InputShape;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.zoo.model.AlexNet;
 import org.deeplearning4j.zoo.model.Darknet19;
 import org.deeplearning4j.zoo.model.FaceNetNN4Small2;
@@ -64,12 +62,6 @@ public final class ZooCatalog {
     }
 
     private static AnyNetwork net(Model m) {
-        if (m instanceof MultiLayerNetwork) {
-            return AnyNetwork.of((MultiLayerNetwork) m);
-        }
-        if (m instanceof ComputationGraph) {
-            return AnyNetwork.of((ComputationGraph) m);
-        }
-        throw new IllegalStateException("unexpected model type " + m.getClass());
+        return AnyNetwork.of(m);
     }
 }
