@@ -3,7 +3,6 @@ package io.github.dl4jcompress.terngrad;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -262,12 +261,12 @@ public final class Ternarizer {
         long key = random.nextLong();
         int k1 = (int) key;
         int k2 = (int) (key >>> 32);
-        List<SegmentStatistics> statistics = new ArrayList<>(count);
-        for (int segment = 0; segment < count; segment++) {
-            statistics.add(ternarizeSegment(g, buffer, layout, segment, moments, k1, k2, scalers, codes, codesOffset,
-                    out));
+        SegmentStatistics[] statistics = new SegmentStatistics[count];
+        for (int segment = count - 1; segment >= 0; segment--) { // backwards: see ternarizeSegment
+            statistics[segment] = ternarizeSegment(g, buffer, layout, segment, moments, k1, k2, scalers, codes,
+                    codesOffset, out);
         }
-        lastStatistics = Collections.unmodifiableList(statistics);
+        lastStatistics = List.of(statistics);
     }
 
     /** The statistics of {@code [from, to)} read in chunks of {@value #CHUNK}; false if they are not finite. */
@@ -351,18 +350,21 @@ public final class Ternarizer {
             return new SegmentStatistics(layout.name(segment), length, sigma, clipBound, s, 0, 0);
         }
         float clipBoundF = (float) Math.min(clipBound, Float.MAX_VALUE);
-        long counts;
+        long counts = 0;
         if (out != null) {
             counts = kernel.sampleValues(g, from, to, s, clipBoundF, k1, k2, out);
-        } else if (g != null) {
-            counts = kernel.sampleCodes(g, 0, from, to, s, clipBoundF, k1, k2, codes, codesOffset);
         } else {
-            counts = 0;
-            float[] chunk = chunk();
-            for (int start = from, end; start < to; start = end) {
-                end = Math.min(to, (start / CHUNK + 1) * CHUNK); // chunk ends on multiples of CHUNK
-                buffer.get(start, chunk, 0, end - start);
-                counts += kernel.sampleCodes(chunk, start, start, end, s, clipBoundF, k1, k2, codes, codesOffset);
+            // Chunks from the last to the first: the statistics pass read them first to last, so the most recently
+            // read ones (still in cache) come first; the bits depend on the element index only, not on the order.
+            for (int start = Math.max(from, (to - 1) / CHUNK * CHUNK), end = to; end > from;
+                 end = start, start = Math.max(from, start - CHUNK)) {
+                if (g != null) {
+                    counts += kernel.sampleCodes(g, 0, start, end, s, clipBoundF, k1, k2, codes, codesOffset);
+                } else {
+                    float[] chunk = chunk();
+                    buffer.get(start, chunk, 0, end - start);
+                    counts += kernel.sampleCodes(chunk, start, start, end, s, clipBoundF, k1, k2, codes, codesOffset);
+                }
             }
         }
         return new SegmentStatistics(layout.name(segment), length, sigma, clipBound, s, (int) (counts >>> 32),
