@@ -9,16 +9,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Derives independent per-worker RNG seeds from one base seed: {@code seed ⊕ (worker · golden-ratio constant)}, and
- * numbers ParallelWrapper's workers reproducibly: worker {@code 1 + id} for the trainer thread DL4J names
- * {@code "DefaultTrainer thread <id>"} or {@code "SymmetricTrainer thread <id>"} (ParallelWrapper hands mini-batches
- * to trainers round-robin by that id, so the id, not the order in which threads first arrive, decides what a
- * worker computes).
+ * numbers ParallelWrapper's workers reproducibly: worker {@code 1 + id} for the thread DL4J 1.0.0-M2.1 names
+ * {@code "ParallelWrapper training thread <id>"} (its fixed pool starts trainer {@code id} on thread {@code id}) or
+ * {@code "DefaultTrainer thread <id>"} / {@code "SymmetricTrainer thread <id>"} (the trainers' own names).
+ * ParallelWrapper hands mini-batches to trainers round-robin by that id, so the id, not the order in which threads
+ * first arrive, decides what a worker computes.
  */
 final class WorkerSeeds {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerSeeds.class);
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
-    private static final Pattern TRAINER_THREAD = Pattern.compile("(?:Default|Symmetric)Trainer thread (\\d+)");
+    private static final Pattern TRAINER_THREAD = Pattern.compile(
+            "(?:ParallelWrapper training|DefaultTrainer|SymmetricTrainer) thread (\\d+)");
     private WorkerSeeds() {
     }
 

@@ -35,19 +35,19 @@ class TernGradWorkerDeterminismTest {
      */
     @Test
     void aTrainersStreamDependsOnItsIdNotOnArrivalOrder() throws Exception {
-        Map<String, List<SegmentStatistics>> zeroFirst = sendInOrder("DefaultTrainer thread 0",
-                "DefaultTrainer thread 1");
-        Map<String, List<SegmentStatistics>> oneFirst = sendInOrder("DefaultTrainer thread 1",
-                "DefaultTrainer thread 0");
+        String zero = "ParallelWrapper training thread 0";
+        String one = "ParallelWrapper training thread 1";
+        Map<String, List<SegmentStatistics>> zeroFirst = sendInOrder(zero, one);
+        Map<String, List<SegmentStatistics>> oneFirst = sendInOrder(one, zero);
         assertEquals(zeroFirst, oneFirst);
-        assertNotEquals(zeroFirst.get("DefaultTrainer thread 0"), zeroFirst.get("DefaultTrainer thread 1"),
-                "two trainers must not share a random stream");
+        assertNotEquals(zeroFirst.get(zero), zeroFirst.get(one), "two trainers must not share a random stream");
     }
 
     @Test
     void trainerThreadNamesGiveWorkerNumbersOtherThreadsTheFallback() {
         assertEquals(1, WorkerSeeds.workerNumber("DefaultTrainer thread 0", () -> 99));
         assertEquals(13, WorkerSeeds.workerNumber("SymmetricTrainer thread 12", () -> 99));
+        assertEquals(3, WorkerSeeds.workerNumber("ParallelWrapper training thread 2", () -> 99));
         assertEquals(99, WorkerSeeds.workerNumber("main", () -> 99));
         assertEquals(99, WorkerSeeds.workerNumber("DefaultTrainer thread x", () -> 99));
     }
