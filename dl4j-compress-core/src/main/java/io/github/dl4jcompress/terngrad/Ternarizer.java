@@ -25,23 +25,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * Hence {@code E[t_i] = f(g_i)} (unbiased w.r.t. the clipped gradient) and
  * {@code E[(t_i − f(g_i))²] = |f(g_i)|·(s − |f(g_i)|)}.
  *
- * <p>Precision: each element gets 32 random bits, and the keep probability realised is
- * {@code ⌈2³²·p̂⌉/2³²} with {@code p̂ = |f(g_i)|/s} correctly rounded to float, i.e. within {@code 2⁻³²} of
- * {@code p̂} and within a relative {@code 2⁻²⁴} (float rounding of one division) of the exact ratio; so
- * {@code E[t_i] = f(g_i)·(1 + δ) + ε} with {@code |δ| ≤ 2⁻²⁴}, {@code 0 ≤ ε·sign < s·2⁻³²} — unbiased to float
- * precision (the previous 24-bit uniforms were off by up to {@code s·2⁻²⁴} absolute).
+ * <p>Precision: each element gets 32 random bits and is kept with probability {@code ⌈2³²·x/2²⁴⌉/2³²},
+ * {@code x/2²⁴ = (|f(g_i)|/s)(1 + δ)}, {@code −2⁻²⁴ ≤ δ ≤ 2⁻²²} (see {@link TernaryKernel}): unbiased to float
+ * precision; elements at the scaler are kept with probability exactly 1.
  *
  * <p>Random bits: every call draws one 64-bit key {@code (k₁, k₂)} from a {@link SplittableRandom} seeded with the
- * constructor's seed; element {@code i} (index in the whole vector) uses {@code mix(mix(i + k₁) + k₂)} with a
- * bijective 32-bit mixer ({@link TernaryKernel#bits}). For a uniformly random key each element's bits are exactly
- * uniform (a bijection of a uniform value), so unbiasedness does not rest on the mixer; the mixer decorrelates
- * neighbouring elements. Counter-based bits make the sampling loop branch-free and SIMD-friendly, and the output
- * depends only on the seed, the call number and the input — not on the kernel or the vector width.
+ * constructor's seed; element {@code i} (index in the whole vector) uses {@code mix(i·(k₂|1) + k₁)} with a bijective
+ * 32-bit mixer ({@link TernaryKernel#bits}). For a uniformly random key each element's bits are exactly uniform, so
+ * unbiasedness does not rest on the mixer; the mixer decorrelates neighbouring elements. Counter-based bits make the
+ * sampling loop branch-free, SIMD-friendly and order-free, and the output depends only on the seed, the call number
+ * and the input — not on the kernel, the vector width or the order in which chunks are sampled.
  *
- * <p>Two passes over each segment: (1) shifted sums of {@code d} and {@code d²} in 16 float lanes flushed to double
+ * <p>Two passes over each segment: (1) shifted sums of {@code d} and {@code d²} in 64 float lanes flushed to double
  * every 2048 elements, and {@code max|g|} (a non-finite sum means a non-finite or huge input: then the segment is
  * checked element by element and, if finite, its moments are recomputed in double precision); (2) sampling, which
- * writes 2-bit codes straight into the packed message (or the ternary values in place). Both passes run in a
+ * writes 2-bit codes straight into the packed message (or the ternary values in place). A dense ND4J FLOAT vector is
+ * read from its buffer {@value #CHUNK} elements at a time, the sampling pass from the last chunk to the first (the
+ * most recently read data is still in cache). Both passes run in a
  * {@link TernaryKernel}: the Vector API kernel when the JVM has {@code --add-modules jdk.incubator.vector}, else the
  * bit-identical scalar kernel (system property {@code dl4jcompress.terngrad.kernel=auto|scalar|vector}). NaN/±Infinity
  * values are refused with a {@link NonFiniteGradientException} naming the segment and index, before anything is
