@@ -4,55 +4,69 @@ import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.util.Arrays;
 
-import javax.crypto.Mac;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * An authenticated envelope around an already encoded message (a {@link TernaryMessage}'s bytes, unchanged):
- * {@code envelope = header ‖ payload ‖ HMAC-SHA256(key, header ‖ payload)} with a per-job key.
+ * An authenticated envelope around an already encoded message (a {@link TernaryMessage}'s bytes) with a per-job
+ * key: AES-256-GCM with the header as associated data and the payload encrypted, so
+ * {@code envelope = header ‖ AES-GCM(key, nonce, payload) ‖ tag}, the 128-bit tag covering header and payload.
  *
  * <p>Envelope format (big-endian):
  * <pre>
  *  offset  size  field
- *  0       4     magic 0x54474131 ("TGA1")
+ *  0       4     magic 0x54474132 ("TGA2")
  *  4       8     sender id (random per sender, see {@link MessageSealer})
- *  12      8     sequence number of this sender (0, 1, 2, ...)
+ *  12      8     sequence number of this sender (0, 1, 2, ... below 2³²)
  *  20      4     payload length P
- *  24      P     payload
- *  24+P    32    HMAC-SHA256 over bytes [0, 24+P)
+ *  24      P     payload, encrypted
+ *  24+P    16    GCM tag over bytes [0, 24) (associated data) and the encrypted payload
  * </pre>
- * {@link #open} checks format and MAC (constant-time comparison) and nothing else; replays are the
- * {@link ReplayWindow}'s business, both together the {@link MessageVerifier}'s. Thread-safe (one {@code Mac} per
- * thread).
+ * The nonce is {@code sender id ‖ low 32 bits of the sequence}: unique per key as long as every sender has its own
+ * id (64 random bits per {@link MessageSealer}) and seals each sequence number once, below 2³², which the sealer
+ * guarantees ({@link #seal} refuses sequences outside {@code [0, 2³²)}). Why GCM and not HMAC-SHA256 (the first
+ * version, "TGA1"): on this CPU (AVX-512, VAES, VPCLMULQDQ) JDK 17's AES-GCM intrinsic encrypts and authenticates
+ * a 108 KB LeNet message in ~16 µs, HMAC-SHA256 (SHA-NI) needs ~52 µs and GMAC over associated data only ~23 µs
+ * (GHASH without the interleaved intrinsic); encryption is a free by-product, not a requirement.
+ *
+ * <p>{@link #open} checks format and tag and decrypts (nothing is returned unless the tag is right) and nothing else;
+ * replays are the {@link ReplayWindow}'s business, both together the {@link MessageVerifier}'s. Thread-safe (one
+ * {@code Cipher} per thread).
  */
 public final class MessageAuthenticator {
 
-    /** "TGA1" in ASCII. */
-    public static final int MAGIC = 0x54474131;
+    /** "TGA2" in ASCII. */
+    public static final int MAGIC = 0x54474132;
     public static final int HEADER_BYTES = 24;
-    public static final int MAC_BYTES = 32;
+    /** Bytes of the authentication tag. */
+    public static final int MAC_BYTES = 16;
     /** Bytes the envelope adds to a payload. */
     public static final int OVERHEAD_BYTES = HEADER_BYTES + MAC_BYTES;
     /** Length of the keys {@link #newKey()} makes, and the minimum accepted. */
     public static final int KEY_BYTES = 32;
-    private static final String ALGORITHM = "HmacSHA256";
+    /** Sequence numbers must stay below this (the nonce holds 32 bits of them). */
+    public static final long SEQUENCE_LIMIT = 1L << 32;
+    private static final String ALGORITHM = "AES/GCM/NoPadding";
+    private static final int NONCE_BYTES = 12;
 
     private final SecretKeySpec key;
-    private final ThreadLocal<Mac> macs;
+    private final ThreadLocal<Cipher> ciphers;
 
     /**
-     * @param key at least {@value #KEY_BYTES} secret bytes shared by every sender and receiver of one job
+     * @param key at least {@value #KEY_BYTES} secret bytes shared by every sender and receiver of one job (a longer
+     *            key is hashed to 32 bytes with SHA-256)
      */
     public MessageAuthenticator(byte[] key) {
         if (key == null || key.length < KEY_BYTES) {
             throw new IllegalArgumentException("A message authentication key needs at least " + KEY_BYTES
                     + " bytes, got " + (key == null ? "none" : key.length));
         }
-        this.key = new SecretKeySpec(key.clone(), ALGORITHM);
-        this.macs = ThreadLocal.withInitial(this::newMac);
-        newMac(); // fails here, not on a transport thread, if the JVM lacks HmacSHA256
+        this.key = new SecretKeySpec(key.length == KEY_BYTES ? key.clone() : sha256(key), "AES");
+        this.ciphers = ThreadLocal.withInitial(MessageAuthenticator::newCipher);
+        newCipher(); // fails here, not on a transport thread, if the JVM lacks AES/GCM
     }
 
     /** A fresh random key ({@value #KEY_BYTES} bytes from {@link SecureRandom}). */
@@ -62,22 +76,33 @@ public final class MessageAuthenticator {
         return k;
     }
 
-    /** The envelope of {@code payload} from {@code senderId} with sequence number {@code sequence}. */
+    /**
+     * The envelope of {@code payload} from {@code senderId} with sequence number {@code sequence}. A (sender,
+     * sequence) pair must be sealed only once per key ({@link MessageSealer} counts for you).
+     *
+     * @throws IllegalArgumentException if {@code sequence} is outside {@code [0, 2³²)}
+     */
     public byte[] seal(long senderId, long sequence, byte[] payload) {
-        ByteBuffer b = ByteBuffer.allocate(OVERHEAD_BYTES + payload.length);
-        b.putInt(MAGIC).putLong(senderId).putLong(sequence).putInt(payload.length).put(payload);
-        Mac mac = macs.get();
-        mac.update(b.array(), 0, HEADER_BYTES + payload.length);
-        try {
-            mac.doFinal(b.array(), HEADER_BYTES + payload.length);
-        } catch (javax.crypto.ShortBufferException e) {
-            throw new IllegalStateException(e); // the buffer is sized for the MAC
+        if (sequence < 0 || sequence >= SEQUENCE_LIMIT) {
+            throw new IllegalArgumentException("Sequence number " + sequence + " outside [0, 2^32): the sender must "
+                    + "start over with a new sender id (a new MessageSealer)");
         }
-        return b.array();
+        byte[] envelope = new byte[OVERHEAD_BYTES + payload.length];
+        ByteBuffer.wrap(envelope).putInt(MAGIC).putLong(senderId).putLong(sequence).putInt(payload.length);
+        Cipher cipher = ciphers.get();
+        try {
+            cipher.init(Cipher.ENCRYPT_MODE, key, nonce(senderId, sequence));
+            cipher.updateAAD(envelope, 0, HEADER_BYTES);
+            cipher.doFinal(payload, 0, payload.length, envelope, HEADER_BYTES);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM sealing failed for sender " + senderId + ", sequence " + sequence
+                    + " (a repeated sequence number reuses a nonce and is refused)", e);
+        }
+        return envelope;
     }
 
     /**
-     * Checks an envelope's format and MAC.
+     * Checks an envelope's format and tag and returns it decrypted.
      *
      * @throws RejectedMessageException ({@link RejectedMessageException.Reason#MALFORMED} or
      *                                  {@link RejectedMessageException.Reason#BAD_MAC}) if it is not an envelope
@@ -101,24 +126,39 @@ public final class MessageAuthenticator {
             throw new RejectedMessageException(RejectedMessageException.Reason.MALFORMED, "header says " + length
                     + " payload bytes, the envelope holds " + (envelope.length - OVERHEAD_BYTES));
         }
-        Mac mac = macs.get();
-        mac.update(envelope, 0, HEADER_BYTES + length);
-        byte[] expected = mac.doFinal();
-        byte[] actual = Arrays.copyOfRange(envelope, HEADER_BYTES + length, envelope.length);
-        if (!MessageDigest.isEqual(expected, actual)) {
+        byte[] payload = new byte[length];
+        Cipher cipher = ciphers.get();
+        try {
+            cipher.init(Cipher.DECRYPT_MODE, key, nonce(sender, sequence));
+            cipher.updateAAD(envelope, 0, HEADER_BYTES);
+            cipher.doFinal(envelope, HEADER_BYTES, length + MAC_BYTES, payload, 0);
+        } catch (AEADBadTagException e) {
             throw new RejectedMessageException(RejectedMessageException.Reason.BAD_MAC,
-                    "MAC check failed (forged, corrupted, or sealed with another job's key)");
+                    "authentication tag check failed (forged, corrupted, or sealed with another job's key)");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM opening failed", e);
         }
-        return new Envelope(sender, sequence, Arrays.copyOfRange(envelope, HEADER_BYTES, HEADER_BYTES + length));
+        return new Envelope(sender, sequence, payload);
     }
 
-    private Mac newMac() {
+    private static GCMParameterSpec nonce(long senderId, long sequence) {
+        byte[] nonce = ByteBuffer.allocate(NONCE_BYTES).putLong(senderId).putInt((int) sequence).array();
+        return new GCMParameterSpec(8 * MAC_BYTES, nonce);
+    }
+
+    private static Cipher newCipher() {
         try {
-            Mac mac = Mac.getInstance(ALGORITHM);
-            mac.init(key);
-            return mac;
+            return Cipher.getInstance(ALGORITHM);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("This JVM cannot compute " + ALGORITHM, e);
+        }
+    }
+
+    private static byte[] sha256(byte[] key) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(key);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("This JVM lacks SHA-256", e);
         }
     }
 

@@ -21,9 +21,9 @@ final class ScalarTernaryKernel extends TernaryKernel {
     void statistics(float[] g, int from, int to, float k, double[] out, int at) {
         float[] laneSums = new float[LANES];
         float[] laneSquares = new float[LANES];
-        double sum = 0;
-        double squares = 0;
-        float max = 0;
+        double sum = out[at];
+        double squares = out[at + 1];
+        float max = (float) out[at + 2];
         int groupsEnd = from + ((to - from) & -LANES);
         int i = from;
         while (i < groupsEnd) {
@@ -56,13 +56,15 @@ final class ScalarTernaryKernel extends TernaryKernel {
     }
 
     @Override
-    long sampleCodes(float[] g, int from, int to, float s, float clipBound, int k1, int k2, byte[] codes) {
+    long sampleCodes(float[] g, int offset, int from, int to, float s, float clipBound, int k1, int k2,
+                     byte[] codes, int codesOffset) {
         long nonZero = 0;
         long clipped = 0;
+        float r = scale(s);
         for (int i = from; i < to; i++) {
-            float v = g[i];
-            int keep = keep(v, i, s, k1, k2);
-            codes[i >>> 2] |= (byte) ((keep + (keep & (Float.floatToRawIntBits(v) >>> 31))) << ((i & 3) << 1));
+            float v = g[i - offset];
+            int keep = keep(v, i, s, r, k1, k2);
+            codes[codesOffset + (i >>> 2)] |= (byte) ((keep + (keep & (Float.floatToRawIntBits(v) >>> 31))) << ((i & 3) << 1));
             nonZero += keep;
             clipped += clipped(v, clipBound);
         }
@@ -74,9 +76,10 @@ final class ScalarTernaryKernel extends TernaryKernel {
         int sBits = Float.floatToRawIntBits(s);
         long nonZero = 0;
         long clipped = 0;
+        float r = scale(s);
         for (int i = from; i < to; i++) {
             float v = g[i];
-            int keep = keep(v, i, s, k1, k2);
+            int keep = keep(v, i, s, r, k1, k2);
             out[i] = Float.intBitsToFloat((sBits | (Float.floatToRawIntBits(v) & 0x80000000)) & -keep);
             nonZero += keep;
             clipped += clipped(v, clipBound);
@@ -85,8 +88,8 @@ final class ScalarTernaryKernel extends TernaryKernel {
     }
 
     /** 1 if element {@code i} is sent as ±s, else 0 (see {@link TernaryKernel}). */
-    static int keep(float v, int i, float s, int k1, int k2) {
-        float x = Math.min(Math.abs(v) / s * TWO_TO_24, TWO_TO_24);
+    static int keep(float v, int i, float s, float r, int k1, int k2) {
+        float x = scaled(Math.abs(v), s, r);
         int h = bits(i, k1, k2);
         float hi = h >>> 8;
         float lo = h & 0xFF;

@@ -1,6 +1,9 @@
 package io.github.dl4jcompress.terngrad;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 
 import org.deeplearning4j.nn.api.Model;
@@ -107,25 +110,33 @@ public class TernGradGradientsAccumulator extends EncodedGradientsAccumulator {
         }
     }
 
-    /** Overwrites {@code updates} with the sum of all queued messages for this worker; returns how many. */
+    /**
+     * Overwrites {@code updates} with the sum of all queued messages for this worker; returns how many. The messages
+     * are added in the order of their bytes, not of their arrival: float addition is not associative, and with three
+     * or more workers the arrival order would otherwise change the sum from run to run.
+     */
     private int sumReceivedMessagesInto(INDArray updates) {
         if (updates.length() != layout.totalLength()) {
             throw new IllegalStateException("Update vector has " + updates.length() + " elements but the TernGrad "
                     + "layout covers " + layout.totalLength());
         }
-        float[] sum = new float[layout.totalLength()];
-        int received = 0;
+        List<byte[]> received = new ArrayList<>();
         BlockingQueue<INDArray> queue = messages.get(index.get());
         INDArray message;
         while ((message = queue.poll()) != null) {
-            TernaryMessageDecoder.decodeAndAdd(ByteBuffer.wrap(message.data().asBytes()), sum, layout);
-            received++;
+            received.add(message.data().asBytes());
+        }
+        received.sort(Arrays::compare);
+        float[] sum = new float[layout.totalLength()];
+        for (byte[] bytes : received) {
+            TernaryMessageDecoder.decodeAndAdd(ByteBuffer.wrap(bytes), sum, layout);
         }
         Ternarizer.copyInto(sum, updates);
+        int count = received.size();
         if (externalSource != null && externalSource.hasAnything()) {
             externalSource.drainTo(updates);
-            received++;
+            count++;
         }
-        return received;
+        return count;
     }
 }

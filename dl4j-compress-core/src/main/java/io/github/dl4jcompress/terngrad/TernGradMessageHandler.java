@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * scaler per {@link SegmentLayout} segment, serializes it as a {@link TernaryMessage} (wrapped in an INT8
  * array so that DL4J's per-worker queues can carry it), hands it to the accumulator for delivery to every
  * worker, and zeroes the worker's residual (TernGrad keeps none). Each worker thread gets its own
- * {@link Ternarizer} seeded with {@code seed ⊕ (workerIndex·0x9E3779B97F4A7C15)}, workers numbered from 1 in
- * order of first use.
+ * {@link Ternarizer} seeded with {@code seed ⊕ (worker·0x9E3779B97F4A7C15)}, worker {@code 1 + trainer id} of
+ * ParallelWrapper's trainer thread ({@link WorkerSeeds#workerNumber}), so the same seed gives the same streams
+ * whatever order the threads first arrive in.
  */
 final class TernGradMessageHandler implements MessageHandler {
 
@@ -49,24 +50,24 @@ final class TernGradMessageHandler implements MessageHandler {
     @Override
     public boolean broadcastUpdates(INDArray updates, int iterationNumber, int epochNumber) {
         Ternarizer ternarizer = ternarizer();
-        TernaryMessage message = ternarizer.encode(Ternarizer.toFloatArray(updates), layout);
+        byte[] message = ternarizer.encodeToBytes(updates, layout);
         updates.assign(0);
         if (log.isDebugEnabled()) {
-            log.debug("Iteration {}: sending {} bytes, statistics {}", iterationNumber, message.sizeInBytes(),
+            log.debug("Iteration {}: sending {} bytes, statistics {}", iterationNumber, message.length,
                     ternarizer.lastStatistics());
         }
         TernGradObserver o = observer;
         if (o != null) {
-            o.ternarized(iterationNumber, epochNumber, message.sizeInBytes(), ternarizer.lastStatistics());
+            o.ternarized(iterationNumber, epochNumber, message.length, ternarizer.lastStatistics());
         }
-        accumulator.receiveUpdate(Nd4j.createFromArray(message.toBytes()));
+        accumulator.receiveUpdate(Nd4j.createFromArray(message));
         return true;
     }
 
     private synchronized ThreadLocal<Ternarizer> ternarizers() {
         if (ternarizers == null) {
-            ternarizers = ThreadLocal.withInitial(() -> new Ternarizer(clipFactor,
-                    WorkerSeeds.forWorker(seed, workersSeen.incrementAndGet())));
+            ternarizers = ThreadLocal.withInitial(() -> new Ternarizer(clipFactor, WorkerSeeds.forWorker(seed,
+                    WorkerSeeds.workerNumber(Thread.currentThread().getName(), workersSeen::incrementAndGet))));
         }
         return ternarizers;
     }

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Use with {@code ParallelWrapper.Builder.trainingMode(SHARED_GRADIENTS).thresholdAlgorithm(..)
  * .residualPostProcessor(new ZeroResidualPostProcessor())}. DL4J clones the algorithm once per worker thread;
- * each clone draws from its own stream seeded with {@code seed ⊕ (cloneIndex·0x9E3779B97F4A7C15)}. Note
+ * each clone draws from its own stream seeded with {@code seed ⊕ (worker·0x9E3779B97F4A7C15)}, worker
+ * {@code 1 + trainer id} of the ParallelWrapper trainer thread it runs on (the clone index, in order of first use, on
+ * other threads): the same seed gives the same streams whatever order the workers first arrive in. Note
  * that DL4J shares the post-updater update (use the {@code Sgd} updater for paper-faithful TernGrad) and sums,
  * not averages, the workers' messages. For one scaler per layer use {@link TernGradGradientsAccumulator}.
  *
@@ -101,7 +103,8 @@ public final class TernGradThresholdAlgorithm implements ThresholdAlgorithm {
             layout = SegmentLayout.single(values.length);
         }
         if (ternarizer == null) {
-            ternarizer = new Ternarizer(clipFactor, WorkerSeeds.forWorker(seed, worker));
+            int number = worker == 0 ? 0 : WorkerSeeds.workerNumber(Thread.currentThread().getName(), () -> worker);
+            ternarizer = new Ternarizer(clipFactor, WorkerSeeds.forWorker(seed, number));
         }
         float s = ternarizer.ternarizeInPlace(values, layout)[0];
         Ternarizer.copyInto(values, updatesPlusResidual);

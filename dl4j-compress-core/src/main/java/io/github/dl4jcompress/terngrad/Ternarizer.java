@@ -1,7 +1,8 @@
 package io.github.dl4jcompress.terngrad;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -24,23 +25,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * Hence {@code E[t_i] = f(g_i)} (unbiased w.r.t. the clipped gradient) and
  * {@code E[(t_i − f(g_i))²] = |f(g_i)|·(s − |f(g_i)|)}.
  *
- * <p>Precision: each element gets 32 random bits, and the keep probability realised is
- * {@code ⌈2³²·p̂⌉/2³²} with {@code p̂ = |f(g_i)|/s} correctly rounded to float, i.e. within {@code 2⁻³²} of
- * {@code p̂} and within a relative {@code 2⁻²⁴} (float rounding of one division) of the exact ratio; so
- * {@code E[t_i] = f(g_i)·(1 + δ) + ε} with {@code |δ| ≤ 2⁻²⁴}, {@code 0 ≤ ε·sign < s·2⁻³²} — unbiased to float
- * precision (the previous 24-bit uniforms were off by up to {@code s·2⁻²⁴} absolute).
+ * <p>Precision: each element gets 32 random bits and is kept with probability {@code ⌈2³²·x/2²⁴⌉/2³²},
+ * {@code x/2²⁴ = (|f(g_i)|/s)(1 + δ)}, {@code −2⁻²⁴ ≤ δ ≤ 2⁻²²} (see {@link TernaryKernel}): unbiased to float
+ * precision; elements at the scaler are kept with probability exactly 1.
  *
  * <p>Random bits: every call draws one 64-bit key {@code (k₁, k₂)} from a {@link SplittableRandom} seeded with the
- * constructor's seed; element {@code i} (index in the whole vector) uses {@code mix(mix(i + k₁) + k₂)} with a
- * bijective 32-bit mixer ({@link TernaryKernel#bits}). For a uniformly random key each element's bits are exactly
- * uniform (a bijection of a uniform value), so unbiasedness does not rest on the mixer; the mixer decorrelates
- * neighbouring elements. Counter-based bits make the sampling loop branch-free and SIMD-friendly, and the output
- * depends only on the seed, the call number and the input — not on the kernel or the vector width.
+ * constructor's seed; element {@code i} (index in the whole vector) uses {@code mix(i·(k₂|1) + k₁)} with a bijective
+ * 32-bit mixer ({@link TernaryKernel#bits}). For a uniformly random key each element's bits are exactly uniform, so
+ * unbiasedness does not rest on the mixer; the mixer decorrelates neighbouring elements. Counter-based bits make the
+ * sampling loop branch-free, SIMD-friendly and order-free, and the output depends only on the seed, the call number
+ * and the input — not on the kernel, the vector width or the order in which chunks are sampled.
  *
- * <p>Two passes over each segment: (1) shifted sums of {@code d} and {@code d²} in 16 float lanes flushed to double
+ * <p>Two passes over each segment: (1) shifted sums of {@code d} and {@code d²} in 64 float lanes flushed to double
  * every 2048 elements, and {@code max|g|} (a non-finite sum means a non-finite or huge input: then the segment is
  * checked element by element and, if finite, its moments are recomputed in double precision); (2) sampling, which
- * writes 2-bit codes straight into the packed message (or the ternary values in place). Both passes run in a
+ * writes 2-bit codes straight into the packed message (or the ternary values in place). A dense ND4J FLOAT vector is
+ * read from its buffer {@value #CHUNK} elements at a time, the sampling pass from the last chunk to the first (the
+ * most recently read data is still in cache). Both passes run in a
  * {@link TernaryKernel}: the Vector API kernel when the JVM has {@code --add-modules jdk.incubator.vector}, else the
  * bit-identical scalar kernel (system property {@code dl4jcompress.terngrad.kernel=auto|scalar|vector}). NaN/±Infinity
  * values are refused with a {@link NonFiniteGradientException} naming the segment and index, before anything is
@@ -55,9 +56,12 @@ public final class Ternarizer {
 
     private final double clipFactor;
     private final SplittableRandom random;
+    /** Elements read from an ND4J buffer at a time (64 KB, a multiple of {@link TernaryKernel#BLOCK}). */
+    static final int CHUNK = 8 * TernaryKernel.BLOCK;
+
     private final TernaryKernel kernel;
     private List<SegmentStatistics> lastStatistics = Collections.emptyList();
-    private float[] copyBuffer;
+    private float[] chunk;
 
     /** Ternarizer with clip factor 2.5. */
     public Ternarizer(long seed) {
@@ -106,28 +110,62 @@ public final class Ternarizer {
         checkLength(gradient == null ? -1 : gradient.length, layout);
         float[] scalers = new float[layout.count()];
         byte[] codes = new byte[TwoBitCodes.packedBytes(layout.totalLength())];
-        run(gradient, layout, scalers, codes, null);
+        run(gradient, null, layout, scalers, codes, 0, null);
         return new TernaryMessage(layout.lengths(), scalers, codes);
     }
 
     /**
-     * Ternarizes a vector-shaped ND4J array (left unchanged) into a message. A dense FLOAT vector is copied into a
-     * buffer this instance keeps for the next call of the same length (a fresh 40 MB array per call cost ~1/3 of the
-     * encode time at 10M elements).
+     * Ternarizes a vector-shaped ND4J array (left unchanged) into a message. A dense FLOAT vector is read straight
+     * from its buffer, {@value #CHUNK} elements at a time (no copy of the whole vector: a fresh 40 MB array per
+     * call cost ~1/3 of the encode time at 10M elements, a reused one still a full extra pass over memory).
      */
     public TernaryMessage encode(INDArray gradient, SegmentLayout layout) {
-        if (gradient == null) {
-            checkLength(-1, layout);
-        }
+        checkLength(gradient == null ? -1 : lengthOf(gradient), layout);
+        float[] scalers = new float[layout.count()];
+        byte[] codes = new byte[TwoBitCodes.packedBytes(layout.totalLength())];
+        runOn(gradient, layout, scalers, codes, 0);
+        return new TernaryMessage(layout.lengths(), scalers, codes);
+    }
+
+    /**
+     * {@code encode(gradient, layout).toBytes()} without the intermediate message: the codes are written straight
+     * into the serialized message, the only array allocated.
+     */
+    public byte[] encodeToBytes(float[] gradient, SegmentLayout layout) {
+        checkLength(gradient == null ? -1 : gradient.length, layout);
+        float[] scalers = new float[layout.count()];
+        byte[] wire = new byte[(int) TernaryMessage.sizeInBytes(layout.count(), layout.totalLength())];
+        run(gradient, null, layout, scalers, wire, TernaryMessage.headerBytes(layout.count()), null);
+        return withHeader(wire, layout, scalers);
+    }
+
+    /** {@code encode(gradient, layout).toBytes()} without the intermediate message or a copy of the gradient. */
+    public byte[] encodeToBytes(INDArray gradient, SegmentLayout layout) {
+        checkLength(gradient == null ? -1 : lengthOf(gradient), layout);
+        float[] scalers = new float[layout.count()];
+        byte[] wire = new byte[(int) TernaryMessage.sizeInBytes(layout.count(), layout.totalLength())];
+        runOn(gradient, layout, scalers, wire, TernaryMessage.headerBytes(layout.count()));
+        return withHeader(wire, layout, scalers);
+    }
+
+    private static byte[] withHeader(byte[] wire, SegmentLayout layout, float[] scalers) {
+        ByteBuffer header = ByteBuffer.wrap(wire).order(TernaryMessage.BYTE_ORDER);
+        TernaryMessage.writeHeader(header, layout.lengths(), scalers, layout.totalLength());
+        return wire;
+    }
+
+    private static int lengthOf(INDArray gradient) {
+        return gradient.length() > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) gradient.length();
+    }
+
+    /** A dense FLOAT vector is read from its buffer in chunks; anything else is converted to a float[] first. */
+    private void runOn(INDArray gradient, SegmentLayout layout, float[] scalers, byte[] codes, int codesOffset) {
         if (isDenseFloatVector(gradient)) {
-            int n = Math.toIntExact(gradient.length());
-            if (copyBuffer == null || copyBuffer.length != n) {
-                copyBuffer = new float[n];
-            }
-            gradient.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().get(copyBuffer);
-            return encode(copyBuffer, layout);
+            FloatBuffer buffer = gradient.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+            run(null, buffer, layout, scalers, codes, codesOffset, null);
+        } else {
+            run(toFloatArray(gradient), null, layout, scalers, codes, codesOffset, null);
         }
-        return encode(toFloatArray(gradient), layout);
     }
 
     /**
@@ -137,7 +175,7 @@ public final class Ternarizer {
     public float[] ternarizeInPlace(float[] values, SegmentLayout layout) {
         checkLength(values == null ? -1 : values.length, layout);
         float[] scalers = new float[layout.count()];
-        run(values, layout, scalers, null, values);
+        run(values, null, layout, scalers, null, 0, values);
         return scalers;
     }
 
@@ -191,13 +229,28 @@ public final class Ternarizer {
         }
     }
 
-    /** Writes codes into {@code codes} or ternary values into {@code out} (exactly one is non-null). */
-    private void run(float[] g, SegmentLayout layout, float[] scalers, byte[] codes, float[] out) {
+    /**
+     * Reads the gradient from {@code g} or, chunk by chunk, from {@code buffer} (exactly one is non-null) and writes
+     * codes into {@code codes} from {@code codesOffset} or ternary values into {@code out} (exactly one is
+     * non-null; {@code out} only with {@code g}). Nothing is written before every segment's statistics are known
+     * to be finite.
+     */
+    private void run(float[] g, FloatBuffer buffer, SegmentLayout layout, float[] scalers, byte[] codes,
+                     int codesOffset, float[] out) {
         int count = layout.count();
         double[] moments = new double[3 * count];
         for (int segment = 0; segment < count; segment++) {
             int from = layout.offset(segment);
             int to = from + layout.length(segment);
+            if (buffer != null) {
+                if (!chunkedStatistics(buffer, from, to, moments, 3 * segment)) {
+                    float[] copy = new float[layout.totalLength()]; // rare: a non-finite or huge value
+                    buffer.get(0, copy);
+                    run(copy, null, layout, scalers, codes, codesOffset, null);
+                    return;
+                }
+                continue;
+            }
             float shift = shift(g, from, to);
             kernel.statistics(g, from, to, shift, moments, 3 * segment);
             if (!Double.isFinite(moments[3 * segment]) || !Double.isFinite(moments[3 * segment + 1])) {
@@ -208,11 +261,34 @@ public final class Ternarizer {
         long key = random.nextLong();
         int k1 = (int) key;
         int k2 = (int) (key >>> 32);
-        List<SegmentStatistics> statistics = new ArrayList<>(count);
-        for (int segment = 0; segment < count; segment++) {
-            statistics.add(ternarizeSegment(g, layout, segment, moments, k1, k2, scalers, codes, out));
+        SegmentStatistics[] statistics = new SegmentStatistics[count];
+        for (int segment = count - 1; segment >= 0; segment--) { // backwards: see ternarizeSegment
+            statistics[segment] = ternarizeSegment(g, buffer, layout, segment, moments, k1, k2, scalers, codes,
+                    codesOffset, out);
         }
-        lastStatistics = Collections.unmodifiableList(statistics);
+        lastStatistics = List.of(statistics);
+    }
+
+    /** The statistics of {@code [from, to)} read in chunks of {@value #CHUNK}; false if they are not finite. */
+    private boolean chunkedStatistics(FloatBuffer buffer, int from, int to, double[] moments, int at) {
+        float[] chunk = chunk();
+        float shift = 0;
+        for (int start = from; start < to; start += CHUNK) {
+            int length = Math.min(CHUNK, to - start);
+            buffer.get(start, chunk, 0, length);
+            if (start == from) {
+                shift = shift(chunk, 0, length);
+            }
+            kernel.statistics(chunk, 0, length, shift, moments, at);
+        }
+        return Double.isFinite(moments[at]) && Double.isFinite(moments[at + 1]);
+    }
+
+    private float[] chunk() {
+        if (chunk == null) {
+            chunk = new float[CHUNK];
+        }
+        return chunk;
     }
 
     private static void requireFinite(float[] g, SegmentLayout layout, int segment) {
@@ -254,8 +330,9 @@ public final class Ternarizer {
         out[at + 2] = max;
     }
 
-    private SegmentStatistics ternarizeSegment(float[] g, SegmentLayout layout, int segment, double[] moments,
-                                               int k1, int k2, float[] scalers, byte[] codes, float[] out) {
+    private SegmentStatistics ternarizeSegment(float[] g, FloatBuffer buffer, SegmentLayout layout, int segment,
+                                               double[] moments, int k1, int k2, float[] scalers, byte[] codes,
+                                               int codesOffset, float[] out) {
         int from = layout.offset(segment);
         int length = layout.length(segment);
         int to = from + length;
@@ -273,9 +350,23 @@ public final class Ternarizer {
             return new SegmentStatistics(layout.name(segment), length, sigma, clipBound, s, 0, 0);
         }
         float clipBoundF = (float) Math.min(clipBound, Float.MAX_VALUE);
-        long counts = codes != null
-                ? kernel.sampleCodes(g, from, to, s, clipBoundF, k1, k2, codes)
-                : kernel.sampleValues(g, from, to, s, clipBoundF, k1, k2, out);
+        long counts = 0;
+        if (out != null) {
+            counts = kernel.sampleValues(g, from, to, s, clipBoundF, k1, k2, out);
+        } else {
+            // Chunks from the last to the first: the statistics pass read them first to last, so the most recently
+            // read ones (still in cache) come first; the bits depend on the element index only, not on the order.
+            for (int start = Math.max(from, (to - 1) / CHUNK * CHUNK), end = to; end > from;
+                 end = start, start = Math.max(from, start - CHUNK)) {
+                if (g != null) {
+                    counts += kernel.sampleCodes(g, 0, start, end, s, clipBoundF, k1, k2, codes, codesOffset);
+                } else {
+                    float[] chunk = chunk();
+                    buffer.get(start, chunk, 0, end - start);
+                    counts += kernel.sampleCodes(chunk, start, start, end, s, clipBoundF, k1, k2, codes, codesOffset);
+                }
+            }
+        }
         return new SegmentStatistics(layout.name(segment), length, sigma, clipBound, s, (int) (counts >>> 32),
                 (int) counts);
     }

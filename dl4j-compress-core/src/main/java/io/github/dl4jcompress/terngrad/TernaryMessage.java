@@ -119,6 +119,18 @@ public final class TernaryMessage {
     /** Writes the message at the buffer's position, advancing it by {@link #sizeInBytes()}. */
     public void writeTo(ByteBuffer target) {
         ByteBuffer out = target.duplicate().order(BYTE_ORDER);
+        writeHeader(out, lengths, scalers, totalLength);
+        out.put(codes);
+        target.position(out.position());
+    }
+
+    /** Bytes before the codes: {@code 20 + 8L}. */
+    static int headerBytes(int segments) {
+        return FIXED_HEADER_BYTES + 8 * segments;
+    }
+
+    /** Writes everything before the codes ({@link #headerBytes} bytes) at {@code out}'s position (big-endian). */
+    static void writeHeader(ByteBuffer out, int[] lengths, float[] scalers, long totalLength) {
         out.putInt(MAGIC);
         out.putShort((short) VERSION);
         out.putShort((short) 0);
@@ -130,8 +142,6 @@ public final class TernaryMessage {
         for (float scaler : scalers) {
             out.putFloat(scaler);
         }
-        out.put(codes);
-        target.position(out.position());
     }
 
     /** {@code target[offset + i] += t_i} for every element; {@code target} must hold the whole vector. */

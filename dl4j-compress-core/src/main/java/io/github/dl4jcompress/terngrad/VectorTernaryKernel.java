@@ -60,9 +60,9 @@ final class VectorTernaryKernel extends TernaryKernel {
         FloatVector k = FloatVector.broadcast(F, shift);
         float[] sums = new float[LANES];
         float[] squares = new float[LANES];
-        float[] maxima = new float[V];
-        double sum = 0;
-        double squareSum = 0;
+        float[] maxima = new float[LANES];
+        double sum = out[at];
+        double squareSum = out[at + 1];
         int groupsEnd = from + ((to - from) & -LANES);
         int i = from;
         while (i < groupsEnd) {
@@ -73,7 +73,7 @@ final class VectorTernaryKernel extends TernaryKernel {
                     FloatVector d = v.sub(k);
                     FloatVector.fromArray(F, sums, part).add(d).intoArray(sums, part);
                     FloatVector.fromArray(F, squares, part).add(d.mul(d)).intoArray(squares, part);
-                    FloatVector.fromArray(F, maxima, 0).max(v.abs()).intoArray(maxima, 0);
+                    FloatVector.fromArray(F, maxima, part).max(v.abs()).intoArray(maxima, part);
                 }
             }
             for (int lane = 0; lane < LANES; lane++) {
@@ -83,7 +83,7 @@ final class VectorTernaryKernel extends TernaryKernel {
                 squares[lane] = 0;
             }
         }
-        float max = 0;
+        float max = (float) out[at + 2];
         for (float m : maxima) {
             max = Math.max(max, m);
         }
@@ -100,23 +100,30 @@ final class VectorTernaryKernel extends TernaryKernel {
     }
 
     @Override
-    long sampleCodes(float[] g, int from, int to, float s, float clipBound, int k1, int k2, byte[] codes) {
+    long sampleCodes(float[] g, int offset, int from, int to, float s, float clipBound, int k1, int k2,
+                     byte[] codes, int codesOffset) {
         int bodyFrom = Math.min(to, (from + V - 1) & -V);
         int bodyTo = bodyFrom + ((to - bodyFrom) & -V);
-        long head = ScalarTernaryKernel.INSTANCE.sampleCodes(g, from, bodyFrom, s, clipBound, k1, k2, codes);
-        long tail = ScalarTernaryKernel.INSTANCE.sampleCodes(g, bodyTo, to, s, clipBound, k1, k2, codes);
-        FloatVector sv = FloatVector.broadcast(F, s);
+        long head = ScalarTernaryKernel.INSTANCE.sampleCodes(g, offset, from, bodyFrom, s, clipBound, k1, k2, codes,
+                codesOffset);
+        long tail = ScalarTernaryKernel.INSTANCE.sampleCodes(g, offset, bodyTo, to, s, clipBound, k1, k2, codes,
+                codesOffset);
+        float r = scale(s);
+        if (r == Float.POSITIVE_INFINITY) { // s < ~6e-32: the dividing rule, scalar
+            return head + tail + ScalarTernaryKernel.INSTANCE.sampleCodes(g, offset, bodyFrom, bodyTo, s, clipBound,
+                    k1, k2, codes, codesOffset);
+        }
+        FloatVector rv = FloatVector.broadcast(F, r);
+        int stride = k2 | 1;
+        IntVector strides = IOTA.mul(stride);
         FloatVector bound = FloatVector.broadcast(F, clipBound);
         int[] clippedLanes = new int[V];
         long nonZero = 0;
         for (int i = bodyFrom; i < bodyTo; i += V) {
-            FloatVector v = FloatVector.fromArray(F, g, i);
+            FloatVector v = FloatVector.fromArray(F, g, i - offset);
             FloatVector a = v.abs();
-            FloatVector x = a.div(sv).mul(TWO_TO_24).min(TWO_TO_24);
-            IntVector h = IOTA.add(i + k1);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x21F0AAAD);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15)).mul(0x735A2D97);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15)).add(k2);
+            FloatVector x = a.mul(rv).min(TWO_TO_24);
+            IntVector h = strides.add(i * stride + k1);
             h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x21F0AAAD);
             h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15)).mul(0x735A2D97);
             h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15));
@@ -126,9 +133,9 @@ final class VectorTernaryKernel extends TernaryKernel {
             IntVector code = keep.add(keep.and(v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 31)));
             int word = code.lanewise(VectorOperators.LSHL, SHIFTS).reduceLanes(VectorOperators.OR);
             if (V == 16) {
-                INT_WORDS.set(codes, i >>> 2, word);
+                INT_WORDS.set(codes, codesOffset + (i >>> 2), word);
             } else {
-                SHORT_WORDS.set(codes, i >>> 2, (short) word);
+                SHORT_WORDS.set(codes, codesOffset + (i >>> 2), (short) word);
             }
             nonZero += Integer.bitCount(word);
             IntVector.fromArray(I, clippedLanes, 0)
@@ -147,7 +154,13 @@ final class VectorTernaryKernel extends TernaryKernel {
     long sampleValues(float[] g, int from, int to, float s, float clipBound, int k1, int k2, float[] out) {
         int bodyTo = from + ((to - from) & -V);
         long tail = ScalarTernaryKernel.INSTANCE.sampleValues(g, bodyTo, to, s, clipBound, k1, k2, out);
-        FloatVector sv = FloatVector.broadcast(F, s);
+        float r = scale(s);
+        if (r == Float.POSITIVE_INFINITY) { // s < ~6e-32: the dividing rule, scalar
+            return tail + ScalarTernaryKernel.INSTANCE.sampleValues(g, from, bodyTo, s, clipBound, k1, k2, out);
+        }
+        FloatVector rv = FloatVector.broadcast(F, r);
+        int stride = k2 | 1;
+        IntVector strides = IOTA.mul(stride);
         FloatVector bound = FloatVector.broadcast(F, clipBound);
         int sBits = Float.floatToRawIntBits(s);
         int[] nonZeroLanes = new int[V];
@@ -155,11 +168,8 @@ final class VectorTernaryKernel extends TernaryKernel {
         for (int i = from; i < bodyTo; i += V) {
             FloatVector v = FloatVector.fromArray(F, g, i);
             FloatVector a = v.abs();
-            FloatVector x = a.div(sv).mul(TWO_TO_24).min(TWO_TO_24);
-            IntVector h = IOTA.add(i + k1);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x21F0AAAD);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15)).mul(0x735A2D97);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15)).add(k2);
+            FloatVector x = a.mul(rv).min(TWO_TO_24);
+            IntVector h = strides.add(i * stride + k1);
             h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x21F0AAAD);
             h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15)).mul(0x735A2D97);
             h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 15));

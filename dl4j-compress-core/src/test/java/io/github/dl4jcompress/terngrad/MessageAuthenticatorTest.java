@@ -108,6 +108,24 @@ class MessageAuthenticatorTest {
         assertThrows(RejectedMessageException.class, () -> auth.open(null));
     }
 
+    /** The GCM nonce holds 32 bits of the sequence: sealing outside [0, 2³²) would repeat a nonce and is refused. */
+    @Test
+    void sequencesOutsideTheNonceRangeAreRefusedAndLongKeysAreHashed() {
+        byte[] payload = realMessage(10);
+        for (long sequence : new long[] {-1, MessageAuthenticator.SEQUENCE_LIMIT, Long.MAX_VALUE}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> auth.seal(1, sequence, payload));
+            assertTrue(e.getMessage().contains(String.valueOf(sequence)), e.getMessage());
+        }
+        byte[] last = auth.seal(1, MessageAuthenticator.SEQUENCE_LIMIT - 1, payload);
+        assertEquals(MessageAuthenticator.SEQUENCE_LIMIT - 1, auth.open(last).sequence());
+        byte[] longKey = Arrays.copyOf(key(1), 48);
+        MessageAuthenticator hashed = new MessageAuthenticator(longKey);
+        assertArrayEquals(payload, hashed.open(hashed.seal(3, 4, payload)).payload());
+        assertEquals(RejectedMessageException.Reason.BAD_MAC,
+                assertThrows(RejectedMessageException.class, () -> auth.open(hashed.seal(3, 5, payload))).reason());
+    }
+
     @Test
     void shortKeysAreRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -226,13 +226,49 @@ class TernarizerTest {
         INDArray array = Nd4j.createFromArray(g).reshape(1, g.length);
         Ternarizer fromArray = new Ternarizer(31);
         Ternarizer fromValues = new Ternarizer(31);
-        for (int call = 0; call < 3; call++) { // the second and third calls reuse the copy buffer
+        for (int call = 0; call < 3; call++) { // the second and third calls reuse the chunk buffer
             assertArrayEquals(fromValues.encode(g, layout).toBytes(), fromArray.encode(array, layout).toBytes());
         }
         assertArrayEquals(g, array.toFloatVector());
         float[] shorter = Arrays.copyOf(g, 1000);
         assertArrayEquals(fromValues.encode(shorter, SegmentLayout.single(1000)).toBytes(),
                 fromArray.encode(Nd4j.createFromArray(shorter), SegmentLayout.single(1000)).toBytes());
+    }
+
+    /**
+     * A dense ND4J vector is read in chunks of {@link Ternarizer#CHUNK}: segments that start unaligned and cross
+     * chunk boundaries, a segment whose float-lane sums overflow (|g| = 1e30, the exact-moments fallback) and
+     * {@code encodeToBytes} must all give exactly the bytes of encoding the values as a float[], on both kernels.
+     */
+    @Test
+    void chunkedReadingAndDirectSerializationEqualEncodingTheValues() {
+        int chunk = Ternarizer.CHUNK;
+        SegmentLayout layout = SegmentLayout.of(3, 2 * chunk + 37, chunk, 5000);
+        float[] g = gaussianWithOutliers(layout.totalLength(), 8);
+        float[] huge = g.clone();
+        huge[3 + 2 * chunk + 40] = 1e30f;
+        for (TernaryKernel kernel : TernaryKernelTest.kernels()) {
+            for (float[] values : new float[][] {g, huge}) {
+                INDArray array = Nd4j.createFromArray(values);
+                Ternarizer reference = new Ternarizer(2.5, 5, kernel);
+                Ternarizer chunked = new Ternarizer(2.5, 5, kernel);
+                Ternarizer direct = new Ternarizer(2.5, 5, kernel);
+                Ternarizer directChunked = new Ternarizer(2.5, 5, kernel);
+                for (int call = 0; call < 2; call++) {
+                    byte[] expected = reference.encode(values, layout).toBytes();
+                    assertArrayEquals(expected, chunked.encode(array, layout).toBytes(), kernel.name());
+                    assertArrayEquals(expected, direct.encodeToBytes(values, layout), kernel.name());
+                    assertArrayEquals(expected, directChunked.encodeToBytes(array, layout), kernel.name());
+                    assertEquals(reference.lastStatistics().toString(), chunked.lastStatistics().toString());
+                }
+                assertArrayEquals(values, array.toFloatVector());
+            }
+            float[] withNaN = g.clone();
+            withNaN[3 + chunk + 5] = Float.NaN;
+            NonFiniteGradientException e = assertThrows(NonFiniteGradientException.class,
+                    () -> new Ternarizer(2.5, 5, kernel).encodeToBytes(Nd4j.createFromArray(withNaN), layout));
+            assertTrue(e.getMessage().contains(String.valueOf(chunk + 5)), e.getMessage());
+        }
     }
 
     @Test

@@ -22,16 +22,23 @@ class TernaryKernelTest {
 
     private static final double TWO_TO_32 = 0x1p32;
 
-    /** The specification in exact integer arithmetic: keep iff h (unsigned) < ⌈2³²·min(fl(|v|/s), 1)⌉. */
+    /** {@code x} as specified: {@code min(fl(|v|·r), 2²⁴)}, {@code r = nextUp(fl(2²⁴/s))}. */
+    private static float specifiedX(float v, float s) {
+        float r = Math.nextUp(TernaryKernel.TWO_TO_24 / s);
+        return Float.isFinite(r) ? Math.min(Math.abs(v) * r, TernaryKernel.TWO_TO_24)
+                : Math.min(Math.abs(v) / s * TernaryKernel.TWO_TO_24, TernaryKernel.TWO_TO_24);
+    }
+
+    /** The specification in exact integer arithmetic: keep iff h (unsigned) < ⌈2³²·x/2²⁴⌉. */
     private static int referenceKeep(float v, float s, int h) {
-        double p = Math.min(Math.abs(v) / s, 1.0f); // float quotient, as specified
+        double p = specifiedX(v, s) / (double) TernaryKernel.TWO_TO_24;
         double threshold = Math.ceil(p * TWO_TO_32); // exact: p has a 24-bit significand
         return Integer.toUnsignedLong(h) < threshold ? 1 : 0;
     }
 
     /** Runs the float test of ScalarTernaryKernel.keep with a chosen h (inverting nothing: same formula). */
     private static int floatKeep(float v, float s, int h) {
-        float x = Math.min(Math.abs(v) / s * TernaryKernel.TWO_TO_24, TernaryKernel.TWO_TO_24);
+        float x = specifiedX(v, s);
         float hi = h >>> 8;
         float lo = h & 0xFF;
         return Float.floatToRawIntBits(lo - (x - hi) * 256f) >>> 31;
@@ -40,7 +47,7 @@ class TernaryKernelTest {
     @Test
     void floatKeepTestEqualsExactIntegerRule() {
         Random random = new Random(5);
-        float[] scalers = {1f, 0.37f, 3e-7f, 2.5f, Float.MIN_NORMAL, 1e30f};
+        float[] scalers = {1f, 0.37f, 3e-7f, 2.5f, Float.MIN_NORMAL, 1e30f, 1e-35f};
         int checked = 0;
         for (int trial = 0; trial < 10_000; trial++) {
             float s = scalers[trial % scalers.length];
@@ -55,7 +62,7 @@ class TernaryKernelTest {
             if (random.nextBoolean()) {
                 v = -v;
             }
-            float x = Math.min(Math.abs(v) / s * TernaryKernel.TWO_TO_24, TernaryKernel.TWO_TO_24);
+            float x = specifiedX(v, s);
             int floor = (int) x;
             // every lo around the decision boundary, plus random h
             for (int hi = Math.max(0, floor - 1); hi <= Math.min((1 << 24) - 1, floor + 1); hi++) {
@@ -74,7 +81,28 @@ class TernaryKernelTest {
         // the production method agrees with the formula tested above
         for (int i = 0; i < 1000; i++) {
             float v = (float) random.nextGaussian();
-            assertEquals(floatKeep(v, 1.7f, TernaryKernel.bits(i, 11, 13)), ScalarTernaryKernel.keep(v, i, 1.7f, 11, 13));
+            assertEquals(floatKeep(v, 1.7f, TernaryKernel.bits(i, 11, 13)),
+                    ScalarTernaryKernel.keep(v, i, 1.7f, TernaryKernel.scale(1.7f), 11, 13));
+        }
+    }
+
+    /**
+     * The multiplied rule's precision: {@code x/2²⁴ = (|v|/s)(1 + δ)} with {@code −2⁻²⁴ ≤ δ ≤ 2⁻²²} (up to the float
+     * underflow of tiny products), and {@code |v| ≥ s} always gives {@code x = 2²⁴} (kept with probability 1).
+     */
+    @Test
+    void multipliedRuleIsWithinTwoUlpsAndKeepsTheScalerAlways() {
+        Random random = new Random(9);
+        for (int trial = 0; trial < 200_000; trial++) {
+            float s = (float) Math.pow(2, random.nextInt(160) - 80) * (1 + random.nextFloat());
+            float v = s * random.nextFloat();
+            double exact = Math.abs((double) v) / s;
+            double x = specifiedX(v, s) / (double) TernaryKernel.TWO_TO_24;
+            if (exact > 0x1p-100) {
+                assertTrue(x >= exact * (1 - 0x1p-24) && x <= exact * (1 + 0x1p-22), "v=" + v + " s=" + s + " x=" + x);
+            }
+            assertEquals(TernaryKernel.TWO_TO_24, specifiedX(s, s), "s=" + s);
+            assertEquals(TernaryKernel.TWO_TO_24, specifiedX(-Math.nextUp(s), s), "s=" + s);
         }
     }
 
@@ -258,7 +286,7 @@ class TernaryKernelTest {
         }
     }
 
-    private static TernaryKernel[] kernels() {
+    static TernaryKernel[] kernels() {
         TernaryKernel vector = TernaryKernel.vectorOrNull();
         return vector == null ? new TernaryKernel[] {ScalarTernaryKernel.INSTANCE}
                 : new TernaryKernel[] {ScalarTernaryKernel.INSTANCE, vector};

@@ -2,7 +2,6 @@ package io.github.dl4jcompress.cli.terngrad;
 
 import io.github.dl4jcompress.cost.Median;
 import io.github.dl4jcompress.terngrad.SegmentLayout;
-import io.github.dl4jcompress.terngrad.TernaryMessage;
 import io.github.dl4jcompress.terngrad.TernaryMessageDecoder;
 import io.github.dl4jcompress.terngrad.Ternarizer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -17,13 +16,12 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.LongSupplier;
 
 /**
  * Side-by-side codec throughput on one Gaussian vector {@code g ~ N(0, 1)} of {@code N} floats:
  * <ul>
- *   <li>{@code terngrad}: {@link Ternarizer#encode(INDArray, SegmentLayout)} (one segment) + {@code toBytes()};
- *       decode = {@link TernaryMessageDecoder#decodeAndAdd} (full validation, then {@code target += t});</li>
+ *   <li>{@code terngrad}: {@link Ternarizer#encodeToBytes(INDArray, SegmentLayout)} (one segment, the serialized
+ *       message); decode = {@link TernaryMessageDecoder#decodeAndAdd} (full validation, then {@code target += t});</li>
  *   <li>{@code dl4j-threshold}: {@code thresholdEncode(g, τ)} with {@code τ = 2.576} (≈ 1% of elements, DL4J's sparse
  *       regime) / {@code thresholdDecode};</li>
  *   <li>{@code dl4j-bitmap}: {@code bitmapEncode(g, τ)} with {@code τ = 1} / {@code bitmapDecode}: elements with
@@ -33,16 +31,21 @@ import java.util.function.LongSupplier;
  * {@link CodecResult#density()} is the fraction of elements the message changes on decoding: non-zero ternary codes,
  * encoded threshold entries, or bitmap entries (including the {@code −τ/2} ones).
  * DL4J's encoders subtract what they encode from their input, so the input is restored before every call, outside
- * the timed region. Each operation runs 2 warm-up calls, then until {@code minSeconds} have passed (at least 5
- * calls); the rate is {@code 4N / median call time}, from wall-clock and from thread CPU time. Single-threaded as
- * configured by {@code OMP_NUM_THREADS} (with one OpenMP thread DL4J's native codecs run on the calling thread, so its CPU
- * time covers them).
+ * the timed region. The codecs are measured <em>interleaved</em>: every round calls each codec's encode and then its
+ * decode once, so that load from other processes hits all codecs alike; 3 warm-up rounds, then rounds until
+ * {@code minSeconds} per operation have passed (at least 9 rounds). Rates are {@code 4N / median call time}, from
+ * wall-clock and from thread CPU time; {@link CodecResult#encodeSpeedupVsThreshold()} is the median over rounds of
+ * {@code threshold encode time / this codec's encode time} in the same round. Single-threaded as configured by
+ * {@code OMP_NUM_THREADS} (with one OpenMP thread DL4J's native codecs run on the calling thread, so its CPU time
+ * covers them).
  */
 public final class CodecThroughput {
 
     private static final Logger log = LoggerFactory.getLogger(CodecThroughput.class);
     static final double THRESHOLD_TAU = 2.576;
     static final double BITMAP_TAU = 1.0;
+    private static final int WARM_UP_ROUNDS = 3;
+    private static final int MIN_ROUNDS = 9;
 
     private final double minSeconds;
     private final long seed;
@@ -56,63 +59,214 @@ public final class CodecThroughput {
         this.seed = seed;
     }
 
-    /** All three codecs on an {@code elements}-long vector. */
+    /** All three codecs on an {@code elements}-long vector, interleaved. */
     public List<CodecResult> measureAll(int elements) {
-        List<CodecResult> out = new ArrayList<>();
-        out.add(ternGrad(elements));
-        out.add(dl4jThreshold(elements));
-        out.add(dl4jBitmap(elements));
-        return out;
+        return measure(elements, List.of(ternGradCodec(elements), thresholdCodec(elements), bitmapCodec(elements)));
     }
 
-    /** TernGrad only. */
+    /** TernGrad only (no threshold reference: its speed-up fields are null). */
     public CodecResult ternGrad(int elements) {
+        return measure(elements, List.of(ternGradCodec(elements))).get(0);
+    }
+
+    /** One codec under test: encode and decode calls and what a result reports about its message. */
+    private abstract static class Codec {
+        final String impl;
+        final String settings;
+        final List<long[]> encodeTimes = new ArrayList<>();
+        final List<long[]> decodeTimes = new ArrayList<>();
+
+        Codec(String impl, String settings) {
+            this.impl = impl;
+            this.settings = settings;
+        }
+
+        /** Untimed preparation of the next encode call (DL4J's encoders modify their input). */
+        void reset() {
+        }
+
+        abstract long encode();
+
+        abstract long decode();
+
+        abstract long messageBytes();
+
+        abstract double density();
+    }
+
+    private Codec ternGradCodec(int elements) {
         INDArray g = gaussian(elements);
         SegmentLayout layout = SegmentLayout.single(elements);
         Ternarizer ternarizer = new Ternarizer(seed);
-        byte[][] last = new byte[1][];
-        double[] encode = time(() -> {
-            last[0] = ternarizer.encode(g, layout).toBytes();
-            return last[0].length;
-        }, null);
         float[] target = new float[elements];
-        ByteBuffer wire = ByteBuffer.wrap(last[0]);
-        double[] decode = time(() -> TernaryMessageDecoder.decodeAndAdd(wire, target).totalLength(), null);
-        TernaryMessage message = TernaryMessageDecoder.decode(last[0]);
-        return result("terngrad", elements, encode, decode, last[0].length, message.nonZeroCount() / (double) elements,
-                "one segment, c = " + Ternarizer.DEFAULT_CLIP_FACTOR + ", kernel " + Ternarizer.kernelName());
+        return new Codec("terngrad", "one segment, c = " + Ternarizer.DEFAULT_CLIP_FACTOR + ", kernel "
+                + Ternarizer.kernelName()) {
+            byte[] last;
+
+            @Override
+            long encode() {
+                last = ternarizer.encodeToBytes(g, layout);
+                return last.length;
+            }
+
+            @Override
+            long decode() {
+                return TernaryMessageDecoder.decodeAndAdd(ByteBuffer.wrap(last), target).totalLength();
+            }
+
+            @Override
+            long messageBytes() {
+                return last.length;
+            }
+
+            @Override
+            double density() {
+                return TernaryMessageDecoder.decode(last).nonZeroCount() / (double) elements;
+            }
+        };
     }
 
     /** DL4J's sparse threshold codec at τ = 2.576σ. */
-    public CodecResult dl4jThreshold(int elements) {
+    private Codec thresholdCodec(int elements) {
         INDArray pristine = gaussian(elements);
         INDArray g = pristine.dup();
-        INDArray[] last = new INDArray[1];
-        double[] encode = time(() -> {
-            last[0] = Nd4j.getExecutioner().thresholdEncode(g, THRESHOLD_TAU);
-            return last[0].length();
-        }, () -> g.assign(pristine));
         INDArray target = Nd4j.create(DataType.FLOAT, elements);
-        double[] decode = time(() -> Nd4j.getExecutioner().thresholdDecode(last[0], target).length(), null);
-        long bytes = last[0].length() * last[0].dataType().width();
-        double density = last[0].getInt(0) / (double) elements; // first header int: number of encoded elements
-        return result("dl4j-threshold", elements, encode, decode, bytes, density, "tau = " + THRESHOLD_TAU + " sigma");
+        return new Codec("dl4j-threshold", "tau = " + THRESHOLD_TAU + " sigma") {
+            INDArray last;
+
+            @Override
+            void reset() {
+                g.assign(pristine);
+            }
+
+            @Override
+            long encode() {
+                last = Nd4j.getExecutioner().thresholdEncode(g, THRESHOLD_TAU);
+                return last.length();
+            }
+
+            @Override
+            long decode() {
+                return Nd4j.getExecutioner().thresholdDecode(last, target).length();
+            }
+
+            @Override
+            long messageBytes() {
+                return last.length() * last.dataType().width();
+            }
+
+            @Override
+            double density() {
+                return last.getInt(0) / (double) elements; // first header int: number of encoded elements
+            }
+        };
     }
 
     /** DL4J's dense bitmap codec at τ = σ. */
-    public CodecResult dl4jBitmap(int elements) {
+    private Codec bitmapCodec(int elements) {
         INDArray pristine = gaussian(elements);
         INDArray g = pristine.dup();
-        INDArray[] last = new INDArray[1];
-        double[] encode = time(() -> {
-            last[0] = Nd4j.getExecutioner().bitmapEncode(g, BITMAP_TAU);
-            return last[0].length();
-        }, () -> g.assign(pristine));
         INDArray target = Nd4j.create(DataType.FLOAT, elements);
-        double[] decode = time(() -> Nd4j.getExecutioner().bitmapDecode(last[0], target).length(), null);
-        long bytes = last[0].length() * last[0].dataType().width();
-        double density = pristine.dup().subi(g).neq(0.0).castTo(DataType.INT).sumNumber().doubleValue() / elements;
-        return result("dl4j-bitmap", elements, encode, decode, bytes, density, "tau = " + BITMAP_TAU + " sigma");
+        return new Codec("dl4j-bitmap", "tau = " + BITMAP_TAU + " sigma") {
+            INDArray last;
+
+            @Override
+            void reset() {
+                g.assign(pristine);
+            }
+
+            @Override
+            long encode() {
+                last = Nd4j.getExecutioner().bitmapEncode(g, BITMAP_TAU);
+                return last.length();
+            }
+
+            @Override
+            long decode() {
+                return Nd4j.getExecutioner().bitmapDecode(last, target).length();
+            }
+
+            @Override
+            long messageBytes() {
+                return last.length() * last.dataType().width();
+            }
+
+            @Override
+            double density() {
+                g.assign(pristine);
+                Nd4j.getExecutioner().bitmapEncode(g, BITMAP_TAU);
+                return pristine.dup().subi(g).neq(0.0).castTo(DataType.INT).sumNumber().doubleValue() / elements;
+            }
+        };
+    }
+
+    /** Interleaved rounds over {@code codecs}; results in the same order. */
+    private List<CodecResult> measure(int elements, List<Codec> codecs) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long sink = 0;
+        long start = System.nanoTime();
+        long budget = (long) (minSeconds * 1e9 * 2 * codecs.size());
+        int rounds = 0;
+        for (int round = 0; round < WARM_UP_ROUNDS + MIN_ROUNDS || System.nanoTime() - start < budget; round++) {
+            if (round == WARM_UP_ROUNDS) {
+                start = System.nanoTime();
+            }
+            for (Codec codec : codecs) {
+                codec.reset();
+                long c0 = threads.getCurrentThreadCpuTime();
+                long t0 = System.nanoTime();
+                sink += codec.encode();
+                long t1 = System.nanoTime();
+                long c1 = threads.getCurrentThreadCpuTime();
+                sink += codec.decode();
+                long t2 = System.nanoTime();
+                long c2 = threads.getCurrentThreadCpuTime();
+                if (round >= WARM_UP_ROUNDS) {
+                    codec.encodeTimes.add(new long[] {t1 - t0, c1 - c0});
+                    codec.decodeTimes.add(new long[] {t2 - t1, c2 - c1});
+                }
+            }
+            rounds = round + 1 - WARM_UP_ROUNDS;
+        }
+        if (sink == Long.MIN_VALUE) {
+            log.trace("unreachable {}", sink);
+        }
+        Codec threshold = codecs.stream().filter(c -> c.impl.equals("dl4j-threshold")).findFirst().orElse(null);
+        List<CodecResult> out = new ArrayList<>();
+        for (Codec codec : codecs) {
+            Double[] speedup = threshold == null ? new Double[] {null, null}
+                    : new Double[] {medianRatio(threshold.encodeTimes, codec.encodeTimes, 0),
+                            medianRatio(threshold.encodeTimes, codec.encodeTimes, 1)};
+            out.add(result(codec, elements, rounds, speedup));
+        }
+        return out;
+    }
+
+    private CodecResult result(Codec codec, int elements, int rounds, Double[] speedup) {
+        double mb = 4.0 * elements / 1e6;
+        CodecResult r = new CodecResult(codec.impl, elements, mb / median(codec.encodeTimes, 0),
+                mb / median(codec.decodeTimes, 0), mb / median(codec.encodeTimes, 1), mb / median(codec.decodeTimes, 1),
+                codec.messageBytes(), codec.density(), codec.settings, rounds, speedup[0], speedup[1]);
+        log.info("{} on {} elements ({} rounds): encode {} MB/s ({} by CPU time, {}x threshold's), decode {} MB/s ({}),"
+                        + " message {} bytes, density {}", r.impl(), elements, rounds,
+                String.format("%.0f", r.encodeMBps()), String.format("%.0f", r.encodeCpuMBps()),
+                r.encodeSpeedupVsThreshold() == null ? "-" : String.format("%.2f", r.encodeSpeedupVsThreshold()), String.format("%.0f", r.decodeMBps()),
+                String.format("%.0f", r.decodeCpuMBps()), r.messageBytes(), String.format("%.4f", r.density()));
+        return r;
+    }
+
+    /** Median seconds of one call; {@code which} 0 = wall clock, 1 = thread CPU time. */
+    private static double median(List<long[]> times, int which) {
+        return Median.of(times.stream().mapToDouble(t -> t[which] / 1e9).toArray());
+    }
+
+    /** Median over rounds of {@code reference time / time}. */
+    private static double medianRatio(List<long[]> reference, List<long[]> times, int which) {
+        double[] ratios = new double[times.size()];
+        for (int i = 0; i < ratios.length; i++) {
+            ratios[i] = reference.get(i)[which] / (double) Math.max(1, times.get(i)[which]);
+        }
+        return Median.of(ratios);
     }
 
     private INDArray gaussian(int elements) {
@@ -120,57 +274,14 @@ public final class CodecThroughput {
         return Nd4j.randn(DataType.FLOAT, elements);
     }
 
-    private CodecResult result(String impl, int elements, double[] encodeSeconds, double[] decodeSeconds, long bytes,
-                               double density, String settings) {
-        double mb = 4.0 * elements / 1e6;
-        CodecResult r = new CodecResult(impl, elements, mb / encodeSeconds[0], mb / decodeSeconds[0], mb / encodeSeconds[1],
-                mb / decodeSeconds[1], bytes, density, settings);
-        log.info("{} on {} elements: encode {} MB/s ({} by CPU time), decode {} MB/s ({}), message {} bytes, density {}", impl,
-                elements, String.format("%.0f", r.encodeMBps()), String.format("%.0f", r.encodeCpuMBps()),
-                String.format("%.0f", r.decodeMBps()), String.format("%.0f", r.decodeCpuMBps()), bytes, String.format("%.4f", density));
-        return r;
-    }
-
-    /**
-     * Median wall-clock and median thread-CPU seconds of one call of {@code op}; {@code reset} (untimed) runs before
-     * every call.
-     */
-    private double[] time(LongSupplier op, Runnable reset) {
-        long sink = 0;
-        for (int i = 0; i < 2; i++) {
-            if (reset != null) {
-                reset.run();
-            }
-            sink += op.getAsLong();
-        }
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        List<Long> times = new ArrayList<>();
-        List<Long> cpuTimes = new ArrayList<>();
-        long start = System.nanoTime();
-        while (times.size() < 5 || System.nanoTime() - start < minSeconds * 1e9) {
-            if (reset != null) {
-                reset.run();
-            }
-            long c0 = threads.getCurrentThreadCpuTime();
-            long t0 = System.nanoTime();
-            sink += op.getAsLong();
-            times.add(System.nanoTime() - t0);
-            cpuTimes.add(threads.getCurrentThreadCpuTime() - c0);
-        }
-        if (sink == Long.MIN_VALUE) {
-            log.trace("unreachable {}", sink);
-        }
-        return new double[] {Median.of(times.stream().mapToLong(Long::longValue).toArray()) / 1e9,
-                Median.of(cpuTimes.stream().mapToLong(Long::longValue).toArray()) / 1e9};
-    }
-
-
     static String describe(List<CodecResult> results) {
-        StringBuilder b = new StringBuilder(String.format("%-16s %10s %12s %12s %12s %12s %12s %8s%n", "codec", "elements",
-                "encode MB/s", "(CPU time)", "decode MB/s", "(CPU time)", "msg bytes", "density"));
+        StringBuilder b = new StringBuilder(String.format("%-16s %10s %12s %12s %9s %12s %12s %12s %8s%n", "codec",
+                "elements", "encode MB/s", "(CPU time)", "vs thr.", "decode MB/s", "(CPU time)", "msg bytes", "density"));
         for (CodecResult r : results) {
-            b.append(String.format("%-16s %10d %12.0f %12.0f %12.0f %12.0f %12d %8.4f%n", r.impl(), r.elements(), r.encodeMBps(),
-                    r.encodeCpuMBps(), r.decodeMBps(), r.decodeCpuMBps(), r.messageBytes(), r.density()));
+            b.append(String.format("%-16s %10d %12.0f %12.0f %8.2fx %12.0f %12.0f %12d %8.4f%n", r.impl(), r.elements(),
+                    r.encodeMBps(), r.encodeCpuMBps(),
+                    r.encodeSpeedupVsThreshold() == null ? Double.NaN : r.encodeSpeedupVsThreshold(), r.decodeMBps(), r.decodeCpuMBps(),
+                    r.messageBytes(), r.density()));
         }
         return b.toString();
     }

@@ -21,6 +21,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,17 +104,20 @@ public final class TernGradCommand implements Callable<Integer> {
 
         if (!skipCodec) {
             log.info("Step 1/2: codec throughput on {} elements", codecSizes);
+            json.put("loadAverageBefore", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             CodecThroughput bench = new CodecThroughput(codecSeconds, seed);
             List<CodecResult> results = new ArrayList<>();
             for (int n : CodecThroughput.sizes(codecSizes)) {
                 results.addAll(bench.measureAll(n));
             }
             System.out.print(CodecThroughput.describe(results));
+            json.put("loadAverageAfter", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             json.put("codec", results);
             json.put("codecNote", "MB/s = MB (1e6 bytes) of fp32 gradient per second, median call by wall clock (encodeMBps, "
-                    + "decodeMBps) and by the calling thread's CPU time (encodeCpuMBps, decodeCpuMBps); terngrad encode includes the "
-                    + "INDArray->float[] copy and serialization, decode includes validation; DL4J inputs are restored between "
-                    + "calls outside the timed region");
+                    + "decodeMBps) and by the calling thread's CPU time (encodeCpuMBps, decodeCpuMBps); terngrad encode includes reading "
+                    + "the INDArray buffer and serialization (encodeToBytes), decode includes validation; DL4J inputs are restored between "
+                    + "calls outside the timed region; the codecs run interleaved (one call of each per round), encodeSpeedupVsThreshold "
+                    + "= median over rounds of threshold encode time / this encode time");
         }
 
         MultiLayerNetwork lenet = new MultiLayerNetwork(LeNet.configuration(seed, new Sgd(lr)));
