@@ -152,7 +152,7 @@ public final class FusedInference {
             }
             if (l instanceof LoweredConvolution || l.getClass() == ConvolutionLayer.class) {
                 stages.add(conv(where, (ConvolutionLayer) l, rt));
-            } else if (l.getClass() == SubsamplingLayer.class) {
+            } else if (l.getClass() == SubsamplingLayer.class || l instanceof LoweredSubsampling) {
                 stages.add(pool(where, (SubsamplingLayer) l));
             } else if (l.getClass() == BatchNormalization.class) {
                 stages.add(batchNorm(where, (BatchNormalization) l, rt));

@@ -7,7 +7,6 @@ import io.github.dl4jcompress.cli.ssl.LeNet;
 import io.github.dl4jcompress.layers.FusedInference;
 import io.github.dl4jcompress.layers.Lowering;
 import io.github.dl4jcompress.listeners.Charts;
-import io.github.dl4jcompress.prune.LoweringMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -229,9 +228,7 @@ public final class VsPytorchCommand implements Callable<Integer> {
                 break;
             case "lenet-ssl":
             case "lenet-sslShapes":
-                MultiLayerNetwork dense = BenchModels.dense(arch, seed);
-                mln = BenchModels.prune(BenchModels.zeroed(arch, dense, seed), LoweringMode.NEVER,
-                        BenchModels.input(arch, 8, seed)).network();
+                mln = BenchModels.pruned(arch, seed);
                 break;
             case "resnet20":
                 cg = new ComputationGraph(ResNet20.configuration(seed, width, 0.01));

@@ -54,7 +54,7 @@ public final class TrainProfileCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "64")
     int batch;
 
-    @Option(names = "--arch", defaultValue = "lenet", description = "lenet or resnet20 (width 16)")
+    @Option(names = "--arch", defaultValue = "lenet", description = "lenet, lenet-ssl, lenet-sslShapes or resnet20 (width 16)")
     String arch;
 
     @Option(names = "--rounds", defaultValue = "5")
@@ -77,8 +77,13 @@ public final class TrainProfileCommand implements Callable<Integer> {
         for (int i = 0; i < batch; i++) {
             y.putScalar(i, i % 10, 1f);
         }
-        MultiLayerNetwork dl4j = new MultiLayerNetwork(LeNet.configuration(1, 0.01));
-        dl4j.init();
+        MultiLayerNetwork dl4j;
+        if (arch.equals("lenet")) {
+            dl4j = new MultiLayerNetwork(LeNet.configuration(1, 0.01));
+            dl4j.init();
+        } else {
+            dl4j = BenchModels.pruned(arch, 1);
+        }
         MultiLayerNetwork lowered = Lowering.lower(dl4j);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("batch", batch);
