@@ -12,9 +12,8 @@ import java.util.Map;
 
 /**
  * DL4J's {@link SubsamplingLayer} (same configuration, output types and serialized fields) whose runtime layer
- * computes max and average pooling of float NCHW data without padding in Java over reused buffers, keeping the
- * position of each window's maximum from the training forward pass for the backward pass
- * ({@code dx[argmax(window)] += eps}; average: {@code dx[window] += eps / (kH kW)}); everything else (other pooling
+ * computes max and average pooling of float NCHW data without padding in Java over reused buffers
+ * ({@code dx[first argmax(window)] += eps}; average: {@code dx[window] += eps / (kH kW)}); everything else (other pooling
  * types, padding, Same mode, dilation, NHWC, double data, dropout) is left to DL4J's implementation.
  * {@link Lowering#lower} swaps DL4J's pooling for this one and {@link Lowering#restore} swaps it back. The pruner's
  * rules key on the exact class: restore before pruning unless the rules list this class.

@@ -18,16 +18,16 @@ import java.util.Arrays;
 /**
  * The runtime layer of a {@link LoweredSubsampling}: Java max / average pooling of float NCHW input without padding
  * (Truncate mode, dilation 1, no dropout); anything else goes to DL4J's {@link SubsamplingLayer}. Max pooling sends
- * each window's gradient to its first maximum in row-major window order, as DL4J's {@code maxpool2d_bp} does. A
- * training forward pass keeps the maxima's positions for the backward pass; buffers are reused across iterations.
+ * each window's gradient to its first maximum in row-major window order, as DL4J's {@code maxpool2d_bp} does (found
+ * in the backward pass, so that the forward pass is branch-free). A training forward pass keeps its input and output
+ * for the backward pass; buffers are reused across iterations.
  */
 public class LoweredSubsamplingLayer extends SubsamplingLayer {
 
     private transient float[] xJ, outJ, epsJ, dxJ;
-    private transient int[] argJ;
     /** {mb, c, h, w, oh, ow} of the buffers. */
     private transient int[] geom;
-    /** True between a training forward pass and the backward pass that uses its argmax positions. */
+    /** True between a training forward pass and the backward pass that uses its input and output copies. */
     private transient boolean cached;
 
     public LoweredSubsamplingLayer(NeuralNetConfiguration conf, DataType dataType) {
@@ -64,7 +64,6 @@ public class LoweredSubsamplingLayer extends SubsamplingLayer {
             dxJ = new float[inLen];
             outJ = new float[outLen];
             epsJ = new float[outLen];
-            argJ = new int[outLen];
             geom = g;
             cached = false;
         }
@@ -85,7 +84,7 @@ public class LoweredSubsamplingLayer extends SubsamplingLayer {
         return out;
     }
 
-    /** Pools {@link #input} into {@link #outJ} (and the maxima's positions into {@link #argJ}). */
+    /** Pools {@link #input} into {@link #outJ} (branch-free maxima; their positions are found in the backward pass). */
     private int[] forward() {
         int[] g = prepare(input);
         DataCopy.read(input, xJ);
@@ -101,20 +100,14 @@ public class LoweredSubsamplingLayer extends SubsamplingLayer {
                 for (int ox = 0; ox < ow; ox++) {
                     int first = base + oy * s[0] * w + ox * s[1];
                     if (max) {
-                        int arg = first;
-                        float best = xJ[first];
+                        float best = Float.NEGATIVE_INFINITY;
                         for (int ky = 0; ky < k[0]; ky++) {
                             int row = first + ky * w;
                             for (int kx = 0; kx < k[1]; kx++) {
-                                float v = xJ[row + kx];
-                                if (v > best) {
-                                    best = v;
-                                    arg = row + kx;
-                                }
+                                best = Math.max(best, xJ[row + kx]);
                             }
                         }
                         outJ[o] = best;
-                        argJ[o] = arg;
                     } else {
                         float sum = 0f;
                         for (int ky = 0; ky < k[0]; ky++) {
@@ -144,14 +137,30 @@ public class LoweredSubsamplingLayer extends SubsamplingLayer {
         DataCopy.read(epsilon.dataType() == DataType.FLOAT ? epsilon : epsilon.castTo(DataType.FLOAT), epsJ);
         int outLen = g[0] * g[1] * g[4] * g[5];
         Arrays.fill(dxJ, 0f);
+        int[] k = layerConf().getKernelSize();
+        int[] s = layerConf().getStride();
+        int h = g[2], w = g[3], oh = g[4], ow = g[5];
         if (layerConf().getPoolingType() == PoolingType.MAX) {
-            for (int o = 0; o < outLen; o++) {
-                dxJ[argJ[o]] += epsJ[o];
+            int o = 0;
+            for (int nc = 0; nc < g[0] * g[1]; nc++) {
+                int base = nc * h * w;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        // the first position holding the window's maximum (scanned backwards, branch-free)
+                        float best = outJ[o];
+                        int first = base + oy * s[0] * w + ox * s[1];
+                        int arg = first;
+                        for (int ky = k[0] - 1; ky >= 0; ky--) {
+                            int row = first + ky * w;
+                            for (int kx = k[1] - 1; kx >= 0; kx--) {
+                                arg = xJ[row + kx] == best ? row + kx : arg;
+                            }
+                        }
+                        dxJ[arg] += epsJ[o++];
+                    }
+                }
             }
         } else {
-            int[] k = layerConf().getKernelSize();
-            int[] s = layerConf().getStride();
-            int h = g[2], w = g[3], oh = g[4], ow = g[5];
             float inv = 1f / (k[0] * k[1]);
             int o = 0;
             for (int nc = 0; nc < g[0] * g[1]; nc++) {
