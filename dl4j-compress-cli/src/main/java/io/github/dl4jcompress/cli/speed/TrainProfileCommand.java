@@ -23,7 +23,9 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.github.dl4jcompress.cli.options.OutputDirOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
@@ -63,8 +65,8 @@ public final class TrainProfileCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "0.4", description = "time budget per task per round")
     double seconds;
 
-    @Option(names = "--out", defaultValue = "results")
-    File out;
+    @Mixin
+    OutputDirOption outOption;
 
     @Override
     public Integer call() throws Exception {
@@ -175,8 +177,7 @@ public final class TrainProfileCommand implements Callable<Integer> {
         }
         result.put("timings", micros);
         result.put("callingThreadCpuShare", t[2][0]);
-        out.mkdirs();
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(out, "train-profile-" + arch + ".json"), result);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(outOption.dir(), "train-profile-" + arch + ".json"), result);
         return 0;
     }
 
