@@ -69,16 +69,19 @@ public final class FusedInference {
     static final long NATIVE_GEMM_MIN_MACS = 100_000;
 
     /**
-     * {@code c[m, n] = a[m, k] b[k, n]} (row-major) with a fixed operand: Java below {@link #NATIVE_GEMM_MIN_MACS}, else
-     * ND4J's GEMM on detached arrays reused between calls. The fixed operand is {@code a} (left) or {@code b} (right).
+     * {@code c[m, n] = a[m, k] b[k, n]} (row-major) with a fixed operand: the SIMD {@link SmallGemm} when the JVM has
+     * the Vector API; else Java below {@link #NATIVE_GEMM_MIN_MACS} and ND4J's GEMM on detached arrays reused between
+     * calls above. The fixed operand is {@code a} (left) or {@code b} (right).
      */
     private static final class Gemm {
         private final float[] fixed;
         private final boolean fixedLeft;
         private final int rows, cols;
+        private final SmallGemm simd;
         private INDArray fixedNd, otherNd, outNd;
 
-        Gemm(float[] fixed, boolean fixedLeft, int rows, int cols) {
+        Gemm(float[] fixed, boolean fixedLeft, int rows, int cols, SmallGemm simd) {
+            this.simd = simd;
             this.fixed = fixed;
             this.fixedLeft = fixedLeft;
             this.rows = rows;
@@ -87,6 +90,14 @@ public final class FusedInference {
 
         /** {@code out = fixed x other} (fixedLeft, other [cols, n]) or {@code other x fixed} (other [n, rows]). */
         void multiply(float[] other, int n, float[] out) {
+            if (simd != null) {
+                if (fixedLeft) {
+                    simd.nn(fixed, rows, cols, other, n, out);
+                } else {
+                    simd.nn(other, n, rows, fixed, cols, out);
+                }
+                return;
+            }
             long macs = (long) rows * cols * n;
             if (macs < NATIVE_GEMM_MIN_MACS) {
                 if (fixedLeft) {
@@ -134,6 +145,11 @@ public final class FusedInference {
 
     /** Compiles {@code net} (float, built with an input type); throws IllegalArgumentException naming an unsupported layer. */
     public static FusedInference of(MultiLayerNetwork net) {
+        return of(net, SmallGemm.simd());
+    }
+
+    /** {@link #of(MultiLayerNetwork)} with the given SIMD GEMM (null: Java loops and ND4J's BLAS). */
+    static FusedInference of(MultiLayerNetwork net, SmallGemm simd) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         List<Stage> stages = new ArrayList<>();
         int[] inputShape = null;
@@ -151,15 +167,15 @@ public final class FusedInference {
                 throw new IllegalArgumentException(where + ": FLOAT parameters only, got " + rt.params().dataType());
             }
             if (l instanceof LoweredConvolution || l.getClass() == ConvolutionLayer.class) {
-                stages.add(conv(where, (ConvolutionLayer) l, rt));
-            } else if (l.getClass() == SubsamplingLayer.class) {
+                stages.add(conv(where, (ConvolutionLayer) l, rt, simd));
+            } else if (l.getClass() == SubsamplingLayer.class || l instanceof LoweredSubsampling) {
                 stages.add(pool(where, (SubsamplingLayer) l));
             } else if (l.getClass() == BatchNormalization.class) {
                 stages.add(batchNorm(where, (BatchNormalization) l, rt));
             } else if (l.getClass() == GlobalPoolingLayer.class) {
                 stages.add(globalPool(where, (GlobalPoolingLayer) l));
             } else if (l.getClass() == DenseLayer.class || l.getClass() == OutputLayer.class) {
-                stages.add(dense(where, (BaseLayer) l, rt, i == conf.getConfs().size() - 1));
+                stages.add(dense(where, (BaseLayer) l, rt, i == conf.getConfs().size() - 1, simd));
             } else if (l.getClass() == ActivationLayer.class) {
                 IActivation a = ((ActivationLayer) l).getActivationFn();
                 check(where, a, false);
@@ -241,7 +257,7 @@ public final class FusedInference {
         return f;
     }
 
-    private static Stage conv(String where, ConvolutionLayer c, org.deeplearning4j.nn.api.Layer rt) {
+    private static Stage conv(String where, ConvolutionLayer c, org.deeplearning4j.nn.api.Layer rt, SmallGemm simd) {
         if (c.getDilation() != null && (c.getDilation()[0] != 1 || c.getDilation()[1] != 1)
                 || c.getCnn2dDataFormat() != null && c.getCnn2dDataFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW) {
             throw new IllegalArgumentException(where + ": only NCHW convolutions with dilation 1 are supported");
@@ -254,7 +270,7 @@ public final class FusedInference {
         int[] kept = c instanceof LoweredConvolution l ? l.keptPositions()
                 : java.util.stream.IntStream.range(0, (int) (c.getNIn() * k[0] * k[1])).toArray();
         float[] w = floats(rt.getParam("W").dup('c'));
-        Gemm gemm = new Gemm(w, true, nOut, kept.length);
+        Gemm gemm = new Gemm(w, true, nOut, kept.length, simd);
         float[] b = c.hasBias() ? floats(rt.getParam("b")) : new float[nOut];
         int[] pc = new int[kept.length], py = new int[kept.length], px = new int[kept.length];
         for (int i = 0; i < kept.length; i++) {
@@ -425,14 +441,14 @@ public final class FusedInference {
         };
     }
 
-    private static Stage dense(String where, BaseLayer d, org.deeplearning4j.nn.api.Layer rt, boolean last) {
+    private static Stage dense(String where, BaseLayer d, org.deeplearning4j.nn.api.Layer rt, boolean last, SmallGemm simd) {
         IActivation act = d.getActivationFn();
         check(where, act, last);
         org.deeplearning4j.nn.conf.layers.FeedForwardLayer f = (org.deeplearning4j.nn.conf.layers.FeedForwardLayer) d;
         int nIn = (int) f.getNIn();
         int nOut = (int) f.getNOut();
         float[] w = floats(rt.getParam("W").dup('c'));
-        Gemm gemm = new Gemm(w, false, nIn, nOut);
+        Gemm gemm = new Gemm(w, false, nIn, nOut, simd);
         boolean bias = d instanceof DenseLayer dl ? dl.hasBias() : ((OutputLayer) d).hasBias();
         float[] b = bias ? floats(rt.getParam("b")) : new float[nOut];
         boolean softmax = act instanceof ActivationSoftmax;

@@ -25,7 +25,8 @@ import java.util.Arrays;
  * The layer of a {@link LoweredConvolution}: im2col over the kept kernel positions (Java, into a reused buffer), one
  * GEMM {@code Z[nOut, M] = W col[kept, M]} ({@code M = batch*outH*outW}), then bias and activation; backprop
  * {@code dZ = act'(z) * eps}, {@code db = sum_j dZ}, {@code dW = dZ col^T}, {@code dx = col2im(W^T dZ)} (only kept
- * positions receive gradient), the GEMMs by ND4J's BLAS. Float and double. The column matrix and pre-activation of a
+ * positions receive gradient). Float data with ReLU or identity runs in Java arrays end to end (GEMMs by
+ * {@link SmallGemm}, bias and activation fused into the reorder); other cases use ND4J's BLAS. Float and double. The column matrix and pre-activation of a
  * training forward pass are kept for the backward pass; all matrices are reused across iterations (reallocated only
  * when the input geometry changes), outside DL4J's workspaces.
  */
@@ -41,8 +42,11 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
     private transient INDArray col, z, pre;
     /** True between a training forward pass and the backward pass that uses its col and pre (or outJ). */
     private transient boolean cached;
-    /** Fused float path (ReLU / identity): z and output staged in Java, the output kept for the ReLU mask. */
-    private transient float[] zJ, outJ, epsJ, biasJ;
+    /**
+     * Java float path (ReLU / identity activation): z (then dZ), output (kept for the ReLU mask), epsilon, bias (then
+     * its gradient), W and dW in Java arrays; the GEMMs by {@link SmallGemm}, so no column matrix crosses to native memory.
+     */
+    private transient float[] zJ, outJ, epsJ, biasJ, wJ, dwJ;
 
     public LoweredConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -129,16 +133,22 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         dxJ = f ? new float[(int) inLen] : new double[(int) inLen];
         colJ = f ? new float[(int) (k * m)] : new double[(int) (k * m)];
         dcolJ = f ? new float[(int) (k * m)] : new double[(int) (k * m)];
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            col = Nd4j.createUninitialized(dt, new long[]{k, m}, 'c');
-            z = Nd4j.createUninitialized(dt, new long[]{nOut, m}, 'c');
-            pre = Nd4j.createUninitialized(dt, new long[]{mb, nOut, g[4], g[5]}, 'c');
-        }
         if (f && fusable()) {
+            col = null;
+            z = null;
+            pre = null;
             zJ = new float[(int) (nOut * m)];
             outJ = new float[(int) (nOut * m)];
             epsJ = new float[(int) (nOut * m)];
             biasJ = new float[nOut];
+            wJ = new float[nOut * k];
+            dwJ = new float[nOut * k];
+        } else {
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                col = Nd4j.createUninitialized(dt, new long[]{k, m}, 'c');
+                z = Nd4j.createUninitialized(dt, new long[]{nOut, m}, 'c');
+                pre = Nd4j.createUninitialized(dt, new long[]{mb, nOut, g[4], g[5]}, 'c');
+            }
         }
         planKey = key;
         planBatch = mb;
@@ -146,7 +156,7 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         cached = false;
     }
 
-    /** im2col of {@code in} into {@link #col}; returns the geometry. */
+    /** im2col of {@code in} into {@link #colJ} (and {@link #col} outside the Java path); returns the geometry. */
     private int[] lower(INDArray in) {
         int[] g = geometry(in);
         DataType dt = in.dataType();
@@ -157,7 +167,9 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         } else {
             LoweredKernels.im2col(plan, (double[]) xJ, g[0], (double[]) colJ);
         }
-        DataCopy.write(colJ, col);
+        if (col != null) {
+            DataCopy.write(colJ, col);
+        }
         return g;
     }
 
@@ -199,10 +211,13 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         return layerConf().getActivationFn().getActivation(out, training);
     }
 
-    /** ReLU (plain) or identity: bias, activation and the [nOut, M] to NCHW reorder in one Java pass. */
+    /**
+     * ReLU (plain) or identity with the SIMD GEMM available: the Java path (bias, activation and the [nOut, M] to
+     * NCHW reorder in one pass; no native copies).
+     */
     private boolean fusable() {
         IActivation a = layerConf().getActivationFn();
-        return a instanceof ActivationIdentity || (a instanceof ActivationReLU r && isPlainRelu(r));
+        return SmallGemm.simd() != null && (a instanceof ActivationIdentity || (a instanceof ActivationReLU r && isPlainRelu(r)));
     }
 
     private boolean relu() {
@@ -214,11 +229,15 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
                 && (r.getNegativeSlope() == null || r.getNegativeSlope() == 0.0);
     }
 
-    /** {@code out[n, f, p] = act(z[f, n*plane + p] + b[f])}, z by one GEMM; the output stays in {@link #outJ}. */
+    /**
+     * {@code out[n, f, p] = act(z[f, n*plane + p] + b[f])}, {@code z = W col} by one GEMM; the output stays in
+     * {@link #outJ} and is copied to {@code out} unless it is null.
+     */
     private void activateFused(INDArray w, INDArray b, int[] g, INDArray out) {
-        Nd4j.gemm(w, col, z, false, false, 1.0, 0.0);
-        DataCopy.read(z, zJ);
         int nOut = (int) layerConf().getNOut();
+        int k = layerConf().keptCount();
+        DataCopy.read(w, wJ);
+        SmallGemm.simd().nn(wJ, nOut, k, (float[]) colJ, g[0] * g[4] * g[5], zJ);
         if (b != null) {
             DataCopy.read(b, biasJ);
         } else {
@@ -244,10 +263,12 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
                 }
             }
         }
-        DataCopy.write(outJ, out);
+        if (out != null) {
+            DataCopy.write(outJ, out);
+        }
     }
 
-    /** {@code dZ[f, n*plane + p] = eps[n, f, p] * act'}, {@code db[f] = sum dZ[f, :]}, in one pass; dZ into {@link #z}. */
+    /** {@code dZ[f, n*plane + p] = eps[n, f, p] * act'}, {@code db[f] = sum dZ[f, :]}, in one pass; dZ into {@link #zJ}. */
     private void deltaFused(INDArray epsilon, int[] g, INDArray bGrad) {
         DataCopy.read(epsilon.dataType() == DataType.FLOAT ? epsilon : epsilon.castTo(DataType.FLOAT), epsJ);
         int nOut = (int) layerConf().getNOut();
@@ -269,9 +290,8 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
                 biasJ[f] += sum;
             }
         }
-        DataCopy.write(zJ, z);
         if (bGrad != null) {
-            bGrad.assign(Nd4j.createFromArray(biasJ).reshape(bGrad.shape()));
+            DataCopy.write(biasJ, bGrad);
         }
     }
 
@@ -285,12 +305,12 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
                 g = geometry(input);
             } else {
                 g = lower(input);
-                activateFused(w, bias(true, workspaceMgr), g, pre);
+                activateFused(w, bias(true, workspaceMgr), g, null);
             }
             cached = false;
             INDArray bGrad = hasBias() ? gradientViews.get(LoweredConvolutionParamInitializer.BIAS_KEY) : null;
             deltaFused(epsilon, g, bGrad);
-            return weightAndInputGradients(w, g, bGrad, workspaceMgr);
+            return javaGradients(w, g, bGrad, workspaceMgr);
         }
         int[] g;
         if (cached) {
@@ -314,6 +334,30 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
             bGrad.assign(z.sum(1).reshape(bGrad.shape()));
         }
         return weightAndInputGradients(w, g, bGrad, workspaceMgr);
+    }
+
+    /** The Java path's {@code dW = dZ col^T}, {@code dx = col2im(W^T dZ)} from dZ in {@link #zJ} and {@link #colJ}. */
+    private Pair<Gradient, INDArray> javaGradients(INDArray w, int[] g, INDArray bGrad, LayerWorkspaceMgr workspaceMgr) {
+        int nOut = (int) layerConf().getNOut();
+        int k = layerConf().keptCount();
+        int m = g[0] * g[4] * g[5];
+        Gradient ret = new DefaultGradient();
+        INDArray wGrad = gradientViews.get(LoweredConvolutionParamInitializer.WEIGHT_KEY);
+        SmallGemm.simd().nt(zJ, nOut, m, (float[]) colJ, k, dwJ);
+        DataCopy.write(dwJ, wGrad);
+        ret.gradientForVariable().put(LoweredConvolutionParamInitializer.WEIGHT_KEY, wGrad);
+        if (bGrad != null) {
+            ret.gradientForVariable().put(LoweredConvolutionParamInitializer.BIAS_KEY, bGrad);
+        }
+        DataCopy.read(w, wJ);
+        SmallGemm.simd().tn(wJ, nOut, k, zJ, m, (float[]) dcolJ);
+        Arrays.fill((float[]) dxJ, 0f);
+        LoweredKernels.col2imAdd(plan, (float[]) dcolJ, g[0], (float[]) dxJ);
+        INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
+        DataCopy.write(dxJ, epsNext);
+        weightNoiseParams.clear();
+        epsNext = backpropDropOutIfPresent(epsNext);
+        return new Pair<>(ret, epsNext);
     }
 
     /** From dZ in {@link #z} and the column matrix in {@link #col}: {@code dW = dZ col^T}, {@code dx = col2im(W^T dZ)}. */

@@ -111,13 +111,21 @@ final class LoweredKernels {
     /** Adjoint of {@link #im2col}: {@code dx[...] += col[k][j]} at the plan's runs; dx is not cleared. */
     static void col2imAdd(Plan p, float[] col, int mb, float[] dx) {
         int m = mb * p.plane();
+        int sw = p.sw;
         for (int r = 0; r < p.runs; r++) {
             int len = p.len[r];
             for (int n = 0; n < mb; n++) {
                 int s = n * p.imageSize() + p.src[r];
                 int d = p.row[r] * m + n * p.plane() + p.dst[r];
-                for (int i = 0; i < len; i++) {
-                    dx[s + i * p.sw] += col[d + i];
+                if (sw == 1) {
+                    // unit stride: a loop the JIT vectorizes
+                    for (int i = 0; i < len; i++) {
+                        dx[s + i] += col[d + i];
+                    }
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        dx[s + i * sw] += col[d + i];
+                    }
                 }
             }
         }

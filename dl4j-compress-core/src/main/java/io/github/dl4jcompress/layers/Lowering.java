@@ -8,14 +8,20 @@ import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.function.UnaryOperator;
 
 /**
- * One call to the fast convolution: every plain 2-D {@link ConvolutionLayer} (NCHW, dilation 1, not causal) of a
- * configuration or a network becomes a dense {@link LoweredConvolution} with the same settings, for training and
- * inference. A network keeps its parameters and updater state (so training continues exactly); the input is never
- * modified. Other layers are left as they are.
+ * One call to the fast layers: every plain 2-D {@link ConvolutionLayer} (NCHW, dilation 1, not causal) of a
+ * configuration or a network becomes a dense {@link LoweredConvolution} with the same settings, and every plain
+ * {@link SubsamplingLayer} a {@link LoweredSubsampling} (same settings; Java max/average pooling where it applies),
+ * for training and inference. A network keeps its parameters and updater state (so training continues exactly); the
+ * input is never modified. Other layers are left as they are. {@link #restore} is the inverse (DL4J's own layers, e.g.
+ * before pruning).
  * <pre>
  *   MultiLayerNetwork net = new MultiLayerNetwork(Lowering.lower(conf));   // from scratch
  *   MultiLayerNetwork fast = Lowering.lower(trained);                       // a trained network
@@ -31,7 +37,17 @@ public final class Lowering {
         return ConvolutionLowering.whyNotLowerable(layer) == null;
     }
 
-    /** A copy of {@code conf} with every lowerable convolution dense-lowered. */
+    /** The fast replacement of a parameter-free layer (plain pooling), or null to keep it. */
+    private static Layer lowerParameterFree(Layer layer) {
+        return layer != null && layer.getClass() == SubsamplingLayer.class ? LoweredSubsampling.of((SubsamplingLayer) layer) : null;
+    }
+
+    /** DL4J's layer for a fast parameter-free layer, or null to keep it. */
+    private static Layer restoreParameterFree(Layer layer) {
+        return layer instanceof LoweredSubsampling l ? l.toSubsamplingLayer() : null;
+    }
+
+    /** A copy of {@code conf} with every lowerable convolution and plain pooling layer lowered. */
     public static MultiLayerConfiguration lower(MultiLayerConfiguration conf) {
         MultiLayerConfiguration out = conf.clone();
         for (NeuralNetConfiguration c : out.getConfs()) {
@@ -39,10 +55,10 @@ public final class Lowering {
                 c.setLayer(LoweredConvolution.of((ConvolutionLayer) c.getLayer(), null));
             }
         }
-        return out;
+        return swapParameterFree(out, Lowering::lowerParameterFree);
     }
 
-    /** A copy of {@code conf} with every lowerable convolution dense-lowered. */
+    /** A copy of {@code conf} with every lowerable convolution and plain pooling layer lowered. */
     public static ComputationGraphConfiguration lower(ComputationGraphConfiguration conf) {
         ComputationGraphConfiguration out = conf.clone();
         for (GraphVertex v : out.getVertices().values()) {
@@ -50,26 +66,83 @@ public final class Lowering {
                 lv.getLayerConf().setLayer(LoweredConvolution.of((ConvolutionLayer) lv.getLayerConf().getLayer(), null));
             }
         }
-        return out;
+        return swapParameterFree(out, Lowering::lowerParameterFree);
     }
 
-    /** A new network computing what {@code net} computes, with every lowerable convolution lowered (all positions). */
+    /** A new network computing what {@code net} computes, with every lowerable convolution (all positions) and pooling lowered. */
     public static MultiLayerNetwork lower(MultiLayerNetwork net) {
-        return ConvolutionLowering.lowerEvery(net, -1);
+        return swapParameterFree(ConvolutionLowering.lowerEvery(net, -1), Lowering::lowerParameterFree);
     }
 
-    /** A new graph computing what {@code net} computes, with every lowerable convolution lowered (all positions). */
+    /** A new graph computing what {@code net} computes, with every lowerable convolution (all positions) and pooling lowered. */
     public static ComputationGraph lower(ComputationGraph net) {
-        return ConvolutionLowering.lowerEvery(net, -1);
+        return swapParameterFree(ConvolutionLowering.lowerEvery(net, -1), Lowering::lowerParameterFree);
     }
 
     /** The inverse of {@link #lower(MultiLayerNetwork)}: dense lowered layers back to DL4J's (e.g. before pruning). */
     public static MultiLayerNetwork restore(MultiLayerNetwork net) {
-        return ConvolutionLowering.restoreEvery(net);
+        return swapParameterFree(ConvolutionLowering.restoreEvery(net), Lowering::restoreParameterFree);
     }
 
     /** The inverse of {@link #lower(ComputationGraph)}. */
     public static ComputationGraph restore(ComputationGraph net) {
-        return ConvolutionLowering.restoreEvery(net);
+        return swapParameterFree(ConvolutionLowering.restoreEvery(net), Lowering::restoreParameterFree);
+    }
+
+    /** {@code conf} (modified) with each layer {@code swap} maps to a replacement replaced. */
+    private static MultiLayerConfiguration swapParameterFree(MultiLayerConfiguration conf, UnaryOperator<Layer> swap) {
+        for (NeuralNetConfiguration c : conf.getConfs()) {
+            Layer r = swap.apply(c.getLayer());
+            if (r != null) {
+                c.setLayer(r);
+            }
+        }
+        return conf;
+    }
+
+    private static ComputationGraphConfiguration swapParameterFree(ComputationGraphConfiguration conf, UnaryOperator<Layer> swap) {
+        for (GraphVertex v : conf.getVertices().values()) {
+            if (v instanceof LayerVertex lv) {
+                Layer r = swap.apply(lv.getLayerConf().getLayer());
+                if (r != null) {
+                    lv.getLayerConf().setLayer(r);
+                }
+            }
+        }
+        return conf;
+    }
+
+    /**
+     * {@code net} with parameter-free layers swapped: {@code net} itself if none is, else a new network on the same
+     * parameter array (the layout does not change; {@code net} is an intermediate the caller drops) with a copy of its
+     * updater state.
+     */
+    private static MultiLayerNetwork swapParameterFree(MultiLayerNetwork net, UnaryOperator<Layer> swap) {
+        MultiLayerConfiguration conf = net.getLayerWiseConfigurations().clone();
+        if (conf.getConfs().stream().noneMatch(c -> swap.apply(c.getLayer()) != null)) {
+            return net;
+        }
+        MultiLayerNetwork out = new MultiLayerNetwork(swapParameterFree(conf, swap));
+        out.init(net.params(), false);
+        INDArray state = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
+        if (state != null) {
+            ((org.deeplearning4j.nn.updater.BaseMultiLayerUpdater<?>) out.getUpdater()).setStateViewArray(state);
+        }
+        return out;
+    }
+
+    private static ComputationGraph swapParameterFree(ComputationGraph net, UnaryOperator<Layer> swap) {
+        ComputationGraphConfiguration conf = net.getConfiguration().clone();
+        if (conf.getVertices().values().stream().noneMatch(v -> v instanceof LayerVertex lv
+                && swap.apply(lv.getLayerConf().getLayer()) != null)) {
+            return net;
+        }
+        ComputationGraph out = new ComputationGraph(swapParameterFree(conf, swap));
+        out.init(net.params(), false);
+        INDArray state = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
+        if (state != null) {
+            out.getUpdater().setStateViewArray(state);
+        }
+        return out;
     }
 }

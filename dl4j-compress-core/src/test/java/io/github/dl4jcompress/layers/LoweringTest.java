@@ -58,6 +58,7 @@ class LoweringTest {
             assertSame(LoweredConvolution.class, lc.getConf(0).getLayer().getClass());
             assertSame(LoweredConvolution.class, lc.getConf(2).getLayer().getClass());
             assertSame(DenseLayer.class, lc.getConf(3).getLayer().getClass());
+            assertSame(LoweredSubsampling.class, lc.getConf(1).getLayer().getClass());
             MultiLayerNetwork ours = new MultiLayerNetwork(lc);
             ours.init();
             for (int i : new int[]{0, 2}) {
@@ -92,6 +93,7 @@ class LoweringTest {
         }
         MultiLayerNetwork ours = Lowering.lower(dl4j);
         assertSame(LoweredConvolution.class, ours.getLayerWiseConfigurations().getConf(0).getLayer().getClass());
+        assertSame(LoweredSubsampling.class, ours.getLayerWiseConfigurations().getConf(1).getLayer().getClass());
         assertTrue(relDiff(dl4j.output(x), ours.output(x)) < 1e-10);
         for (int it = 0; it < 3; it++) {
             dl4j.fit(x, y);

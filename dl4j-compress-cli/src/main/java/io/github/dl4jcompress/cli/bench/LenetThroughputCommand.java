@@ -9,7 +9,9 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
+import io.github.dl4jcompress.cli.options.OutputDirOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
@@ -31,8 +33,8 @@ public final class LenetThroughputCommand implements Callable<Integer> {
     @Option(names = "--seconds", description = "measuring time per phase (default ${DEFAULT-VALUE})", defaultValue = "20")
     double seconds;
 
-    @Option(names = "--out", defaultValue = "results")
-    File out;
+    @Mixin
+    OutputDirOption outOption;
 
     @Override
     public Integer call() throws Exception {
@@ -69,8 +71,7 @@ public final class LenetThroughputCommand implements Callable<Integer> {
         r.put("trainExamplesPerSecond", Math.round(trainRate));
         r.put("inferenceExamplesPerSecond", Math.round(inferRate));
         System.out.println(r);
-        out.mkdirs();
-        File f = new File(out, "lenet-throughput.json");
+        File f = new File(outOption.dir(), "lenet-throughput.json");
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         java.util.List<Object> all = f.isFile() ? om.readValue(f, java.util.List.class) : new java.util.ArrayList<>();
         all.add(r);

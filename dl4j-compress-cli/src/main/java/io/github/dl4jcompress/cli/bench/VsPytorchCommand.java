@@ -7,7 +7,6 @@ import io.github.dl4jcompress.cli.ssl.LeNet;
 import io.github.dl4jcompress.layers.FusedInference;
 import io.github.dl4jcompress.layers.Lowering;
 import io.github.dl4jcompress.listeners.Charts;
-import io.github.dl4jcompress.prune.LoweringMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -17,7 +16,9 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.github.dl4jcompress.cli.options.OutputDirOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
@@ -38,7 +39,7 @@ import java.util.concurrent.Callable;
 /**
  * {@code dl4jc bench-vs-pytorch}: training (batch 64) and inference (batch 64 and 1) throughput, examples/s, of DL4J
  * with its own layers ({@code dl4j}), DL4J after {@link Lowering#lower} ({@code dl4j-compress}: one call, every plain
- * convolution lowered) and, when {@code python3 -c 'import torch'} works, PyTorch on the same architectures
+ * convolution and pooling layer lowered; inference of a MultiLayerNetwork through {@link FusedInference}) and, when {@code python3 -c 'import torch'} works, PyTorch on the same architectures
  * ({@code src/main/python/bench_vs_pytorch.py}, a worker process driven over stdin/stdout). One run, interleaved: each
  * round measures the three implementations one after the other for {@code --seconds} each, so they share the load;
  * the result is the median over rounds. Architectures on 1x28x28 input: {@code lenet} (20/50/500), {@code lenet-ssl}
@@ -75,8 +76,8 @@ public final class VsPytorchCommand implements Callable<Integer> {
     @Option(names = "--script", defaultValue = "dl4j-compress-cli/src/main/python/bench_vs_pytorch.py")
     File script;
 
-    @Option(names = "--out", defaultValue = "results")
-    File out;
+    @Mixin
+    OutputDirOption outOption;
 
     /** One implementation's measures on one architecture: {examples per wall second, examples per process CPU second}. */
     interface Impl {
@@ -150,13 +151,12 @@ public final class VsPytorchCommand implements Callable<Integer> {
                 "torch", torch, "cpus", Runtime.getRuntime().availableProcessors(),
                 "note", "examples per wall-clock second, median of interleaved rounds (*PerCpuSecond: per second of the "
                         + "process's CPU time, less sensitive to a loaded machine); dl4j-compress = Lowering.lower(network): "
-                        + "every plain convolution a dense LoweredConvolution, and for inferB1 FusedInference.of(that network) "
-                        + "when it is a MultiLayerNetwork; lenet-ssl/-sslShapes are the pruned dense-shaped nets"));
-        out.mkdirs();
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(out, "vs-pytorch.json"), result);
-        chart(rows, new File(out, "vs-pytorch.png"), "");
-        chart(rows, new File(out, "vs-pytorch-cpu.png"), "PerCpuSecond");
-        log.info("wrote {}", new File(out, "vs-pytorch.json"));
+                        + "every plain convolution a dense LoweredConvolution and every plain pooling layer a LoweredSubsampling; "
+                        + "inference (b64 and b1) through FusedInference.of(that network) when it is a MultiLayerNetwork; lenet-ssl/-sslShapes are the pruned dense-shaped nets"));
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(outOption.dir(), "vs-pytorch.json"), result);
+        chart(rows, new File(outOption.dir(), "vs-pytorch.png"), "");
+        chart(rows, new File(outOption.dir(), "vs-pytorch-cpu.png"), "PerCpuSecond");
+        log.info("wrote {}", new File(outOption.dir(), "vs-pytorch.json"));
         return 0;
     }
 
@@ -229,9 +229,7 @@ public final class VsPytorchCommand implements Callable<Integer> {
                 break;
             case "lenet-ssl":
             case "lenet-sslShapes":
-                MultiLayerNetwork dense = BenchModels.dense(arch, seed);
-                mln = BenchModels.prune(BenchModels.zeroed(arch, dense, seed), LoweringMode.NEVER,
-                        BenchModels.input(arch, 8, seed)).network();
+                mln = BenchModels.pruned(arch, seed);
                 break;
             case "resnet20":
                 cg = new ComputationGraph(ResNet20.configuration(seed, width, 0.01));
@@ -260,7 +258,7 @@ public final class VsPytorchCommand implements Callable<Integer> {
             Runnable run;
             if (measure.equals("trainB64")) {
                 run = m != null ? () -> m.fit(x, y) : () -> g.fit(new INDArray[]{x}, new INDArray[]{y});
-            } else if (measure.equals("inferB1") && fused != null) {
+            } else if (fused != null) {
                 run = () -> fused.output(x);
             } else {
                 run = m != null ? () -> m.output(x) : () -> g.outputSingle(x);

@@ -135,6 +135,12 @@ public final class BenchModels {
         return b.build().prune(zeroed);
     }
 
+    /** The main job's pruned LeNet {@code model} (lenet-ssl or lenet-sslShapes) with DL4J's layers, as benchmarks train it. */
+    public static MultiLayerNetwork pruned(String model, long seed) {
+        MultiLayerNetwork dense = dense(model, seed);
+        return prune(zeroed(model, dense, seed), LoweringMode.NEVER, input(model, 8, seed)).network();
+    }
+
     private static MultiLayerConfiguration vgg(long seed) {
         NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder().seed(seed)
                 .updater(new Nesterovs(0.01, 0.9)).weightInit(WeightInit.RELU).dataType(DataType.FLOAT)

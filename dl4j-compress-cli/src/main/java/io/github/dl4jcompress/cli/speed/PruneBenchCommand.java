@@ -14,7 +14,10 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.github.dl4jcompress.cli.options.OutputDirOption;
+import io.github.dl4jcompress.cli.options.SeedOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
@@ -52,11 +55,11 @@ public final class PruneBenchCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "0.3", description = "time budget per candidate per round")
     double seconds;
 
-    @Option(names = "--seed", defaultValue = "12345")
-    long seed;
+    @Mixin
+    SeedOption seedOption = new SeedOption(12345);
 
-    @Option(names = "--out", defaultValue = "results")
-    File out;
+    @Mixin
+    OutputDirOption outOption;
 
     @Option(names = "--replot", description = "only redraw prune-bench.png from an existing prune-bench.json in --out")
     boolean replot;
@@ -74,7 +77,7 @@ public final class PruneBenchCommand implements Callable<Integer> {
         root.put("ompNumThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
         root.put("availableProcessors", Runtime.getRuntime().availableProcessors());
         root.put("loadAverageAtStart", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        root.put("settings", Map.of("rounds", rounds, "secondsPerRound", seconds, "seed", seed, "batches", batches));
+        root.put("settings", Map.of("rounds", rounds, "secondsPerRound", seconds, "seed", seedOption.seed(), "batches", batches));
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String model : models) {
             rows.add(benchModel(model));
@@ -87,8 +90,7 @@ public final class PruneBenchCommand implements Callable<Integer> {
                 "denseWsNone: the dense network with inference workspaces off (LeNet only)",
                 "layer times: forward of one layer on its real input, inference mode, in a workspace"));
         root.put("loadAverageAtEnd", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        out.mkdirs();
-        File json = new File(out, "prune-bench.json");
+        File json = new File(outOption.dir(), "prune-bench.json");
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, root);
         log.info("wrote {}", json);
         replot();
@@ -96,9 +98,9 @@ public final class PruneBenchCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> benchModel(String model) {
-        MultiLayerNetwork dense = BenchModels.dense(model, seed);
-        MultiLayerNetwork zeroed = BenchModels.zeroed(model, dense, seed);
-        INDArray timing = BenchModels.input(model, BenchModels.timingBatch(model), seed + 1);
+        MultiLayerNetwork dense = BenchModels.dense(model, seedOption.seed());
+        MultiLayerNetwork zeroed = BenchModels.zeroed(model, dense, seedOption.seed());
+        INDArray timing = BenchModels.input(model, BenchModels.timingBatch(model), seedOption.seed() + 1);
         MultiLayerNetwork pruned = BenchModels.prune(zeroed, LoweringMode.NEVER, timing).network();
         PruneResult<MultiLayerNetwork> lowered = BenchModels.prune(zeroed, LoweringMode.IF_FASTER, timing);
         PruneResult<MultiLayerNetwork> denseLowered = BenchModels.prune(dense, LoweringMode.IF_FASTER, timing);
@@ -124,7 +126,7 @@ public final class PruneBenchCommand implements Callable<Integer> {
                 : new MultiLayerNetwork[]{dense, denseLowered.network(), pruned, lowered.network()};
         String[] names = {"dense", "denseLowered", "pruned", "prunedLowered", "denseWsNone"};
         for (int batch : batches) {
-            INDArray x = BenchModels.input(model, batch, seed + 2);
+            INDArray x = BenchModels.input(model, batch, seedOption.seed() + 2);
             List<Runnable> tasks = new ArrayList<>();
             for (MultiLayerNetwork n : nets) {
                 tasks.add(() -> n.output(x, false));
@@ -163,7 +165,7 @@ public final class PruneBenchCommand implements Callable<Integer> {
     /** Draws prune-bench.png (speedups and MAC ratio per model and batch) from prune-bench.json in {@code out}. */
     @SuppressWarnings("unchecked")
     private void replot() throws java.io.IOException {
-        File json = new File(out, "prune-bench.json");
+        File json = new File(outOption.dir(), "prune-bench.json");
         if (!json.isFile()) {
             throw new IllegalArgumentException("no " + json + " to plot");
         }
@@ -180,7 +182,7 @@ public final class PruneBenchCommand implements Callable<Integer> {
                 chart.computeIfAbsent("MAC ratio", k -> new LinkedHashMap<>()).put(key, macRatio);
             }
         }
-        Charts.bars(new File(out, "prune-bench.png"), "Pruned inference speedup over the dense DL4J network (CPU time)",
+        Charts.bars(new File(outOption.dir(), "prune-bench.png"), "Pruned inference speedup over the dense DL4J network (CPU time)",
                 "model / batch", "x faster (MAC ratio for reference)", chart);
     }
 

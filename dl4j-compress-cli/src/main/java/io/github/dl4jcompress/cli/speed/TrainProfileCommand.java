@@ -23,7 +23,9 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.github.dl4jcompress.cli.options.OutputDirOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
@@ -54,7 +56,7 @@ public final class TrainProfileCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "64")
     int batch;
 
-    @Option(names = "--arch", defaultValue = "lenet", description = "lenet or resnet20 (width 16)")
+    @Option(names = "--arch", defaultValue = "lenet", description = "lenet, lenet-ssl, lenet-sslShapes or resnet20 (width 16)")
     String arch;
 
     @Option(names = "--rounds", defaultValue = "5")
@@ -63,8 +65,8 @@ public final class TrainProfileCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "0.4", description = "time budget per task per round")
     double seconds;
 
-    @Option(names = "--out", defaultValue = "results")
-    File out;
+    @Mixin
+    OutputDirOption outOption;
 
     @Override
     public Integer call() throws Exception {
@@ -77,8 +79,13 @@ public final class TrainProfileCommand implements Callable<Integer> {
         for (int i = 0; i < batch; i++) {
             y.putScalar(i, i % 10, 1f);
         }
-        MultiLayerNetwork dl4j = new MultiLayerNetwork(LeNet.configuration(1, 0.01));
-        dl4j.init();
+        MultiLayerNetwork dl4j;
+        if (arch.equals("lenet")) {
+            dl4j = new MultiLayerNetwork(LeNet.configuration(1, 0.01));
+            dl4j.init();
+        } else {
+            dl4j = BenchModels.pruned(arch, 1);
+        }
         MultiLayerNetwork lowered = Lowering.lower(dl4j);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("batch", batch);
@@ -170,8 +177,7 @@ public final class TrainProfileCommand implements Callable<Integer> {
         }
         result.put("timings", micros);
         result.put("callingThreadCpuShare", t[2][0]);
-        out.mkdirs();
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(out, "train-profile-" + arch + ".json"), result);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(outOption.dir(), "train-profile-" + arch + ".json"), result);
         return 0;
     }
 

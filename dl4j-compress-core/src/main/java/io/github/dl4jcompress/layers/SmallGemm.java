@@ -1,0 +1,61 @@
+package io.github.dl4jcompress.layers;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Row-major float GEMMs on Java arrays for the shapes of lowered convolutions (a few to a few hundred rows against a
+ * wide matrix), without the copies to and from native memory a BLAS call needs:
+ * <ul>
+ *   <li>{@link #nn}: {@code c[m, n] = a[m, k] b[k, n]} (forward {@code Z = W col});</li>
+ *   <li>{@link #tn}: {@code c[k, n] = a[m, k]^T b[m, n]} (input gradient {@code dcol = W^T dZ});</li>
+ *   <li>{@link #nt}: {@code c[m, k] = a[m, n] b[k, n]^T} (weight gradient {@code dW = dZ col^T}).</li>
+ * </ul>
+ * Implemented with the JDK Vector API ({@code VectorSmallGemm}, register-blocked); {@link #simd()} is null when the JVM
+ * lacks {@code --add-modules jdk.incubator.vector}, and callers then use ND4J's BLAS instead (plain Java loops were
+ * 5-15x slower than either here).
+ */
+abstract class SmallGemm {
+
+    private static final Logger log = LoggerFactory.getLogger(SmallGemm.class);
+
+    private static final SmallGemm SIMD = load();
+
+    /** The SIMD kernel, or null if the incubator module is not in the boot layer. */
+    static SmallGemm simd() {
+        return SIMD;
+    }
+
+    private static SmallGemm load() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            log.info("lowered layers: jdk.incubator.vector not available (JVM option --add-modules jdk.incubator.vector), "
+                    + "their GEMMs go to ND4J's BLAS");
+            return null;
+        }
+        try {
+            return (SmallGemm) Class.forName("io.github.dl4jcompress.layers.VectorSmallGemm").getDeclaredField("INSTANCE").get(null);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            log.warn("lowered layers: SIMD GEMM unavailable ({}), their GEMMs go to ND4J's BLAS", e.toString());
+            return null;
+        }
+    }
+
+    /** {@code c[m, n] = a[m, k] b[k, n]}. */
+    final void nn(float[] a, int m, int k, float[] b, int n, float[] c) {
+        product(a, k, 1, m, k, b, n, c);
+    }
+
+    /** {@code c[k, n] = a[m, k]^T b[m, n]}. */
+    final void tn(float[] a, int m, int k, float[] b, int n, float[] c) {
+        product(a, 1, k, k, m, b, n, c);
+    }
+
+    /**
+     * {@code c[i, j] = sum_p A(i, p) b[p, j]} for {@code i < rows}, {@code p < depth}, {@code j < n}, with
+     * {@code A(i, p) = a[i*rowStride + p*depthStride]}.
+     */
+    abstract void product(float[] a, int rowStride, int depthStride, int rows, int depth, float[] b, int n, float[] c);
+
+    /** {@code c[m, k] = a[m, n] b[k, n]^T}. */
+    abstract void nt(float[] a, int m, int n, float[] b, int k, float[] c);
+}

@@ -1,0 +1,169 @@
+package io.github.dl4jcompress.layers;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The SIMD {@link SmallGemm} (JDK Vector API, 512- or 256-bit float vectors): {@code product} keeps a 4-row by
+ * 2-vector block of {@code c} in registers over the whole depth (one load of {@code b} feeds four FMAs), {@code nt}
+ * a 4 x 2 block of dot products; edges by masked or scalar loops. Loaded only when {@code jdk.incubator.vector} is
+ * present.
+ */
+final class VectorSmallGemm extends SmallGemm {
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+            ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    private static final int V = F.length();
+
+    static final VectorSmallGemm INSTANCE = new VectorSmallGemm();
+
+    private VectorSmallGemm() {
+    }
+
+    /** Columns of {@code b} and {@code c} per chunk, so that a chunk of {@code b} stays in cache across all rows. */
+    private static final int CHUNK = 256;
+
+    @Override
+    void product(float[] a, int rs, int ds, int rows, int depth, float[] b, int n, float[] c) {
+        for (int j0 = 0; j0 < n; j0 += CHUNK) {
+            int j1 = Math.min(n, j0 + CHUNK);
+            int i = 0;
+            for (; i + 4 <= rows; i += 4) {
+                block4(a, i * rs, rs, ds, depth, b, n, c, i * n, j0, j1);
+            }
+            for (; i < rows; i++) {
+                int ar = i * rs;
+                int j = j0;
+                for (; j + V <= j1; j += V) {
+                    FloatVector acc = FloatVector.zero(F);
+                    for (int p = 0; p < depth; p++) {
+                        acc = FloatVector.broadcast(F, a[ar + p * ds]).fma(FloatVector.fromArray(F, b, p * n + j), acc);
+                    }
+                    acc.intoArray(c, i * n + j);
+                }
+                rowTail(a, ar, ds, depth, b, n, c, i * n, j, j1);
+            }
+        }
+    }
+
+    /** Rows {@code [i, i+4)} of {@code c} (first at {@code cRow}), columns {@code [j0, j1)}. */
+    private static void block4(float[] a, int a0, int rs, int ds, int depth, float[] b, int n, float[] c, int cRow, int j0, int j1) {
+        int a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs;
+        int j = j0;
+        for (; j + 2 * V <= j1; j += 2 * V) {
+            FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+            for (int p = 0; p < depth; p++) {
+                int bo = p * n + j;
+                FloatVector b0 = FloatVector.fromArray(F, b, bo);
+                FloatVector b1 = FloatVector.fromArray(F, b, bo + V);
+                int ao = p * ds;
+                FloatVector w0 = FloatVector.broadcast(F, a[a0 + ao]);
+                FloatVector w1 = FloatVector.broadcast(F, a[a1 + ao]);
+                FloatVector w2 = FloatVector.broadcast(F, a[a2 + ao]);
+                FloatVector w3 = FloatVector.broadcast(F, a[a3 + ao]);
+                c00 = w0.fma(b0, c00);
+                c01 = w0.fma(b1, c01);
+                c10 = w1.fma(b0, c10);
+                c11 = w1.fma(b1, c11);
+                c20 = w2.fma(b0, c20);
+                c21 = w2.fma(b1, c21);
+                c30 = w3.fma(b0, c30);
+                c31 = w3.fma(b1, c31);
+            }
+            c00.intoArray(c, cRow + j);
+            c01.intoArray(c, cRow + j + V);
+            c10.intoArray(c, cRow + n + j);
+            c11.intoArray(c, cRow + n + j + V);
+            c20.intoArray(c, cRow + 2 * n + j);
+            c21.intoArray(c, cRow + 2 * n + j + V);
+            c30.intoArray(c, cRow + 3 * n + j);
+            c31.intoArray(c, cRow + 3 * n + j + V);
+        }
+        for (int r = 0; r < 4; r++) {
+            rowTail(a, a0 + r * rs, ds, depth, b, n, c, cRow + r * n, j, j1);
+        }
+    }
+
+    /** Columns {@code [from, to)} of one row of {@code c}. */
+    private static void rowTail(float[] a, int ar, int ds, int depth, float[] b, int n, float[] c, int cRow, int from, int to) {
+        for (int j = from; j < to; j++) {
+            float s = 0f;
+            for (int p = 0; p < depth; p++) {
+                s += a[ar + p * ds] * b[p * n + j];
+            }
+            c[cRow + j] = s;
+        }
+    }
+
+    /** Length of the slices of the dot products in {@code nt}, so that the rows of a slice stay in cache. */
+    private static final int DOT_CHUNK = 512;
+
+    @Override
+    void nt(float[] a, int m, int n, float[] b, int k, float[] c) {
+        java.util.Arrays.fill(c, 0, m * k, 0f);
+        for (int j0 = 0; j0 < n; j0 += DOT_CHUNK) {
+            int j1 = Math.min(n, j0 + DOT_CHUNK);
+            int jv = j0 + (j1 - j0) / V * V;
+            int i = 0;
+            for (; i + 4 <= m; i += 4) {
+                int q = 0;
+                for (; q + 2 <= k; q += 2) {
+                    FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+                    int a0 = i * n, a1 = a0 + n, a2 = a1 + n, a3 = a2 + n, b0 = q * n, b1 = b0 + n;
+                    for (int j = j0; j < jv; j += V) {
+                        FloatVector y0 = FloatVector.fromArray(F, b, b0 + j);
+                        FloatVector y1 = FloatVector.fromArray(F, b, b1 + j);
+                        FloatVector x = FloatVector.fromArray(F, a, a0 + j);
+                        s00 = x.fma(y0, s00);
+                        s01 = x.fma(y1, s01);
+                        x = FloatVector.fromArray(F, a, a1 + j);
+                        s10 = x.fma(y0, s10);
+                        s11 = x.fma(y1, s11);
+                        x = FloatVector.fromArray(F, a, a2 + j);
+                        s20 = x.fma(y0, s20);
+                        s21 = x.fma(y1, s21);
+                        x = FloatVector.fromArray(F, a, a3 + j);
+                        s30 = x.fma(y0, s30);
+                        s31 = x.fma(y1, s31);
+                    }
+                    c[i * k + q] += s00.reduceLanes(VectorOperators.ADD) + dotTail(a, a0, b, b0, jv, j1);
+                    c[i * k + q + 1] += s01.reduceLanes(VectorOperators.ADD) + dotTail(a, a0, b, b1, jv, j1);
+                    c[(i + 1) * k + q] += s10.reduceLanes(VectorOperators.ADD) + dotTail(a, a1, b, b0, jv, j1);
+                    c[(i + 1) * k + q + 1] += s11.reduceLanes(VectorOperators.ADD) + dotTail(a, a1, b, b1, jv, j1);
+                    c[(i + 2) * k + q] += s20.reduceLanes(VectorOperators.ADD) + dotTail(a, a2, b, b0, jv, j1);
+                    c[(i + 2) * k + q + 1] += s21.reduceLanes(VectorOperators.ADD) + dotTail(a, a2, b, b1, jv, j1);
+                    c[(i + 3) * k + q] += s30.reduceLanes(VectorOperators.ADD) + dotTail(a, a3, b, b0, jv, j1);
+                    c[(i + 3) * k + q + 1] += s31.reduceLanes(VectorOperators.ADD) + dotTail(a, a3, b, b1, jv, j1);
+                }
+                for (; q < k; q++) {
+                    for (int r = 0; r < 4; r++) {
+                        c[(i + r) * k + q] += dot(a, (i + r) * n, b, q * n, j0, jv, j1);
+                    }
+                }
+            }
+            for (; i < m; i++) {
+                for (int q = 0; q < k; q++) {
+                    c[i * k + q] += dot(a, i * n, b, q * n, j0, jv, j1);
+                }
+            }
+        }
+    }
+
+    /** {@code sum_{j in [from, to)} a[ao + j] b[bo + j]}, vectors up to {@code jv}. */
+    private static float dot(float[] a, int ao, float[] b, int bo, int from, int jv, int to) {
+        FloatVector s = FloatVector.zero(F);
+        for (int j = from; j < jv; j += V) {
+            s = FloatVector.fromArray(F, a, ao + j).fma(FloatVector.fromArray(F, b, bo + j), s);
+        }
+        return s.reduceLanes(VectorOperators.ADD) + dotTail(a, ao, b, bo, jv, to);
+    }
+
+    private static float dotTail(float[] a, int ao, float[] b, int bo, int from, int to) {
+        float s = 0f;
+        for (int j = from; j < to; j++) {
+            s += a[ao + j] * b[bo + j];
+        }
+        return s;
+    }
+}
