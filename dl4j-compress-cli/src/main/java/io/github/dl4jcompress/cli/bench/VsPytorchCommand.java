@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.cli.bench;
 
+import io.github.dl4jcompress.cost.Median;
 import io.github.dl4jcompress.cli.models.ResNet20;
 import io.github.dl4jcompress.cli.models.SmallVgg;
 import io.github.dl4jcompress.cli.speed.BenchModels;
@@ -30,7 +31,6 @@ import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -134,8 +134,8 @@ public final class VsPytorchCommand implements Callable<Integer> {
                                 done++;
                             }
                         }
-                        samples.forEach((impl, v) -> byImpl.get(impl).put(measure, Math.round(median(v) * 10) / 10.0));
-                        cpuSamples.forEach((impl, v) -> byImpl.get(impl).put(measure + "PerCpuSecond", Math.round(median(v) * 10) / 10.0));
+                        samples.forEach((impl, v) -> byImpl.get(impl).put(measure, Math.round(Median.of(v) * 10) / 10.0));
+                        cpuSamples.forEach((impl, v) -> byImpl.get(impl).put(measure + "PerCpuSecond", Math.round(Median.of(v) * 10) / 10.0));
                         double elapsed = (System.nanoTime() - start) / 1e9;
                         log.info("threads {} {} {}: {} ({}% done, ETA {} s)", t, arch, measure, rates(byImpl, measure),
                                 100 * done / units, Math.round(elapsed / done * (units - done)));
@@ -303,12 +303,6 @@ public final class VsPytorchCommand implements Callable<Integer> {
 
     static double load() {
         return Math.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100) / 100.0;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
     }
 
     /** The PyTorch worker process (bench_vs_pytorch.py) with {@code threads} threads. */

@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.cli.speed;
 
+import io.github.dl4jcompress.cost.Median;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -15,7 +16,6 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -66,8 +66,8 @@ final class LayerTimer {
         double[][] out = new double[3][tasks.size()];
         out[2][0] = (double) (THREADS.getCurrentThreadCpuTime() - threadStart) / Math.max(1, processCpu() - processStart);
         for (int i = 0; i < tasks.size(); i++) {
-            out[0][i] = median(wall[i]);
-            out[1][i] = median(cpu[i]);
+            out[0][i] = Median.of(wall[i]);
+            out[1][i] = Median.of(cpu[i]);
         }
         return out;
     }
@@ -77,12 +77,6 @@ final class LayerTimer {
         java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean
                 ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : -1;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
     }
 
     /** A task running layer {@code i} of {@code net} forward on its real input for {@code x} (after its preprocessor). */
