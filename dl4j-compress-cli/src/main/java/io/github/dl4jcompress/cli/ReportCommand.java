@@ -1,6 +1,6 @@
 package io.github.dl4jcompress.cli;
 
-import io.github.dl4jcompress.cli.prune.AnyNetwork;
+import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.cli.prune.InputShape;
 import io.github.dl4jcompress.cli.prune.ModelFiles;
 import io.github.dl4jcompress.cli.prune.UnusableInputException;
@@ -55,6 +55,6 @@ public final class ReportCommand implements Callable<Integer> {
         InputShape shape = InputShape.parseOption("--input", input);
         AnyNetwork net = ModelFiles.load(model);
         CostModel cm = new CostModel(threshold);
-        return net.core().cost(cm, shape.inputType());
+        return net.cost(cm, shape.inputType());
     }
 }

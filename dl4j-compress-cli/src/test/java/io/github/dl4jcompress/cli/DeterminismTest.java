@@ -7,7 +7,7 @@ import java.io.File;
 import java.util.Map;
 
 import io.github.dl4jcompress.cli.data.FashionMnist;
-import io.github.dl4jcompress.cli.prune.AnyNetwork;
+import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.cli.ssl.SslLenetJob;
 import io.github.dl4jcompress.cli.truenorth.TrueNorthCommand;
 import io.github.dl4jcompress.cli.zoo.FilterZeroing;

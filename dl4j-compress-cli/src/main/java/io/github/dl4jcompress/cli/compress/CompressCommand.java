@@ -1,6 +1,6 @@
 package io.github.dl4jcompress.cli.compress;
 
-import io.github.dl4jcompress.cli.prune.AnyNetwork;
+import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.cli.prune.InputShape;
 import io.github.dl4jcompress.cli.prune.ModelFiles;
 import io.github.dl4jcompress.cli.prune.UnusableInputException;
@@ -269,7 +269,7 @@ public final class CompressCommand implements Callable<Integer> {
                     InputType.feedForward(s.channels() * s.height() * s.width())};
             for (InputType t : candidates) {
                 try {
-                    net.cost(t);
+                    net.cost(new io.github.dl4jcompress.cost.CostModel(), t);
                     return t;
                 } catch (RuntimeException e) {
                     // try the next

@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.cli.prune;
 
+import io.github.dl4jcompress.prune.AnyNetwork;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.shade.jackson.databind.JsonNode;

@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.cli.prune;
 
+import io.github.dl4jcompress.prune.AnyNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,5 +1,7 @@
 package io.github.dl4jcompress.cli.prune;
 
+import io.github.dl4jcompress.cost.CostModel;
+import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.cli.options.SeedOption;
 import io.github.dl4jcompress.cost.NetworkCost;
 import io.github.dl4jcompress.prune.PruningException;
@@ -127,8 +129,8 @@ public final class PruneCommand implements Callable<Integer> {
 
     private void printCost(PrintWriter out, AnyNetwork before, AnyNetwork after, InputShape shape) {
         try {
-            NetworkCost b = before.cost(shape.inputType());
-            NetworkCost a = after.cost(shape.inputType());
+            NetworkCost b = before.cost(new CostModel(), shape.inputType());
+            NetworkCost a = after.cost(new CostModel(), shape.inputType());
             out.printf("MACs per example %d -> %d (%.1f%%), parameters %d -> %d (%.1f%%)%n", b.getMacs(), a.getMacs(),
                     100.0 * a.getMacs() / Math.max(1, b.getMacs()), b.getParams(), a.getParams(),
                     100.0 * a.getParams() / Math.max(1, b.getParams()));

@@ -1,7 +1,7 @@
 package io.github.dl4jcompress.cli.zoo;
 
 import io.github.dl4jcompress.cost.Median;
-import io.github.dl4jcompress.cli.prune.AnyNetwork;
+import io.github.dl4jcompress.prune.AnyNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 

@@ -1,7 +1,8 @@
 package io.github.dl4jcompress.cli.zoo;
 
+import io.github.dl4jcompress.cost.CostModel;
 import io.github.dl4jcompress.cli.options.SeedOption;
-import io.github.dl4jcompress.cli.prune.AnyNetwork;
+import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.cli.prune.ModelInputs;
 import io.github.dl4jcompress.cli.prune.OutputDiff;
 import io.github.dl4jcompress.cost.NetworkCost;
@@ -137,8 +138,8 @@ public final class PruneZooCommand implements Callable<Integer> {
             row.paramsRatio = (double) pruned.numParams() / dense.numParams();
             stage = "cost";
             try {
-                NetworkCost before = dense.cost(e.input().inputType());
-                NetworkCost after = pruned.cost(e.input().inputType());
+                NetworkCost before = dense.cost(new CostModel(), e.input().inputType());
+                NetworkCost after = pruned.cost(new CostModel(), e.input().inputType());
                 row.macsRatio = (double) after.getMacs() / Math.max(1, before.getMacs());
             } catch (RuntimeException costFailure) {
                 notes.add("MACs not computed: " + shortly(costFailure));

@@ -1,6 +1,6 @@
 package io.github.dl4jcompress.cli.zoo;
 
-import io.github.dl4jcompress.cli.prune.AnyNetwork;
+import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.cli.prune.InputShape;
 
 import java.util.function.Function;

@@ -1,7 +1,7 @@
 package io.github.dl4jcompress.cli.zoo;
 
 import io.github.dl4jcompress.cli.Dl4jc;
-import io.github.dl4jcompress.cli.prune.AnyNetwork;
+import io.github.dl4jcompress.prune.AnyNetwork;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.zoo.model.SimpleCNN;
