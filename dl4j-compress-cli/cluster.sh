@@ -158,12 +158,15 @@ rogue_up() { # a namespace on the bridge for the attacker (not a Spark worker; i
   ip netns exec "$ns" ip link set lo up
 }
 
-rogue_attack() { # seconds out: the rogue joins the job's Aeron mesh and sends forged/replayed/corrupted envelopes
+rogue_attack() { # seconds out joblog: the rogue joins the job's Aeron mesh, sends forged/replayed/corrupted envelopes
   [ -e "/var/run/netns/$(host_ns $ROGUE)" ] || rogue_up
-  log "rogue $(host_ip $ROGUE) attacks the driver's mesh for $1 s"
+  # the driver's Aeron port is a free port per JVM (JvmFreePortSupplier), not DL4J's 49876: an attacker would scan
+  # for it; this one reads it from the driver's log
+  local port; port="$(grep -o 'controller address to [0-9.]*:[0-9]*' "$3" | tail -1 | cut -d: -f2)"
+  log "rogue $(host_ip $ROGUE) attacks the driver's mesh ($MASTER_IP:${port:-?}) for $1 s"
   ip netns exec "$(host_ns $ROGUE)" env OMP_NUM_THREADS=1 java -Xmx512m $OPENS $AERON \
     -cp "$APP:$SPARK_HOME/jars/*" io.github.dl4jcompress.cli.Dl4jc cluster-rogue --controller "$MASTER_IP" \
-    --ip "$(host_ip $ROGUE)" --seconds "$1" --out "$2" > "$WORK/logs/rogue.log" 2>&1
+    --controller-port "${port:-40123}" --ip "$(host_ip $ROGUE)" --seconds "$1" --out "$2" > "$WORK/logs/rogue.log" 2>&1
 }
 
 kill_driver() { # SIGKILL the driver JVM of the running job (the child of its timeout process)
@@ -374,8 +377,9 @@ case "$cmd" in
             cut) tag="cut$f1-${f3}s"; action="cut_link $f1 $f3"; fafter=$f2 ;;
             killexec) tag="killexec$f1"; action="kill_executor $f1"; fafter=$f2 ;;
             killdriver) tag="killdriver"; action="kill_driver"; fafter=$f1 ;;
-            rogue) tag="rogue"; action="rogue_attack $f2 $WORK/results/h$HOSTS-$rate-$mode-rogue/rogue.json"; fafter=$f1 ;;
-            *) die "FAULT: unknown kind $fkind (cut, killexec, killdriver, rogue)" ;;
+            clean) tag="clean"; action="true"; fafter=0 ;; # the same job settings, no fault (a reference run)
+            rogue) tag="rogue"; action="rogue_attack $f2 $WORK/results/h$HOSTS-$rate-$mode-rogue/rogue.json $WORK/logs/job-h$HOSTS-$rate-$mode-rogue.log"; fafter=$f1 ;;
+            *) die "FAULT: unknown kind $fkind (cut, killexec, killdriver, rogue, clean)" ;;
           esac
           n="h$HOSTS-$rate-$mode-$tag"; ckpt="$WORK/results/$n/checkpoint"
           rm -rf "$WORK/results/$n" "$WORK/results/$n-resumed"

@@ -128,9 +128,16 @@ public final class ClusterReportCommand implements Callable<Integer> {
                 + "fault jobs checkpoint every epoch and give up on an epoch after --epoch-timeout with exit status 3; "
                 + "savedModelValid = EpochCheckpoint.verify of the last checkpoint (loads, finite, epoch count, accuracy "
                 + "equal to the driver's after that epoch)");
-        doc.put("forged", null);
-        doc.put("forgedStatus", "not measured on the namespace cluster; see AuthenticatedExchangeTest (in memory, "
-                + "1680 rogue messages refused, replicas bit-identical)");
+        Map<String, Object> forged = forged(json);
+        if (forged != null || before == null || before.path("forged").isNull()) {
+            doc.put("forged", forged);
+            doc.put("forgedStatus", forged != null ? "measured: cluster.sh FAULT=rogue vs FAULT=clean (same job settings)"
+                    : "not measured on the namespace cluster; see AuthenticatedExchangeTest (in memory, 1680 rogue "
+                    + "messages refused, replicas bit-identical)");
+        } else {
+            doc.put("forged", before.get("forged"));
+            doc.put("forgedStatus", before.path("forgedStatus").asText());
+        }
         doc.put("codecCost", Map.of("encodeSecondsPerByte", codec.encodeSecondsPerByte(),
                 "decodeSecondsPerByte", codec.decodeSecondsPerByte(), "source", macJson.getPath()
                         + " (encode; decode assumed equal)"));
@@ -283,6 +290,54 @@ public final class ClusterReportCommand implements Callable<Integer> {
         return out;
     }
 
+    /**
+     * The rogue run ({@code <runs>/h*-rogue}: rogue.json from {@code dl4jc cluster-rogue}, the job's spark.json)
+     * against the same job without the rogue ({@code h*-clean}). {@code refused} = messages the driver refused;
+     * {@code parametersChanged} = messages the driver applied beyond those the executors sent (a rogue message that got
+     * through would be one); each executor's refusals are listed with the clean run's for comparison. Null if not run.
+     */
+    private Map<String, Object> forged(ObjectMapper json) throws Exception {
+        File[] dirs = runs.listFiles(f -> f.getName().endsWith("-rogue") && new File(f, "spark.json").isFile());
+        if (dirs == null || dirs.length == 0) {
+            return null;
+        }
+        File dir = dirs[0];
+        File rogueJson = new File(dir, "rogue.json");
+        JsonNode rogue = rogueJson.isFile() ? json.readTree(rogueJson) : null;
+        JsonNode run = json.readTree(new File(dir, "spark.json")).get("runs").get(0);
+        File cleanDir = new File(runs, dir.getName().replace("-rogue", "-clean"));
+        JsonNode clean = new File(cleanDir, "spark.json").isFile()
+                ? json.readTree(new File(cleanDir, "spark.json")).get("runs").get(0) : null;
+        Map<String, Object> f = new LinkedHashMap<>();
+        long sent = rogue == null ? 0 : rogue.path("sentTotal").asLong();
+        long refused = run.path("messagesRefusedByDriver").asLong();
+        long applied = run.path("ternGradMessages").asLong();
+        long legit = run.path("messagesSentByExecutors").asLong();
+        f.put("sent", sent);
+        f.put("refused", refused);
+        f.put("parametersChanged", Math.max(0, applied - legit));
+        f.put("rogueJoinedMesh", rogue == null ? null : rogue.path("joined").asBoolean());
+        f.put("sentByKind", rogue == null ? null : rogue.get("sent"));
+        f.put("envelopesTheRogueHeard", rogue == null ? null : rogue.path("envelopesHeard").asLong());
+        f.put("driverAppliedMessages", applied);
+        f.put("executorsSentMessages", legit);
+        f.put("refusedByExecutors", run.get("messagesRefusedByExecutors"));
+        f.put("finalAccuracy", run.path("accuracy").asDouble());
+        f.put("accuracyByEpoch", run.get("accuracyByEpoch"));
+        if (clean != null) {
+            f.put("cleanRun", Map.of("finalAccuracy", clean.path("accuracy").asDouble(),
+                    "accuracyByEpoch", clean.get("accuracyByEpoch"),
+                    "refusedByDriver", clean.path("messagesRefusedByDriver").asLong(),
+                    "refusedByExecutors", clean.get("messagesRefusedByExecutors"),
+                    "driverAppliedMessages", clean.path("ternGradMessages").asLong()));
+        }
+        f.put("setting", dir.getName() + " (rogue in namespace " + "host 9, joins DL4J's Aeron mesh through the "
+                + "driver's controller port and broadcasts to the driver and every executor)");
+        f.put("parametersEqualToCleanRun", "not comparable bit for bit: asynchronous per-layer TernGrad applies "
+                + "messages in arrival order, so two runs differ by float rounding; see parametersChanged and the accuracies");
+        return f;
+    }
+
     private static boolean samePoint(Map<String, Object> r, JsonNode old) {
         return r.get("hosts").equals(old.get("hosts").asInt()) && r.get("mode").equals(old.get("mode").asText())
                 && (Double) r.get("bandwidthMbit") == old.get("bandwidthMbit").asDouble();
@@ -301,15 +356,15 @@ public final class ClusterReportCommand implements Callable<Integer> {
         return j == null || j.length == 0 ? null : j[0];
     }
 
-    /** The first line of a job log that reports an error (the watchdog's, an exception), or null. */
+    /** The job's own error line (the epoch watchdog's), else the first exception or ERROR line of its log, or null. */
     private static String firstError(File log) throws java.io.IOException {
         if (!log.isFile()) {
             return null;
         }
-        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(log.toPath())) {
-            return lines.filter(l -> l.startsWith("ERROR ") || l.contains("Exception") || l.contains(" ERROR "))
-                    .findFirst().map(l -> l.length() > 400 ? l.substring(0, 400) : l).orElse(null);
-        }
+        List<String> lines = java.nio.file.Files.readAllLines(log.toPath());
+        return lines.stream().filter(l -> l.startsWith("ERROR ")).findFirst() // the job's own (the epoch watchdog's)
+                .or(() -> lines.stream().filter(l -> l.contains("Exception") || l.contains(" ERROR ")).findFirst())
+                .map(l -> l.length() > 400 ? l.substring(0, 400) : l).orElse(null);
     }
 
     /**

@@ -65,28 +65,55 @@ public final class RogueCommand implements Callable<Integer> {
             defaultValue = "240")
     int joinTimeout;
 
+    @Option(names = "--stay", description = "after the attack, stay in the mesh until killed (default ${DEFAULT-VALUE})",
+            defaultValue = "true", arity = "1")
+    boolean stay;
+
     @Option(names = "--out", description = "JSON of what was sent (default ${DEFAULT-VALUE})", defaultValue = "rogue.json")
     File out;
 
     @Override
     public Integer call() throws Exception {
-        VoidConfiguration vc = VoidConfiguration.builder().controllerAddress(controller)
-                .portSupplier(new StaticPortSupplier(port)).build();
-        vc.setUnicastControllerPort(controllerPort);
-        AeronUdpTransport transport = new AeronUdpTransport(ip, port, controller, controllerPort, vc);
-        ModelParameterServer server = new ModelParameterServer(vc, transport, false);
         List<byte[]> recorded = new ArrayList<>();
         AtomicLong heard = new AtomicLong();
-        server.addUpdatesSubscriber(new Recorder(recorded, heard));
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("rogue", ip + ":" + port);
         result.put("controller", controller + ":" + controllerPort);
         long t0 = System.currentTimeMillis();
-        log.info("rogue {}:{}: joining the mesh of {}:{}", ip, port, controller, controllerPort);
-        server.launch();
-        while (!transport.isIntroduced() && System.currentTimeMillis() - t0 < joinTimeout * 1000L) {
-            Thread.sleep(100);
+        AeronUdpTransport transport = null;
+        ModelParameterServer server = null;
+        int attempts = 0;
+        // the driver's transport exists only while a fit runs (one session per fit): retry until it answers
+        while (System.currentTimeMillis() - t0 < joinTimeout * 1000L) {
+            attempts++;
+            int p = port + attempts - 1;
+            VoidConfiguration vc = VoidConfiguration.builder().controllerAddress(controller)
+                    .portSupplier(new StaticPortSupplier(p)).build();
+            vc.setUnicastControllerPort(controllerPort);
+            transport = new AeronUdpTransport(ip, p, controller, controllerPort, vc);
+            server = new ModelParameterServer(vc, transport, false);
+            server.addUpdatesSubscriber(new Recorder(recorded, heard));
+            log.info("rogue {}:{}: joining the mesh of {}:{} (attempt {})", ip, p, controller, controllerPort, attempts);
+            try {
+                server.launch();
+                long until = System.currentTimeMillis() + 15_000;
+                while (!transport.isIntroduced() && System.currentTimeMillis() < until) {
+                    Thread.sleep(100);
+                }
+            } catch (RuntimeException e) {
+                log.warn("rogue: attempt {} failed: {}", attempts, e.toString());
+            }
+            if (transport.isIntroduced()) {
+                break;
+            }
+            try {
+                server.shutdown();
+            } catch (RuntimeException e) {
+                log.debug("rogue: shutdown after a failed attempt: {}", e.toString());
+            }
+            Thread.sleep(1000);
         }
+        result.put("joinAttempts", attempts);
         result.put("joined", transport.isIntroduced());
         result.put("secondsToJoin", (System.currentTimeMillis() - t0) / 1e3);
         Map<String, Long> sent = new LinkedHashMap<>(Map.of("forged", 0L, "replayed", 0L, "corrupted", 0L));
@@ -101,6 +128,10 @@ public final class RogueCommand implements Callable<Integer> {
         result.put("sentTotal", sent.values().stream().mapToLong(Long::longValue).sum());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out, result);
         log.info("rogue: {}", result);
+        // stays in the mesh (leaving would make the driver remap it mid-fit) until cluster.sh ends it
+        if (transport.isIntroduced() && stay) {
+            Thread.sleep(Long.MAX_VALUE);
+        }
         server.shutdown();
         return transport.isIntroduced() ? 0 : 1;
     }
