@@ -165,6 +165,7 @@ rogue_attack() { # seconds out joblog: the rogue joins the job's Aeron mesh, sen
   local port; port="$(grep -o 'controller address to [0-9.]*:[0-9]*' "$3" | tail -1 | cut -d: -f2)"
   log "rogue $(host_ip $ROGUE) attacks the driver's mesh ($MASTER_IP:${port:-?}) for $1 s"
   ip netns exec "$(host_ns $ROGUE)" env OMP_NUM_THREADS=1 java -Xmx512m $OPENS $AERON \
+    -Dlog4j.configuration=org/apache/spark/log4j-defaults.properties \
     -cp "$APP:$SPARK_HOME/jars/*" io.github.dl4jcompress.cli.Dl4jc cluster-rogue --controller "$MASTER_IP" \
     --controller-port "${port:-40123}" --ip "$(host_ip $ROGUE)" --seconds "$1" --out "$2" > "$WORK/logs/rogue.log" 2>&1
 }

@@ -317,6 +317,10 @@ public final class ClusterReportCommand implements Callable<Integer> {
         f.put("refused", refused);
         f.put("parametersChanged", Math.max(0, applied - legit));
         f.put("rogueJoinedMesh", rogue == null ? null : rogue.path("joined").asBoolean());
+        if (rogue == null || !rogue.path("joined").asBoolean()) {
+            f.put("note", "the rogue did not join the mesh before the job ended (no rogue.json or joined=false): "
+                    + "nothing was sent, so nothing was tested");
+        }
         f.put("sentByKind", rogue == null ? null : rogue.get("sent"));
         f.put("envelopesTheRogueHeard", rogue == null ? null : rogue.path("envelopesHeard").asLong());
         f.put("driverAppliedMessages", applied);
@@ -384,7 +388,8 @@ public final class ClusterReportCommand implements Callable<Integer> {
             }
         }
         overheads.sort(Double::compare);
-        double roundSeconds = overheads.isEmpty() ? 0 : overheads.get(overheads.size() / 2);
+        int n = overheads.size();
+        double roundSeconds = n == 0 ? 0 : (overheads.get((n - 1) / 2) + overheads.get(n / 2)) / 2;
         List<Integer> within = new ArrayList<>();
         for (Map<String, Object> r : rows) {
             double predicted = modelSeconds(r, roundSeconds);
@@ -429,7 +434,8 @@ public final class ClusterReportCommand implements Callable<Integer> {
         if (mode.startsWith("averaging")) {
             return Double.parseDouble(mode.substring("averaging".length()));
         }
-        return num(r, "iterationsPerHost") / ((List<?>) r.get("fitSecondsByEpoch")).size();
+        Object epochs = r.get("fitSecondsByEpoch"); // a JsonNode for rows measured now, a List for kept rows
+        return num(r, "iterationsPerHost") / (epochs instanceof JsonNode j ? j.size() : ((List<?>) epochs).size());
     }
 
     private static double num(Map<String, Object> r, String key) {
