@@ -9,7 +9,15 @@
 #   dl4j-compress-cli/cluster.sh down                  (idempotent: removes whatever is left)
 #   RATES=100mbit,1gbit MODES=averaging1,terngradPerLayer dl4j-compress-cli/cluster.sh measure --hosts 2 -- "--epochs 3"
 #                                                      (per rate: up, one spark-terngrad job per mode, down)
-#   FAULT=cut:1:40:20 ... measure ...                  (each job: host 1's link cut 40 s after submission, for 20 s)
+#   FAULT=cut:1:5:20 ... measure ...                   (each job: host 1's link cut 5 s after epoch 1's checkpoint, for 20 s)
+#   FAULT=killexec:1:5 ... measure ...                 (each job: host 1's executor JVM killed 5 s after epoch 1's checkpoint)
+#   FAULT=killdriver:5 ... measure ...                 (each job: the driver killed 5 s after epoch 1's checkpoint, then
+#                                                       the same job submitted again with --resume)
+#   FAULT=rogue:0:40 ... measure ...                   (each job: a rogue in namespace ${NAME}-h9 joins the job's Aeron mesh
+#                                                       at epoch 1's checkpoint and sends forged, replayed and corrupted
+#                                                       envelopes for 40 s; what it sent in <out>/rogue.json)
+#   Fault jobs save a checkpoint per epoch (--checkpoint-dir <out>/checkpoint) and give up on an epoch after
+#   EPOCH_TIMEOUT s (default 240) with a message and exit status 3 (--epoch-timeout) instead of hanging.
 #
 # Layout: a bridge ${NAME}br (10.$NET.0.1/24) in the root namespace, where the Spark Master and the driver run;
 # host i (1..N, N <= 4) is namespace ${NAME}-h$i with veth ${NAME}v$i (root side, on the bridge) <-> eth0
@@ -118,6 +126,53 @@ shape() { # rate
   done
   echo "$rate" > "$STATE/shape"
   log "links shaped: tbf rate $rate in both directions on $HOSTS host links (no added delay: this kernel has no netem)"
+}
+
+await_checkpoint() { # dir: wait until a job has saved its first epoch checkpoint (<dir>/*.json); fails after JOB_TIMEOUT
+  for _ in $(seq "$JOB_TIMEOUT"); do
+    ls "$1"/*.json > /dev/null 2>&1 && return 0
+    sleep 1
+  done
+  return 1
+}
+
+kill_executor() { # host: SIGKILL the Spark executor JVM(s) in host i's namespace (the Worker stays up)
+  local killed=""
+  for pid in $(ip netns pids "$(host_ns "$1")" 2> /dev/null); do
+    if tr '\0' ' ' < "/proc/$pid/cmdline" 2> /dev/null | grep -q CoarseGrainedExecutorBackend; then
+      kill -9 "$pid" && killed="$killed $pid"
+    fi
+  done
+  log "host $1: executor JVM killed (pid${killed:- none found})"
+}
+
+ROGUE=9 # the rogue's namespace is host 9 (${NAME}-h9, 10.$NET.0.19): the teardown of host namespaces covers it
+
+rogue_up() { # a namespace on the bridge for the attacker (not a Spark worker; its link unshaped)
+  local ns veth; ns="$(host_ns $ROGUE)"; veth="$(host_veth $ROGUE)"
+  ip netns add "$ns"
+  ip link add "$veth" type veth peer name eth0 netns "$ns"
+  ip link set "$veth" master "$BRIDGE" up
+  ip netns exec "$ns" ip addr add "$(host_ip $ROGUE)/24" dev eth0
+  ip netns exec "$ns" ip link set eth0 up
+  ip netns exec "$ns" ip link set lo up
+}
+
+rogue_attack() { # seconds out joblog: the rogue joins the job's Aeron mesh, sends forged/replayed/corrupted envelopes
+  [ -e "/var/run/netns/$(host_ns $ROGUE)" ] || rogue_up
+  # the driver's Aeron port is a free port per JVM (JvmFreePortSupplier), not DL4J's 49876: an attacker would scan
+  # for it; this one reads it from the driver's log
+  local port; port="$(grep -o 'controller address to [0-9.]*:[0-9]*' "$3" | tail -1 | cut -d: -f2)"
+  log "rogue $(host_ip $ROGUE) attacks the driver's mesh ($MASTER_IP:${port:-?}) for $1 s"
+  ip netns exec "$(host_ns $ROGUE)" env OMP_NUM_THREADS=1 java -Xmx512m $OPENS $AERON \
+    -Dlog4j.configuration=org/apache/spark/log4j-defaults.properties \
+    -cp "$APP:$SPARK_HOME/jars/*" io.github.dl4jcompress.cli.Dl4jc cluster-rogue --controller "$MASTER_IP" \
+    --controller-port "${port:-40123}" --ip "$(host_ip $ROGUE)" --seconds "$1" --out "$2" > "$WORK/logs/rogue.log" 2>&1
+}
+
+kill_driver() { # SIGKILL the driver JVM of the running job (the child of its timeout process)
+  local tpid; tpid="$(cat "$STATE/job.pid")"
+  for pid in $(ps -o pid= --ppid "$tpid"); do kill -9 "$pid" && log "driver JVM $pid killed"; done
 }
 
 cut_link() { # host seconds: host i's link down for `seconds`, then up again (fault injection)
@@ -246,6 +301,7 @@ submit() { # name "dl4jc job args": results in $WORK/results/<name>/ (spark.json
     --count-interfaces "${ifaces%,}" --out "$out" > "$logf" 2>&1 &
   local jpid=$!
   record "$jpid"
+  echo "$jpid" > "$STATE/job.pid"
   wait "$jpid"
   local rc=$?
   set -e
@@ -316,13 +372,30 @@ case "$cmd" in
           averaging5) m="--modes averaging --averaging-frequency 5" ;;
           *) m="--modes $mode" ;;
         esac
-        if [ -n "${FAULT:-}" ]; then # cut:<host>:<after s>:<for s>
-          IFS=: read -r _ fhost fafter ffor <<< "$FAULT"
-          ( sleep "$fafter"; cut_link "$fhost" "$ffor" ) &
+        if [ -n "${FAULT:-}" ]; then # cut:<host>:<after s>:<for s> | killexec:<host>:<after s> | killdriver:<after s>
+          IFS=: read -r fkind f1 f2 f3 <<< "$FAULT"
+          case "$fkind" in
+            cut) tag="cut$f1-${f3}s"; action="cut_link $f1 $f3"; fafter=$f2 ;;
+            killexec) tag="killexec$f1"; action="kill_executor $f1"; fafter=$f2 ;;
+            killdriver) tag="killdriver"; action="kill_driver"; fafter=$f1 ;;
+            clean) tag="clean"; action="true"; fafter=0 ;; # the same job settings, no fault (a reference run)
+            rogue) tag="rogue"; action="rogue_attack $f2 $WORK/results/h$HOSTS-$rate-$mode-rogue/rogue.json $WORK/logs/job-h$HOSTS-$rate-$mode-rogue.log"; fafter=$f1 ;;
+            *) die "FAULT: unknown kind $fkind (cut, killexec, killdriver, rogue, clean)" ;;
+          esac
+          n="h$HOSTS-$rate-$mode-$tag"; ckpt="$WORK/results/$n/checkpoint"
+          rm -rf "$WORK/results/$n" "$WORK/results/$n-resumed"
+          fargs="--checkpoint-dir $ckpt --epoch-timeout ${EPOCH_TIMEOUT:-240}"
+          ( await_checkpoint "$ckpt" && sleep "$fafter" && $action ) &
           fault_pid=$!
-          submit "h$HOSTS-$rate-$mode-cut$fhost-${ffor}s" "spark-terngrad $m ${JOBS[*]}"
+          submit "$n" "spark-terngrad $m ${JOBS[*]} $fargs"
           kill "$fault_pid" 2> /dev/null || true; wait "$fault_pid" 2> /dev/null || true
-          ip link set "$(host_veth "$fhost")" up 2> /dev/null || true
+          for pid in $(ip netns pids "$(host_ns $ROGUE)" 2> /dev/null); do kill "$pid" 2> /dev/null; done
+          [ "$fkind" = cut ] && { ip link set "$(host_veth "$f1")" up 2> /dev/null || true; }
+          if [ "$fkind" = killdriver ]; then
+            sleep 5 # the master notices the dead driver and its executors end
+            [ -d "$ckpt" ] && cp -r "$ckpt" "$ckpt-at-kill" # what the killed driver left, checked by cluster-report
+            submit "$n-resumed" "spark-terngrad $m ${JOBS[*]} $fargs --resume"
+          fi
         else
           submit "h$HOSTS-$rate-$mode" "spark-terngrad $m ${JOBS[*]}"
         fi

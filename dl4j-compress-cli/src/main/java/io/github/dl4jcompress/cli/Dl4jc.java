@@ -23,7 +23,8 @@ import picocli.CommandLine.Command;
                 io.github.dl4jcompress.cli.speed.TrainProfileCommand.class,
                 io.github.dl4jcompress.cli.bench.VsPytorchCommand.class,
                 io.github.dl4jcompress.cli.cluster.MacCostCommand.class,
-                io.github.dl4jcompress.cli.cluster.ClusterReportCommand.class})
+                io.github.dl4jcompress.cli.cluster.ClusterReportCommand.class,
+                io.github.dl4jcompress.cli.cluster.RogueCommand.class})
 public final class Dl4jc implements Runnable {
 
     @CommandLine.Spec

@@ -92,6 +92,28 @@ public final class PerLayerTernGradTrainingMaster extends SharedTrainingMaster {
         return applier == null ? 0 : applier.received();
     }
 
+    /** Messages the executors reported sending (one per minibatch) in the fits of this session that finished. */
+    public long messagesSentByExecutors() {
+        return expectedReceived;
+    }
+
+    /**
+     * Received messages each executor JVM refused so far (executor id → count), from a small probe job of
+     * {@code 4·tasks} tasks; an executor none of them reached is missing from the map.
+     */
+    public static java.util.Map<String, Long> messagesRefusedByExecutors(JavaSparkContext sc, int tasks) {
+        int n = 4 * Math.max(1, tasks);
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(i);
+        }
+        for (TernGradExecutorTrainer.Traffic t : sc.parallelize(ids, n).map(i -> TernGradExecutorTrainer.traffic()).collect()) {
+            out.merge(t.executorId(), t.refused(), Math::max);
+        }
+        return out;
+    }
+
     /**
      * Received messages the driver dropped in this session: unauthenticated (forged, corrupted, another job's key),
      * replayed, or not an envelope at all. None of them touched a parameter.

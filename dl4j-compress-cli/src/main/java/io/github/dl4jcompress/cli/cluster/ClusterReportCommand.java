@@ -21,7 +21,10 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.github.dl4jcompress.cli.options.DataOption;
+import io.github.dl4jcompress.cli.spark.EpochCheckpoint;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -61,20 +64,45 @@ public final class ClusterReportCommand implements Callable<Integer> {
     @Option(names = "--out", description = "output directory (default ${DEFAULT-VALUE})", defaultValue = "results")
     File out;
 
+    @Mixin
+    DataOption data;
+
+    @Option(names = "--cores", description = "cores the hosts and the driver shared (default: this machine's, ${DEFAULT-VALUE})",
+            defaultValue = "0")
+    int cores;
+
     @Override
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
+        if (cores <= 0) {
+            cores = Runtime.getRuntime().availableProcessors();
+        }
         CodecCost codec = codecCost(json);
         List<Map<String, Object>> rows = new ArrayList<>();
         File[] dirs = runs.listFiles(f -> f.isDirectory() && f.getName().matches("h[0-9]+-[0-9.]+[kmg]?bit-[A-Za-z0-9]+")
                 && new File(f, "cluster-run.json").isFile()
                 && new File(f, "spark.json").isFile());
-        if (dirs == null || dirs.length == 0) {
-            throw new IllegalArgumentException("No measured runs (cluster-run.json + spark.json) under " + runs);
-        }
-        for (File dir : dirs) {
+        for (File dir : dirs == null ? new File[0] : dirs) {
             rows.add(row(json, dir, codec));
         }
+        File previous = new File(out, "cluster.json");
+        JsonNode before = previous.isFile() ? json.readTree(previous) : null;
+        if (before != null) { // points measured earlier and not again: kept, their prediction recomputed
+            for (JsonNode old : before.path("runs")) {
+                if (rows.stream().noneMatch(r -> samePoint(r, old))) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> r = json.treeToValue(old, LinkedHashMap.class);
+                    r.put("idealPredictedSecondsPerIteration", predict(old.get("mode").asText(), old.get("hosts").asInt(),
+                            old.get("bandwidthMbit").asDouble(), old.get("computeSecondsPerIteration").asDouble(), codec));
+                    r.putIfAbsent("measuredIn", "an earlier cluster-report (its job directories are gone; kept as measured)");
+                    rows.add(r);
+                }
+            }
+        }
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("No measured runs (cluster-run.json + spark.json) under " + runs);
+        }
+        Map<String, Object> model = applyModel(rows);
         rows.sort(Comparator.comparing((Map<String, Object> r) -> (Integer) r.get("hosts"))
                 .thenComparing(r -> (Double) r.get("bandwidthMbit")).thenComparing(r -> modeOrder((String) r.get("mode"))));
         Map<String, Object> doc = new LinkedHashMap<>();
@@ -84,17 +112,40 @@ public final class ClusterReportCommand implements Callable<Integer> {
                 + "shared one 2-vCPU machine");
         doc.put("runs", rows);
         List<Map<String, Object>> faults = faults(json);
+        if (before != null) {
+            for (JsonNode old : before.path("faults")) {
+                if (faults.stream().noneMatch(f -> f.get("mode").equals(old.get("mode").asText()) && sameKind(f, old))) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> f = json.treeToValue(old, LinkedHashMap.class);
+                    f.putIfAbsent("measuredIn", "an earlier cluster-report (kept as measured)");
+                    faults.add(f);
+                }
+            }
+        }
         doc.put("faults", faults);
-        doc.put("faultsStatus", faults.isEmpty() ? "not measured" : "only 'cut one host link' was run, for the modes "
-                + "listed (cluster.sh FAULT=cut:<host>:<after s>:<for s>); executor kill and driver kill + --resume were "
-                + "not run. spark-terngrad saves no model, so savedModelValid is null");
-        doc.put("forged", null);
-        doc.put("forgedStatus", "not measured on the namespace cluster; see AuthenticatedExchangeTest (in memory, "
-                + "1680 rogue messages refused, replicas bit-identical)");
+        doc.put("faultsStatus", faults.isEmpty() ? "not measured" : "cluster.sh FAULT=cut:<host>:<after>:<for> | "
+                + "killexec:<host>:<after> | killdriver:<after> (after = seconds after the job's first epoch checkpoint); "
+                + "fault jobs checkpoint every epoch and give up on an epoch after --epoch-timeout with exit status 3; "
+                + "savedModelValid = EpochCheckpoint.verify of the last checkpoint (loads, finite, epoch count, accuracy "
+                + "equal to the driver's after that epoch)");
+        Map<String, Object> forged = forged(json);
+        if (forged != null || before == null || before.path("forged").isNull()) {
+            doc.put("forged", forged);
+            doc.put("forgedStatus", forged != null && Boolean.TRUE.equals(forged.get("rogueJoinedMesh"))
+                    ? "measured: cluster.sh FAULT=rogue vs FAULT=clean (same job settings)"
+                    : forged != null ? "not measured: the rogue (cluster.sh FAULT=rogue) never joined DL4J's mesh: "
+                    + "SharedTrainingMaster picks a random Aeron stream id per job and the rogue published on the "
+                    + "default 119 (see docs/cluster.md); in-memory evidence: AuthenticatedExchangeTest"
+                    : "not measured on the namespace cluster; see AuthenticatedExchangeTest (in memory, 1680 rogue "
+                    + "messages refused, replicas bit-identical)");
+        } else {
+            doc.put("forged", before.get("forged"));
+            doc.put("forgedStatus", before.path("forgedStatus").asText());
+        }
         doc.put("codecCost", Map.of("encodeSecondsPerByte", codec.encodeSecondsPerByte(),
                 "decodeSecondsPerByte", codec.decodeSecondsPerByte(), "source", macJson.getPath()
                         + " (encode; decode assumed equal)"));
-        doc.put("model", "PerformanceModel, Exchange.ALL_TO_ALL, workers = hosts, Link(rate, 0 latency), T_c measured");
+        doc.put("model", model);
         doc.put("loadAverageAtReport", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         out.mkdirs();
         charts(rows);
@@ -165,8 +216,7 @@ public final class ClusterReportCommand implements Callable<Integer> {
         r.put("measuredSecondsPerIteration", measured);
         r.put("computeSecondsPerIteration", compute);
         r.put("communicationSecondsPerIteration", measured - compute);
-        r.put("predictedSecondsPerIteration", predicted);
-        r.put("predictedOverMeasured", predicted == null ? null : predicted / measured);
+        r.put("idealPredictedSecondsPerIteration", predicted);
         r.put("cpuSecondsPerHost", cluster.get("hosts").findValues("cpuSeconds"));
         r.put("jobWallSeconds", cluster.get("wallSeconds").asDouble());
         r.put("exit", cluster.get("exit").asInt());
@@ -174,39 +224,226 @@ public final class ClusterReportCommand implements Callable<Integer> {
         return r;
     }
 
-    /** Jobs run with {@code FAULT=cut:...}: {@code <runs>/h<hosts>-<rate>-<mode>-cut<host>-<seconds>s}. */
+    /**
+     * Jobs run with {@code FAULT=...}: {@code <runs>/h<hosts>-<rate>-<mode>-<fault>} with fault {@code cut<host>-<s>s},
+     * {@code killexec<host>} or {@code killdriver} (then {@code ...-killdriver-resumed} is the resubmitted job).
+     * Outcome: exit 0 = finished; exit 124/137 from cluster.sh's JOB_TIMEOUT = hung; any other exit (the job's own
+     * error, or status 3 of its epoch watchdog) = failed-clearly, with the job log's first error line. The saved model
+     * (the last epoch checkpoint) is checked by {@link EpochCheckpoint#verify}.
+     */
     private List<Map<String, Object>> faults(ObjectMapper json) throws Exception {
         List<Map<String, Object>> out = new ArrayList<>();
-        File[] dirs = runs.listFiles(f -> f.isDirectory() && f.getName().matches("h[0-9]+-[^-]+-[A-Za-z0-9]+-cut[0-9]+-[0-9]+s")
+        File[] dirs = runs.listFiles(f -> f.isDirectory()
+                && f.getName().matches("h[0-9]+-[^-]+-[A-Za-z0-9]+-(cut[0-9]+-[0-9]+s|killexec[0-9]+|killdriver)")
                 && new File(f, "cluster-run.json").isFile());
-        if (dirs == null) {
+        if (dirs == null || dirs.length == 0) {
             return out;
         }
         java.util.Arrays.sort(dirs);
+        org.nd4j.linalg.dataset.DataSet test = data.load().test();
         for (File dir : dirs) {
             String[] name = dir.getName().split("-");
-            JsonNode cluster = json.readTree(new File(dir, "cluster-run.json"));
-            int exit = cluster.get("exit").asInt();
-            File spark = new File(dir, "spark.json");
+            String kind = name[3];
+            boolean driverKill = kind.equals("killdriver");
+            File last = driverKill ? new File(dir.getPath() + "-resumed") : dir;
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("mode", name[2]);
-            f.put("fault", "host " + name[3].substring(3) + " link cut (veth down) for " + name[4]
-                    + " during the fit, then restored");
-            f.put("outcome", exit == 0 ? "finished" : exit == 124 || exit == 137 ? "hung" : "failed-clearly");
-            f.put("savedModelValid", null);
-            f.put("exit", exit);
+            f.put("fault", kind.startsWith("cut") ? "host " + kind.substring(3) + " link cut (veth down) for " + name[4]
+                    + ", 5 s after epoch 1's checkpoint, then restored"
+                    : kind.startsWith("killexec") ? "host " + kind.substring(8) + "'s executor JVM killed (SIGKILL) 5 s "
+                    + "after epoch 1's checkpoint"
+                    : "driver JVM killed (SIGKILL) 5 s after epoch 1's checkpoint, job resubmitted with --resume");
             f.put("hosts", Integer.parseInt(name[0].substring(1)));
             f.put("bandwidthMbit", rateMbit(name[1]));
+            if (driverKill) {
+                JsonNode killed = json.readTree(new File(dir, "cluster-run.json"));
+                f.put("killedRunExit", killed.get("exit").asInt());
+                f.put("killedRunWallSeconds", killed.get("wallSeconds").asDouble());
+                File atKill = checkpointJson(new File(dir, "checkpoint-at-kill"));
+                f.put("checkpointAtKill", atKill == null ? null : EpochCheckpoint.verify(atKill, LENET_PARAMS, test));
+            }
+            if (!new File(last, "cluster-run.json").isFile()) {
+                f.put("outcome", "failed-clearly");
+                f.put("message", "the resumed job was not run");
+                out.add(f);
+                continue;
+            }
+            JsonNode cluster = json.readTree(new File(last, "cluster-run.json"));
+            int exit = cluster.get("exit").asInt();
+            f.put("outcome", exit == 0 ? "finished" : exit == 124 || exit == 137 ? "hung" : "failed-clearly");
+            f.put("exit", exit);
             f.put("jobWallSeconds", cluster.get("wallSeconds").asDouble());
+            String message = firstError(new File(runs.getParentFile(), "logs/job-" + last.getName() + ".log"));
+            if (exit != 0) {
+                f.put("message", message);
+            }
+            File ckpt = checkpointJson(new File(dir, "checkpoint"));
+            Map<String, Object> check = ckpt == null ? null : EpochCheckpoint.verify(ckpt, LENET_PARAMS, test);
+            f.put("savedModelValid", check == null ? null : check.get("valid"));
+            f.put("savedModel", check);
+            File spark = new File(last, "spark.json");
             if (exit == 0 && spark.isFile()) {
                 JsonNode run = json.readTree(spark).get("runs").get(0);
                 f.put("finalAccuracy", run.get("accuracy").asDouble());
                 f.put("fitSecondsByEpoch", run.get("fitSecondsByEpoch"));
                 f.put("accuracyByEpoch", run.get("accuracyByEpoch"));
+                f.put("resumedAfterEpoch", run.get("resumedAfterEpoch"));
             }
             out.add(f);
         }
         return out;
+    }
+
+    /**
+     * The rogue run ({@code <runs>/h*-rogue}: rogue.json from {@code dl4jc cluster-rogue}, the job's spark.json)
+     * against the same job without the rogue ({@code h*-clean}). {@code refused} = messages the driver refused;
+     * {@code parametersChanged} = messages the driver applied beyond those the executors sent (a rogue message that got
+     * through would be one); each executor's refusals are listed with the clean run's for comparison. Null if not run.
+     */
+    private Map<String, Object> forged(ObjectMapper json) throws Exception {
+        File[] dirs = runs.listFiles(f -> f.getName().endsWith("-rogue") && new File(f, "spark.json").isFile());
+        if (dirs == null || dirs.length == 0) {
+            return null;
+        }
+        File dir = dirs[0];
+        File rogueJson = new File(dir, "rogue.json");
+        JsonNode rogue = rogueJson.isFile() ? json.readTree(rogueJson) : null;
+        JsonNode run = json.readTree(new File(dir, "spark.json")).get("runs").get(0);
+        File cleanDir = new File(runs, dir.getName().replace("-rogue", "-clean"));
+        JsonNode clean = new File(cleanDir, "spark.json").isFile()
+                ? json.readTree(new File(cleanDir, "spark.json")).get("runs").get(0) : null;
+        Map<String, Object> f = new LinkedHashMap<>();
+        long sent = rogue == null ? 0 : rogue.path("sentTotal").asLong();
+        long refused = run.path("messagesRefusedByDriver").asLong();
+        long applied = run.path("ternGradMessages").asLong();
+        long legit = run.path("messagesSentByExecutors").asLong();
+        f.put("sent", sent);
+        f.put("refused", refused);
+        f.put("parametersChanged", Math.max(0, applied - legit));
+        f.put("rogueJoinedMesh", rogue == null ? null : rogue.path("joined").asBoolean());
+        if (rogue == null || !rogue.path("joined").asBoolean()) {
+            f.put("note", "the rogue did not join the mesh before the job ended (no rogue.json or joined=false): "
+                    + "nothing was sent, so nothing was tested");
+        }
+        f.put("sentByKind", rogue == null ? null : rogue.get("sent"));
+        f.put("envelopesTheRogueHeard", rogue == null ? null : rogue.path("envelopesHeard").asLong());
+        f.put("driverAppliedMessages", applied);
+        f.put("executorsSentMessages", legit);
+        f.put("refusedByExecutors", run.get("messagesRefusedByExecutors"));
+        f.put("finalAccuracy", run.path("accuracy").asDouble());
+        f.put("accuracyByEpoch", run.get("accuracyByEpoch"));
+        if (clean != null) {
+            f.put("cleanRun", Map.of("finalAccuracy", clean.path("accuracy").asDouble(),
+                    "accuracyByEpoch", clean.get("accuracyByEpoch"),
+                    "refusedByDriver", clean.path("messagesRefusedByDriver").asLong(),
+                    "refusedByExecutors", clean.get("messagesRefusedByExecutors"),
+                    "driverAppliedMessages", clean.path("ternGradMessages").asLong()));
+        }
+        f.put("setting", dir.getName() + " (rogue in namespace " + "host 9, joins DL4J's Aeron mesh through the "
+                + "driver's controller port and broadcasts to the driver and every executor)");
+        f.put("parametersEqualToCleanRun", "not comparable bit for bit: asynchronous per-layer TernGrad applies "
+                + "messages in arrival order, so two runs differ by float rounding; see parametersChanged and the accuracies");
+        return f;
+    }
+
+    private static boolean samePoint(Map<String, Object> r, JsonNode old) {
+        return r.get("hosts").equals(old.get("hosts").asInt()) && r.get("mode").equals(old.get("mode").asText())
+                && (Double) r.get("bandwidthMbit") == old.get("bandwidthMbit").asDouble();
+    }
+
+    /** Same fault kind (cut / executor kill / driver kill), by the first words of the description. */
+    private static boolean sameKind(Map<String, Object> f, JsonNode old) {
+        String a = f.get("fault").toString();
+        String b = old.get("fault").asText();
+        return a.contains("link cut") == b.contains("link cut") && a.contains("executor") == b.contains("executor")
+                && a.contains("driver") == b.contains("driver");
+    }
+
+    private static File checkpointJson(File dir) {
+        File[] j = dir.listFiles(f -> f.getName().endsWith(".json") && !f.getName().startsWith("."));
+        return j == null || j.length == 0 ? null : j[0];
+    }
+
+    /** The job's own error line (the epoch watchdog's), else the first exception or ERROR line of its log, or null. */
+    private static String firstError(File log) throws java.io.IOException {
+        if (!log.isFile()) {
+            return null;
+        }
+        List<String> lines = java.nio.file.Files.readAllLines(log.toPath());
+        return lines.stream().filter(l -> l.startsWith("ERROR ")).findFirst() // the job's own (the epoch watchdog's)
+                .or(() -> lines.stream().filter(l -> l.contains("Exception") || l.contains(" ERROR ")).findFirst())
+                .map(l -> l.length() > 400 ? l.substring(0, 400) : l).orElse(null);
+    }
+
+    /**
+     * {@link PerformanceModel#measuredComponentsSeconds} for every row: {@code T_cpu} = the row's executor CPU per
+     * iteration, {@code C} = {@code --cores}, {@code U}/{@code D} = the hosts' mean bytes sent/received per iteration,
+     * {@code f} = the averaging frequency (averaging) or the iterations per epoch (one fit per epoch), {@code S} = the
+     * median over the 2-host averaging runs of {@code (T_measured − T_cpu·max(1,(W+1)/C) − max(U,D)/B)·f} — calibrated
+     * on 2 hosts only, so the 4-host rows test the model. Adds {@code predictedSecondsPerIteration} and
+     * {@code predictedOverMeasured}; returns the model's description.
+     */
+    private Map<String, Object> applyModel(List<Map<String, Object>> rows) {
+        List<Double> overheads = new ArrayList<>();
+        for (Map<String, Object> r : rows) {
+            if ((Integer) r.get("hosts") == 2 && ((String) r.get("mode")).startsWith("averaging")) {
+                double f = roundEvery(r);
+                overheads.add((num(r, "measuredSecondsPerIteration") - modelSeconds(r, 0)) * f);
+            }
+        }
+        overheads.sort(Double::compare);
+        int n = overheads.size();
+        double roundSeconds = n == 0 ? 0 : (overheads.get((n - 1) / 2) + overheads.get(n / 2)) / 2;
+        List<Integer> within = new ArrayList<>();
+        for (Map<String, Object> r : rows) {
+            double predicted = modelSeconds(r, roundSeconds);
+            double measured = num(r, "measuredSecondsPerIteration");
+            r.put("predictedSecondsPerIteration", predicted);
+            r.put("predictedOverMeasured", predicted / measured);
+            r.put("predictionWithin30Percent", Math.abs(predicted / measured - 1) <= 0.3);
+            within.add(Math.abs(predicted / measured - 1) <= 0.3 ? 1 : 0);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("predicted", "PerformanceModel.measuredComponentsSeconds: T = T_cpu·max(1,(W+1)/C) + max(U,D)/B + S/f "
+                + "(T_cpu executor CPU s/iteration, W hosts, C cores of this machine, U/D measured bytes up/down per "
+                + "iteration on a host link, B the tbf rate, no latency (no netem), S Spark's seconds per synchronization "
+                + "round, f iterations per round: the averaging frequency, or the iterations per epoch for shared training)");
+        m.put("cores", cores);
+        m.put("roundSeconds", roundSeconds);
+        m.put("roundSecondsCalibratedOn", "median of " + overheads.size() + " 2-host averaging runs: " + overheads);
+        m.put("pointsWithin30Percent", within.stream().mapToInt(Integer::intValue).sum() + " of " + within.size());
+        m.put("idealPredicted", "PerformanceModel (paper form), Exchange.ALL_TO_ALL, workers = hosts, Link(rate, 0 "
+                + "latency), T_c = executor CPU s/iteration, ideal message sizes (4N fp32, TernGrad message)");
+        return m;
+    }
+
+    /** The measured-components model for row {@code r} with round overhead {@code s}. */
+    private double modelSeconds(Map<String, Object> r, double s) {
+        double iterations = num(r, "iterationsPerHost");
+        double up = 0;
+        double down = 0;
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> links = (List<Map<String, Object>>) r.get("linkBytesPerHost");
+        for (Map<String, Object> l : links) {
+            up += ((Number) l.get("sentByHost")).doubleValue() / links.size() / iterations;
+            down += ((Number) l.get("receivedByHost")).doubleValue() / links.size() / iterations;
+        }
+        return PerformanceModel.measuredComponentsSeconds(num(r, "computeSecondsPerIteration"), (Integer) r.get("hosts"),
+                cores, up, down, new Link(num(r, "bandwidthMbit") * 1e6 / 8, 0), s, roundEvery(r));
+    }
+
+    /** Iterations per synchronization round: the averaging frequency, else the iterations of one epoch's fit. */
+    private static double roundEvery(Map<String, Object> r) {
+        String mode = (String) r.get("mode");
+        if (mode.startsWith("averaging")) {
+            return Double.parseDouble(mode.substring("averaging".length()));
+        }
+        Object epochs = r.get("fitSecondsByEpoch"); // a JsonNode for rows measured now, a List for kept rows
+        return num(r, "iterationsPerHost") / (epochs instanceof JsonNode j ? j.size() : ((List<?>) epochs).size());
+    }
+
+    private static double num(Map<String, Object> r, String key) {
+        return ((Number) r.get(key)).doubleValue();
     }
 
     /** The model's seconds per iteration, or null where it has no formula (DL4J's adaptive threshold). */
@@ -242,8 +479,8 @@ public final class ClusterReportCommand implements Callable<Integer> {
         Map<String, Map<String, Double>> bytes = new LinkedHashMap<>();
         for (Map<String, Object> r : rows) {
             String series = r.get("mode") + " (" + r.get("hosts") + " hosts)";
-            String point = String.format("%s %.0fM", SHORT.getOrDefault((String) r.get("mode"), (String) r.get("mode")),
-                    (Double) r.get("bandwidthMbit"));
+            String point = String.format("%dh %s %.0fM", (Integer) r.get("hosts"),
+                    SHORT.getOrDefault((String) r.get("mode"), (String) r.get("mode")), (Double) r.get("bandwidthMbit"));
             if (r.get("secondsToTarget") != null) {
                 toTarget.computeIfAbsent(series, k -> new ArrayList<>())
                         .add(new double[] {(Double) r.get("bandwidthMbit"), (Double) r.get("secondsToTarget")});
@@ -252,11 +489,10 @@ public final class ClusterReportCommand implements Callable<Integer> {
                     (Double) r.get("measuredSecondsPerIteration"));
             perIteration.computeIfAbsent("compute (CPU)", k -> new LinkedHashMap<>()).put(point,
                     (Double) r.get("computeSecondsPerIteration"));
-            if (r.get("predictedSecondsPerIteration") != null) {
-                perIteration.computeIfAbsent("predicted", k -> new LinkedHashMap<>()).put(point,
-                        (Double) r.get("predictedSecondsPerIteration"));
-            }
-            bytes.computeIfAbsent(String.format("%.0f Mbit", (Double) r.get("bandwidthMbit")), k -> new LinkedHashMap<>())
+            perIteration.computeIfAbsent("predicted (measured components)", k -> new LinkedHashMap<>()).put(point,
+                    (Double) r.get("predictedSecondsPerIteration"));
+            bytes.computeIfAbsent(String.format("%d hosts, %.0f Mbit", (Integer) r.get("hosts"), (Double) r.get("bandwidthMbit")),
+                    k -> new LinkedHashMap<>())
                     .put((String) r.get("mode"), (Double) r.get("bytesPerHostPerIteration") / 1e6);
         }
         Charts.line(new File(out, "cluster-time-to-accuracy.png"), "Fit seconds to " + target + " test accuracy vs "

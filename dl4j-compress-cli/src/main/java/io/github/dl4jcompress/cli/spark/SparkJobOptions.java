@@ -67,11 +67,25 @@ public final class SparkJobOptions {
             + "(mode averaging; default ${DEFAULT-VALUE})", defaultValue = "5")
     int averagingFrequency;
 
+    @Option(names = "--checkpoint-dir", description = "after every epoch, save the driver's model (atomically) and the "
+            + "progress here: <dir>/<job>-<mode>.zip and .json (default: none)")
+    File checkpointDir;
+
+    @Option(names = "--resume", description = "continue from the last epoch checkpoint in --checkpoint-dir (same settings)")
+    boolean resume;
+
+    @Option(names = "--epoch-timeout", description = "seconds one epoch's fit may take; beyond it the job logs an error, "
+            + "keeps the last checkpoint and exits with status 3 instead of hanging (default ${DEFAULT-VALUE}: none)",
+            defaultValue = "0")
+    int epochTimeout;
+
     /** Command-line echo of these options. */
     String echo() {
         return (master.isEmpty() ? "" : " --master " + master) + " --executors " + executors + " --epochs " + epochs.epochs()
                 + " --train-size " + trainSize + " --test-size " + testSize + " --batch " + batch
                 + (averagingFrequency == 5 ? "" : " --averaging-frequency " + averagingFrequency)
-                + data.echo() + " --seed " + seed.seed();
+                + data.echo() + " --seed " + seed.seed()
+                + (checkpointDir == null ? "" : " --checkpoint-dir " + checkpointDir) + (resume ? " --resume" : "")
+                + (epochTimeout == 0 ? "" : " --epoch-timeout " + epochTimeout);
     }
 }

@@ -145,7 +145,22 @@ final class SparkJobRunner {
                 case TERNGRAD_GLOBAL -> shared(sc.getConf()).ternGrad(2.5, o.seed.seed()).build(sc.getConf());
                 case TERNGRAD_PER_LAYER -> shared(sc.getConf()).ternGradPerLayer(2.5, o.seed.seed()).build(sc.getConf());
             };
-            SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, conf, tm);
+            EpochCheckpoint checkpoint = o.checkpointDir == null ? null : new EpochCheckpoint(o.checkpointDir, job + "-" + name);
+            if (o.resume && checkpoint == null) {
+                throw new IllegalArgumentException("--resume needs --checkpoint-dir (where the interrupted run saved its epochs)");
+            }
+            EpochCheckpoint.State resumed = o.resume ? checkpoint.load() : null;
+            if (o.resume && resumed == null) {
+                log.warn("{} / {}: --resume but no checkpoint in {}; starting from scratch", job, name, o.checkpointDir);
+            } else if (resumed != null) {
+                if (resumed.network().numParams() != new MultiLayerNetwork(conf).numParams()) {
+                    throw new IllegalArgumentException(checkpoint.zip() + " has " + resumed.network().numParams()
+                            + " parameters, this job's network another count: not this job's checkpoint");
+                }
+                log.info("{} / {}: resuming after epoch {} from {}", job, name, resumed.epochsDone(), checkpoint.zip());
+            }
+            SparkDl4jMultiLayer spark = resumed == null ? new SparkDl4jMultiLayer(sc, conf, tm)
+                    : new SparkDl4jMultiLayer(sc, resumed.network(), tm);
             if (ssl && mode == Mode.AVERAGING) {
                 double t = zeroThreshold;
                 spark.setListeners(ExecutorListener.of(() -> ZeroingListener.builder().threshold(t).keepZero(true).build()));
@@ -156,21 +171,31 @@ final class SparkJobRunner {
             long bytes0 = LoopbackBytes.transmitted();
             Map<String, long[]> interfaces0 = new LinkedHashMap<>();
             o.countInterfaces.forEach(i -> interfaces0.put(i, LoopbackBytes.counters(i)));
-            long fitNanos = 0;
-            List<Double> accuracyByEpoch = new ArrayList<>();
-            List<Double> fitSecondsByEpoch = new ArrayList<>();
-            for (int e = 0; e < o.epochs.epochs(); e++) {
+            int firstEpoch = resumed == null ? 0 : resumed.epochsDone();
+            List<Double> accuracyByEpoch = resumed == null ? new ArrayList<>() : new ArrayList<>(resumed.accuracyByEpoch());
+            List<Double> fitSecondsByEpoch = resumed == null ? new ArrayList<>() : new ArrayList<>(resumed.fitSecondsByEpoch());
+            long fitNanos = fitSecondsByEpoch.isEmpty() ? 0 : Math.round(fitSecondsByEpoch.get(fitSecondsByEpoch.size() - 1) * 1e9);
+            EpochWatchdog watchdog = new EpochWatchdog(o.epochTimeout);
+            for (int e = firstEpoch; e < o.epochs.epochs(); e++) {
                 long t = System.nanoTime();
+                watchdog.start(job + " / " + name, e + 1, checkpoint == null ? "No checkpoint (--checkpoint-dir not given)."
+                        : e == 0 ? "No epoch finished: nothing to resume." : "Resume with --resume from " + checkpoint.zip()
+                        + " (after epoch " + e + ").");
                 spark.fit(rdd);
+                watchdog.done();
                 fitNanos += System.nanoTime() - t;
                 fitSecondsByEpoch.add(fitNanos / 1e9);
                 // the driver's model after this epoch, evaluated locally (not counted in the fit time)
                 double epochAccuracy = spark.getNetwork().evaluate(new ListDataSetIterator<>(test.batchBy(256))).accuracy();
                 accuracyByEpoch.add(epochAccuracy);
+                if (checkpoint != null) {
+                    checkpoint.save(spark.getNetwork(), e + 1, test.numExamples(), fitSecondsByEpoch, accuracyByEpoch);
+                }
                 long elapsed = Math.round(fitNanos / 1e9);
                 log.info("{} / {}: epoch {}/{} done, test accuracy {}, {} s fitting, ETA {} s", job, name, e + 1, o.epochs.epochs(),
                         String.format("%.4f", epochAccuracy), elapsed, Math.round(fitNanos / 1e9 / (e + 1) * (o.epochs.epochs() - e - 1)));
             }
+            watchdog.close();
             double seconds = fitNanos / 1e9;
             long bytes1 = LoopbackBytes.transmitted();
             Map<String, Map<String, Long>> interfaceBytes = new LinkedHashMap<>();
@@ -196,12 +221,20 @@ final class SparkJobRunner {
             }
             run.put("bytesSent", localMaster() && bytes0 >= 0 ? bytes1 - bytes0 : null);
             run.put("epochs", o.epochs.epochs());
+            if (checkpoint != null) {
+                run.put("checkpoint", checkpoint.zip().getPath());
+                run.put("resumedAfterEpoch", resumed == null ? null : resumed.epochsDone());
+            }
+            run.put("testExamples", test.numExamples());
             run.put("trainExamples", train.numExamples());
             run.put("batchPerWorker", o.batch);
             if (tm instanceof PerLayerTernGradTrainingMaster perLayer) {
                 // every executor minibatch is one message; all of them reached the driver
                 long messages = perLayer.messagesReceivedByDriver();
                 run.put("ternGradMessages", messages);
+                run.put("messagesSentByExecutors", perLayer.messagesSentByExecutors());
+                run.put("messagesRefusedByDriver", perLayer.messagesRefusedByDriver());
+                run.put("messagesRefusedByExecutors", PerLayerTernGradTrainingMaster.messagesRefusedByExecutors(sc, partitions));
                 run.put("ternGradPayloadBytes", messages * TernaryMessage.sizeInBytes(
                         SegmentLayout.perParameter(net).count(), net.numParams()));
             }

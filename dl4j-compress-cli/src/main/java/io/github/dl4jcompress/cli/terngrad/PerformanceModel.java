@@ -28,6 +28,18 @@ package io.github.dl4jcompress.cli.terngrad;
  * {@code W} messages: its traffic grows with {@code W} while the all-reduce's stays ≈ {@code 2·M₃₂}; the
  * communication ratio is {@code 2·M₃₂/(W·M_t) ≈ 32/W}, so TernGrad all-to-all only pays off below ≈ 32 workers.
  * Computation and communication are not overlapped.
+ *
+ * <p><b>Measured components</b> ({@link #measuredComponentsSeconds}; the form that matched the namespace cluster, where
+ * the ideal formulas above were off 1.3–5.6x): on one machine whose {@code C} cores run the {@code W} executors and
+ * the driver, with {@code T_cpu} the executor CPU seconds per iteration, {@code U}, {@code D} the bytes a host link
+ * carries up and down per iteration (measured: Spark's broadcasts, task results and framing included), and
+ * {@code S} Spark's cost of one synchronization round (one Spark job: scheduling, broadcast, aggregation), paid
+ * every {@code f} iterations (parameter averaging every {@code f}; shared training: one fit per epoch):
+ * <pre>
+ *   T = T_cpu·max(1, (W+1)/C) + max(U, D)/B + α + S/f
+ * </pre>
+ * The first term is the wall time of the computation when {@code W+1} busy JVMs share {@code C} cores; a link is
+ * full duplex (tbf shapes each direction), hence {@code max(U, D)}.
  */
 public final class PerformanceModel {
 
@@ -75,6 +87,24 @@ public final class PerformanceModel {
             case PARAMETER_SERVER -> e * m + workers * d * m + e * m + d * m;
             case ALL_TO_ALL -> e * m + workers * d * m;
         };
+    }
+
+    /**
+     * Seconds per iteration from measured components (see the class comment): {@code cpuSeconds} executor CPU per
+     * iteration, {@code cores} shared by the {@code workers} executors and the driver, {@code upBytes}/{@code
+     * downBytes} per iteration on one host link, {@code roundSeconds} Spark's overhead per synchronization round paid
+     * every {@code iterationsPerRound} iterations.
+     */
+    public static double measuredComponentsSeconds(double cpuSeconds, int workers, int cores, double upBytes,
+                                                   double downBytes, Link link, double roundSeconds,
+                                                   double iterationsPerRound) {
+        requireWorkers(workers);
+        if (cores < 1 || iterationsPerRound <= 0) {
+            throw new IllegalArgumentException("cores must be >= 1 and iterationsPerRound > 0, got " + cores + ", "
+                    + iterationsPerRound);
+        }
+        return cpuSeconds * Math.max(1.0, (workers + 1.0) / cores) + Math.max(upBytes, downBytes) / link.bytesPerSecond()
+                + link.latencySeconds() + roundSeconds / iterationsPerRound;
     }
 
     private static void requireWorkers(int workers) {

@@ -65,4 +65,16 @@ class PerformanceModelTest {
     void refusesFewerThanTwoWorkers() {
         assertThrows(IllegalArgumentException.class, () -> PerformanceModel.fp32Seconds(W, Exchange.ALL_TO_ALL, LINK, 1));
     }
+
+    @Test
+    void measuredComponentsAddContendedComputeTheBusierLinkDirectionAndTheRoundOverhead() {
+        Link link = new Link(100e6 / 8, 0.001);
+        // 4 executors + driver on 2 cores: compute stretched 2.5x; the down direction dominates; S every 5 iterations
+        double t = PerformanceModel.measuredComponentsSeconds(0.4, 4, 2, 1e6, 2.5e6, link, 0.5, 5);
+        assertEquals(0.4 * 2.5 + 2.5e6 / (100e6 / 8) + 0.001 + 0.1, t, 1e-12);
+        // as many cores as busy JVMs: no stretch
+        assertEquals(0.4 + 0.2 + 0.001 + 0.1, PerformanceModel.measuredComponentsSeconds(0.4, 4, 8, 2.5e6, 1e6, link, 0.5, 5), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> PerformanceModel.measuredComponentsSeconds(0.4, 4, 0, 0, 0, link, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> PerformanceModel.measuredComponentsSeconds(0.4, 1, 2, 0, 0, link, 0, 1));
+    }
 }
