@@ -289,7 +289,9 @@ public final class SslCompression {
 
             Trainee start = input.fresh();
             if (report.loweredTraining == null) {
-                report.loweredTraining = b.lowerTraining && loweredTrainsFaster(start);
+                // graphs: not yet — on the batch-norm residual test graph the lowered-then-restored fine-tuned network
+                // counted more MACs than the pruned one (SslCompressionTest, session 20; cause not found yet)
+                report.loweredTraining = b.lowerTraining && !start.isGraph() && loweredTrainsFaster(start);
             }
             if (!done("baseline")) {
                 report.baseline = snapshot(start);
@@ -588,7 +590,7 @@ public final class SslCompression {
             double relative = Math.min(1.0, macTarget * dense.getMacs() / currentMacs);
             int ipe = train.size();
             int byEpoch = Math.max(1, (int) Math.ceil(b.sslEpochs * b.targetAt));
-            MacBudgetController controller = controller(relative, byEpoch, ipe);
+            MacBudgetController controller = controller(relative, byEpoch, ipe, coupled.isEmpty() && branches.isEmpty());
             List<TrainingListener> extra = new ArrayList<>();
             extra.add(controller);
             NormGroupLasso norms = coupled.isEmpty() && branches.isEmpty() ? null : new NormGroupLasso(coupled, branches, controller,
@@ -647,11 +649,16 @@ public final class SslCompression {
             return b.frequency > 0 ? b.frequency : Math.max(10, train.size() / 4);
         }
 
-        private MacBudgetController controller(double relativeTarget, int byEpoch, int iterationsPerEpoch) {
+        /**
+         * The auto-λ controller; ranked zeroing only when {@code rankable} (no batch-norm-coupled layers, no residual
+         * branches): on the batch-norm residual test graph it left a network whose fine-tuned MACs differed from the
+         * pruned one's (SslCompressionTest, session 20; not understood yet), so such nets keep candidate-only zeroing.
+         */
+        private MacBudgetController controller(double relativeTarget, int byEpoch, int iterationsPerEpoch, boolean rankable) {
             MacBudgetController.Builder cb = MacBudgetController.builder().target(relativeTarget).byEpoch(byEpoch, iterationsPerEpoch)
                     .budgetedZeroing(b.candidateThreshold).tolerance(b.tolerance).frequency(frequency())
                     .maxStep(maxStep(byEpoch, iterationsPerEpoch)).trajectory(b.trajectory).inputTypes(types);
-            if (b.rankedLead > 0) {
+            if (b.rankedLead > 0 && rankable) {
                 cb.rankedZeroing(b.rankedLead);
             }
             return cb.build();
@@ -668,11 +675,11 @@ public final class SslCompression {
             Trainee reg = regularized(start, b.initialStrength);
             int ipe = train.size();
             int byEpoch = Math.max(1, (int) Math.ceil(b.sslEpochs * b.targetAt));
-            MacBudgetController controller = controller(macTarget, byEpoch, ipe);
-            List<TrainingListener> listeners = new ArrayList<>();
-            listeners.add(controller);
             List<NormGroups.Coupled> coupled = normCoupled(start);
             List<NormGroups.Branch> branches = branches(start);
+            MacBudgetController controller = controller(macTarget, byEpoch, ipe, coupled.isEmpty() && branches.isEmpty());
+            List<TrainingListener> listeners = new ArrayList<>();
+            listeners.add(controller);
             if (!coupled.isEmpty() || !branches.isEmpty()) {
                 listeners.add(new NormGroupLasso(coupled, branches, controller, b.initialStrength, b.candidateThreshold, frequency(),
                         (long) byEpoch * ipe, types, b.maxTrials));
