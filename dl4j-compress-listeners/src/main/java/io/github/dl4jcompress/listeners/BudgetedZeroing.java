@@ -2,6 +2,7 @@ package io.github.dl4jcompress.listeners;
 
 import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.cost.CostModel;
+import io.github.dl4jcompress.cost.NetworkCost;
 import io.github.dl4jcompress.prune.PruningException;
 import io.github.dl4jcompress.prune.StructuredPruner;
 import io.github.dl4jcompress.regularization.GroupKind;
@@ -36,6 +37,16 @@ import java.util.Map;
  * group does not block cheaper ones. Zeroed groups stay zero ({@link #reapply(Model)} after every update); groups
  * that are candidates but not zeroed keep training and may grow back. The prefix is found by bisection, since r can
  * only fall when more groups are zeroed.
+ *
+ * <p><b>Ranked (gradual) mode</b> ({@link #BudgetedZeroing(double, int, boolean, InputType...)} with {@code ranked}):
+ * every group not yet zeroed is eligible, ranked by the same normalized norm, and the longest prefix that keeps
+ * {@code r ≥ floor} is zeroed — gradual magnitude pruning of whole groups along the floor's trajectory (Zhu &amp; Gupta,
+ * 2017), with the Group Lasso deciding which groups are small. The candidates below the threshold are still counted
+ * for {@link Result#pendingMacRatio} (what the strength has pushed out). The largest group of each layer and kind is
+ * never zeroed (a layer is never emptied). Groups are ranked by normalized norm per square root of the group's
+ * share of its layer's MACs ({@code (‖w_g‖ / ref) / sqrt(MACs(l) / groups(l, k))}): a group that costs many MACs is
+ * removed before an equally small cheap one (plain magnitude ranking emptied LeNet's fc1, 800 MACs a unit, first). The prefix search gallops (1, 2, 4, … groups, then bisection), so an update
+ * that zeroes k groups costs about 2·log2(k) trial prunes.
  *
  * <p>Guards, checked before anything is changed: the masks are bound to the network first seen (a pruned or other
  * network with different group counts is refused naming the layer), and non-finite parameters are refused.
@@ -74,6 +85,7 @@ public final class BudgetedZeroing {
 
     private final double candidateThreshold;
     private final int maxSkips;
+    private final boolean ranked;
     private final InputType[] inputTypes;
     private final CostModel costModel = new CostModel(0.0);
     private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).build();
@@ -81,6 +93,15 @@ public final class BudgetedZeroing {
     /** Per "layer/KIND": 1 = kept, 0 = zeroed for good. */
     private final Map<String, INDArray> masks = new LinkedHashMap<>();
     private long zeroedTotal;
+    private int lastZeroed;
+    /** MACs of the unpruned network (its architecture does not change while the masks are bound to it). */
+    private long denseMacs = -1;
+    private NetworkCost denseCost;
+    private final Map<String, Double> groupMacs = new HashMap<>();
+    /** The last measured MAC fraction and the state it belongs to (groups zeroed, exact zeros in the parameters). */
+    private double lastRatio = Double.NaN;
+    private long lastZeroedTotal = -1;
+    private double lastZeroParams = -1;
 
     /**
      * @param candidateThreshold relative norm below which a group may be zeroed, in (0, 1)
@@ -88,6 +109,14 @@ public final class BudgetedZeroing {
      * @param inputTypes         the network's input type(s), for the cost model
      */
     public BudgetedZeroing(double candidateThreshold, int maxSkips, InputType... inputTypes) {
+        this(candidateThreshold, maxSkips, false, inputTypes);
+    }
+
+    /**
+     * @param ranked zero the smallest groups (normalized norm) down to the floor whether or not they are below the
+     *               candidate threshold (gradual pruning along the floor); false: only candidates are zeroed
+     */
+    public BudgetedZeroing(double candidateThreshold, int maxSkips, boolean ranked, InputType... inputTypes) {
         if (!(candidateThreshold > 0 && candidateThreshold < 1)) {
             throw new IllegalArgumentException("BudgetedZeroing: candidateThreshold is relative to the layer's largest group norm and must be in (0, 1), got "
                     + candidateThreshold);
@@ -100,6 +129,7 @@ public final class BudgetedZeroing {
         }
         this.candidateThreshold = candidateThreshold;
         this.maxSkips = maxSkips;
+        this.ranked = ranked;
         this.inputTypes = inputTypes.clone();
     }
 
@@ -119,29 +149,45 @@ public final class BudgetedZeroing {
      */
     public Result ration(Model model, double floor) {
         requireFitAndFinite(model);
-        List<Candidate> candidates = candidates(model);
+        List<Candidate> eligible = new ArrayList<>();
+        List<Candidate> candidates = candidates(model, eligible);
         Model copy = copy(model);
         INDArray base = copy.params().dup();
         Result res = new Result();
         res.candidates = candidates.size();
-        res.macRatioBefore = measure(copy, base, List.of());
+        double zeroParams = base.scan(org.nd4j.linalg.indexing.conditions.Conditions.equals(0.0)).doubleValue();
+        // unchanged zero pattern since the last call (only trained weights moved): the MACs after pruning are the same
+        res.macRatioBefore = zeroedTotal == lastZeroedTotal && zeroParams == lastZeroParams ? lastRatio : measure(copy, base, List.of());
         res.pendingMacRatio = candidates.isEmpty() ? res.macRatioBefore : measure(copy, base, candidates);
+        List<Candidate> order = ranked ? eligible : candidates;
         List<Candidate> chosen = new ArrayList<>();
         double after = res.macRatioBefore;
-        if (res.pendingMacRatio >= floor) {
+        if (!ranked && res.pendingMacRatio >= floor) {
             chosen.addAll(candidates);
             after = res.pendingMacRatio;
         } else if (res.macRatioBefore >= floor) {
-            List<Candidate> rest = candidates;
+            List<Candidate> rest = order;
             for (int skip = 0; skip <= maxSkips && !rest.isEmpty(); skip++) {
-                // largest k with r(chosen ∪ rest[0..k)) ≥ floor; k = 0 always qualifies (r(chosen) ≥ floor holds)
-                int lo = 0, hi = rest.size();
+                // largest k with r(chosen ∪ rest[0..k)) ≥ floor (r falls as k grows); k = 0 qualifies. Gallop, then bisect.
+                int lo = 0;
                 double rLo = after;
+                int hi = rest.size();
+                int step = Math.max(1, lastZeroed);           // consecutive updates zero similar numbers of groups
+                while (lo < hi) {
+                    int probe = Math.min(hi, lo + step);
+                    double r = measure(copy, base, concat(chosen, rest.subList(0, probe)));
+                    if (r >= floor) {
+                        lo = probe;
+                        rLo = r;
+                        step *= 2;
+                    } else {
+                        hi = probe - 1;
+                        break;
+                    }
+                }
                 while (lo < hi) {
                     int mid = (lo + hi + 1) >>> 1;
-                    List<Candidate> trial = new ArrayList<>(chosen);
-                    trial.addAll(rest.subList(0, mid));
-                    double r = measure(copy, base, trial);
+                    double r = measure(copy, base, concat(chosen, rest.subList(0, mid)));
                     if (r >= floor) {
                         lo = mid;
                         rLo = r;
@@ -154,20 +200,31 @@ public final class BudgetedZeroing {
                 if (lo >= rest.size() - 1) {
                     break;
                 }
-                rest = rest.subList(lo + 1, rest.size());   // skip the candidate that crosses the floor
+                rest = rest.subList(lo + 1, rest.size());   // skip the group that crosses the floor
             }
         }
         for (Candidate c : chosen) {
             masks.get(c.key).putScalar(c.index, 0.0);
         }
         zeroedTotal += chosen.size();
+        lastZeroed = chosen.size();
         res.zeroed = chosen.size();
         res.zeroedTotal = zeroedTotal;
         res.macRatioAfter = after;
         reapply(model);
+        lastRatio = after;
+        lastZeroedTotal = zeroedTotal;
+        lastZeroParams = model.params().scan(org.nd4j.linalg.indexing.conditions.Conditions.equals(0.0)).doubleValue();
         log.debug("floor {}: {} candidates, zeroed {}, MACs {} -> {} (all candidates: {})", floor, candidates.size(), chosen.size(),
                 res.macRatioBefore, after, res.pendingMacRatio);
         return res;
+    }
+
+    private static List<Candidate> concat(List<Candidate> a, List<Candidate> b) {
+        List<Candidate> out = new ArrayList<>(a.size() + b.size());
+        out.addAll(a);
+        out.addAll(b);
+        return out;
     }
 
     /** Sets every group zeroed so far back to exactly zero (call after each parameter update). */
@@ -184,8 +241,11 @@ public final class BudgetedZeroing {
         GroupMasks.requireFinite("BudgetedZeroing", entries, iteration);
     }
 
-    /** The not-yet-zeroed groups below the candidate threshold, smallest normalized norm first. */
-    private List<Candidate> candidates(Model model) {
+    /**
+     * The not-yet-zeroed groups below the candidate threshold, smallest normalized norm first; {@code eligible} receives
+     * every not-yet-zeroed group except the largest kept one of each layer and kind, in the same order.
+     */
+    private List<Candidate> candidates(Model model, List<Candidate> eligible) {
         List<Candidate> out = new ArrayList<>();
         for (ModelLayers.Entry e : ModelLayers.of(model)) {
             INDArray w = e.layer.getParam("W");
@@ -201,16 +261,44 @@ public final class BudgetedZeroing {
                 if (ref == 0) {
                     continue;
                 }
+                int largest = -1;
+                for (int g = 0; g < norms.length(); g++) {
+                    if (mask.getDouble(g) > 0 && (largest < 0 || norms.getDouble(g) > norms.getDouble(largest))) {
+                        largest = g;
+                    }
+                }
+                double perMac = ranked ? Math.sqrt(Math.max(1.0, macsPerGroup(model, e, kind))) : 1.0;
                 for (int g = 0; g < norms.length(); g++) {
                     double n = norms.getDouble(g) / ref;
                     if (mask.getDouble(g) > 0 && n < candidateThreshold) {
                         out.add(new Candidate(key, g, n));
                     }
+                    if (mask.getDouble(g) > 0 && g != largest) {
+                        eligible.add(new Candidate(key, g, n / perMac));
+                    }
                 }
             }
         }
-        out.sort(Comparator.comparingDouble((Candidate c) -> c.normalized).thenComparing(c -> c.key).thenComparingInt(c -> c.index));
+        Comparator<Candidate> order = Comparator.comparingDouble((Candidate c) -> c.normalized).thenComparing(c -> c.key)
+                .thenComparingInt(c -> c.index);
+        out.sort(order);
+        eligible.sort(order);
         return out;
+    }
+
+    /** Dense MACs of the layer over its number of groups of {@code kind} (cached: the architecture does not change). */
+    private double macsPerGroup(Model model, ModelLayers.Entry e, GroupKind kind) {
+        String key = e.name + "/" + kind;
+        Double cached = groupMacs.get(key);
+        if (cached == null) {
+            if (denseCost == null) {
+                denseCost = AnyNetwork.of(model).cost(costModel, inputTypes);
+            }
+            long layerMacs = denseCost.layer(e.name).map(l -> l.getMacs()).orElse(0L);
+            cached = (double) layerMacs / Math.max(1, e.layout.groupCount(kind));
+            groupMacs.put(key, cached);
+        }
+        return cached;
     }
 
     /** Pruned MAC fraction of {@code copy} with parameters {@code base}, the kept masks and {@code extra} zeroed. */
@@ -222,7 +310,10 @@ public final class BudgetedZeroing {
             trial.get(c.key).putScalar(c.index, 0.0);
         }
         apply(copy, trial);
-        return prunedMacRatio(copy, costModel, pruner, inputTypes);
+        if (denseMacs < 0) {
+            denseMacs = AnyNetwork.of(copy).cost(costModel, inputTypes).getMacs();
+        }
+        return prunedMacRatio(copy, denseMacs, costModel, pruner, inputTypes);
     }
 
     private static void apply(Model model, Map<String, INDArray> masks) {
@@ -240,9 +331,13 @@ public final class BudgetedZeroing {
      * layer-local effective count if the pruner refuses the network.
      */
     static double prunedMacRatio(Model net, CostModel costModel, StructuredPruner pruner, InputType[] inputTypes) {
+        return prunedMacRatio(net, AnyNetwork.of(net).cost(costModel, inputTypes).getMacs(), costModel, pruner, inputTypes);
+    }
+
+    /** As {@link #prunedMacRatio(Model, CostModel, StructuredPruner, InputType[])} with the dense MACs known. */
+    static double prunedMacRatio(Model net, long dense, CostModel costModel, StructuredPruner pruner, InputType[] inputTypes) {
         AnyNetwork any = AnyNetwork.of(net);
         try {
-            long dense = any.cost(costModel, inputTypes).getMacs();
             return (double) any.prune(pruner).network().cost(costModel, inputTypes).getMacs() / dense;
         } catch (PruningException e) {
             log.debug("pruner refused the network ({}); using the cost model's effective MACs", e.getMessage());

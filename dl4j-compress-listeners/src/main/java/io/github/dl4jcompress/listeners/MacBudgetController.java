@@ -22,7 +22,9 @@ import java.util.List;
  * target r* by a given epoch, following a trajectory instead of jumping from 0% to 100% sparsity.
  *
  * <p>Every {@code frequency} iterations, with progress {@code p = min(1, iteration / (byEpoch · iterationsPerEpoch))}
- * the reference is {@code r_ref(p) = r*^p} (geometric, default) or {@code 1 − p(1 − r*)} (linear), and every Group
+ * the reference is {@code r_ref(p) = r*^p} (geometric, default), {@code 1 − p(1 − r*)} (linear) or
+ * {@code r* + (1 − r*)(1 − p)³} (cubic: Zhu &amp; Gupta's gradual pruning schedule, fast early while the network has
+ * redundancy to spare, slow near the budget), and every Group
  * Lasso whose strength is an {@link AdjustableSchedule} gets
  * <pre>
  *   ln λ ← clamp( ln λ + clamp( gain · (ln r − ln r_ref), ±maxStep ), ln minStrength, ln maxStrength )
@@ -47,13 +49,20 @@ import java.util.List;
  * overshoots; surplus candidates stay trainable and λ is lowered until they are no longer surplus. If enough
  * candidates exist by {@code byEpoch}, the exact MAC fraction ends in {@code [(1 − τ)·r*, r*]} (plus at most the
  * cost of the one group that would cross the floor); it never increases.
+ *
+ * <p><b>Ranked zeroing</b> ({@link Builder#rankedZeroing}, with budgeted zeroing): the zeroing follows the floor
+ * whether or not the groups are below the candidate threshold — the smallest groups (normalized norm) are zeroed a few
+ * at a time as the reference falls, so the budget is reached on schedule and the network adapts as it goes instead of
+ * losing many groups in one late step. λ then prepares the next groups: it is steered so that the candidates cover the
+ * trajectory {@code lead} ahead, aiming r_pend at {@code (1 − τ/2)·r_ref(p + lead)}; once the budget is reached
+ * (p ≥ 1) the aim is above r_pend and λ decays, so the network recovers while the zeros are kept.
  */
 public class MacBudgetController extends BaseTrainingListener {
 
     private static final Logger log = LoggerFactory.getLogger(MacBudgetController.class);
 
     /** Shape of the reference MAC fraction over the controlled epochs. */
-    public enum Trajectory { GEOMETRIC, LINEAR }
+    public enum Trajectory { GEOMETRIC, LINEAR, CUBIC }
 
     /** One controller update. */
     public static final class Step {
@@ -86,6 +95,7 @@ public class MacBudgetController extends BaseTrainingListener {
     private final ZeroingListener probe;
     private final BudgetedZeroing budgeted;
     private final double tolerance;
+    private final double rankedLead;
     private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).build();
     private final List<Step> history = Collections.synchronizedList(new ArrayList<>());
     private double scale = 1.0;
@@ -104,7 +114,11 @@ public class MacBudgetController extends BaseTrainingListener {
         this.costModel = new CostModel(b.zeroThreshold);
         this.lookahead = b.lookahead;
         this.tolerance = b.tolerance;
-        this.budgeted = b.candidateThreshold > 0 ? new BudgetedZeroing(b.candidateThreshold, b.maxSkips, b.inputTypes) : null;
+        this.rankedLead = b.rankedLead;
+        if (b.rankedLead > 0 && b.candidateThreshold <= 0) {
+            throw new IllegalStateException("MacBudgetController: rankedZeroing needs budgetedZeroing (the ranked zeroing is a mode of it)");
+        }
+        this.budgeted = b.candidateThreshold > 0 ? new BudgetedZeroing(b.candidateThreshold, b.maxSkips, b.rankedLead > 0, b.inputTypes) : null;
         if (budgeted != null && b.lookahead > 0) {
             throw new IllegalStateException("MacBudgetController: lookahead and budgetedZeroing exclude each other "
                     + "(with budgeted zeroing the candidates below the candidate threshold are the lookahead)");
@@ -119,7 +133,14 @@ public class MacBudgetController extends BaseTrainingListener {
     /** The reference MAC fraction at a training progress p in [0, 1]. */
     public double reference(double progress) {
         double p = Math.max(0, Math.min(1, progress));
-        return trajectory == Trajectory.GEOMETRIC ? Math.pow(targetMacRatio, p) : 1 - p * (1 - targetMacRatio);
+        switch (trajectory) {
+            case GEOMETRIC:
+                return Math.pow(targetMacRatio, p);
+            case CUBIC:
+                return targetMacRatio + (1 - targetMacRatio) * Math.pow(1 - p, 3);
+            default:
+                return 1 - p * (1 - targetMacRatio);
+        }
     }
 
     @Override
@@ -147,7 +168,7 @@ public class MacBudgetController extends BaseTrainingListener {
             st.candidates = z.candidates;
             st.zeroed = z.zeroed;
             r = Math.max(z.pendingMacRatio, 1e-9);
-            aim = (1 - tolerance / 2) * ref;
+            aim = (1 - tolerance / 2) * (rankedLead > 0 ? reference(progress + rankedLead) : ref);
         } else {
             r = Math.max(macRatio(model), 1e-9);
         }
@@ -236,8 +257,22 @@ public class MacBudgetController extends BaseTrainingListener {
         private double candidateThreshold;
         private int maxSkips = 3;
         private double tolerance = 0.1;
+        private double rankedLead;
 
         private Builder() {
+        }
+
+        /**
+         * Budgeted zeroing in ranked mode: groups are zeroed along the floor smallest first even above the candidate
+         * threshold, and λ aims the candidates {@code lead} (a fraction of the controlled progress, in (0, 1]) ahead
+         * of the reference. Needs {@link #budgetedZeroing}.
+         */
+        public Builder rankedZeroing(double lead) {
+            if (!(lead > 0 && lead <= 1)) {
+                throw new IllegalArgumentException("MacBudgetController: rankedZeroing lead must be in (0, 1], got " + lead);
+            }
+            this.rankedLead = lead;
+            return this;
         }
 
         /**

@@ -46,6 +46,27 @@ class BudgetedZeroingTest {
     }
 
     @Test
+    void rankedModeZeroesBeyondTheCandidatesDownToTheFloorButNeverEmptiesALayer() {
+        MultiLayerNetwork net = shrunk();
+        BudgetedZeroing z = new BudgetedZeroing(0.03, 3, true, INPUT);
+        // floor 0.15: 1 - k·UNIT >= 0.15 allows k = 13: the 12 candidates and one unit of norm 1
+        BudgetedZeroing.Result r = z.ration(net, 0.15);
+        assertEquals(12, r.candidates);
+        assertEquals(13, r.zeroed);
+        assertEquals(1 - 13 * UNIT, r.macRatioAfter, 1e-12);
+        assertEquals(r.macRatioAfter, prunedRatio(net), 1e-12);
+        for (int unit = 0; unit < 12; unit++) {
+            assertEquals(0.0, unitNorm(net, unit), 0, "the smallest go first: unit " + unit);
+        }
+        // floor 0: everything may go, but the layer keeps its largest unit
+        BudgetedZeroing.Result r2 = z.ration(net, 0.0);
+        assertEquals(2, r2.zeroed);
+        long kept = java.util.stream.IntStream.range(0, 16).filter(u -> unitNorm(net, u) > 0).count();
+        assertEquals(1, kept, "a layer is never emptied");
+        assertEquals(1 - 15 * UNIT, r2.macRatioAfter, 1e-12);
+    }
+
+    @Test
     void zeroesTheSmallestCandidatesOnlyDownToTheFloor() {
         MultiLayerNetwork net = shrunk();
         BudgetedZeroing z = new BudgetedZeroing(0.03, 3, INPUT);

@@ -70,6 +70,18 @@ class MacBudgetControllerTest {
     }
 
     @Test
+    void cubicReferenceFollowsZhuAndGuptasSchedule() {
+        MacBudgetController c = MacBudgetController.builder().target(0.2).byEpoch(4, 10).inputTypes(INPUT)
+                .trajectory(MacBudgetController.Trajectory.CUBIC).build();
+        assertEquals(1.0, c.reference(0), 1e-12);
+        assertEquals(0.2 + 0.8 * 0.125, c.reference(0.5), 1e-12);
+        assertEquals(0.2, c.reference(1), 1e-12);
+        assertEquals(0.2, c.reference(1.5), 1e-12, "held at the target after the ramp");
+        assertThrows(IllegalStateException.class, () -> MacBudgetController.builder().target(0.2).byEpoch(4, 10).inputTypes(INPUT)
+                .rankedZeroing(0.1).build(), "ranked zeroing is a mode of budgeted zeroing");
+    }
+
+    @Test
     void tooManyMacsLeftRaisesTheStrength() {
         MultiLayerNetwork net = net(new Sgd(0.1), 1e-3);
         MacBudgetController c = MacBudgetController.builder().target(0.2).byEpoch(1, 10).frequency(1).maxStep(0.1).inputTypes(INPUT).build();

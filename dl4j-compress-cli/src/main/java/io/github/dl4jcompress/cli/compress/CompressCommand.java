@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.cli.compress;
 
+import io.github.dl4jcompress.cli.options.SeedOption;
 import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.cli.prune.InputShape;
 import io.github.dl4jcompress.cli.prune.ModelFiles;
@@ -17,6 +18,7 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -90,8 +92,8 @@ public final class CompressCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "resume an interrupted run from OUT.zip.checkpoints (same model, data and options)")
     boolean resume;
 
-    @Option(names = "--seed", defaultValue = "12345")
-    long seed;
+    @Mixin
+    SeedOption seed = new SeedOption(12345);
 
     @Override
     public Integer call() {
@@ -128,7 +130,7 @@ public final class CompressCommand implements Callable<Integer> {
         SslCompression procedure;
         try {
             procedure = SslCompression.builder().budget(budget).maxAccuracyDrop(maxDrop).sslEpochs(sslEpochs).finetuneEpochs(finetuneEpochs)
-                    .inputTypes(layout.inputType).latencyBatch(latencyBatch).seed(seed)
+                    .inputTypes(layout.inputType).latencyBatch(latencyBatch).seed(seed.seed())
                     .checkpointDir(new File(output.getAbsolutePath() + ".checkpoints")).resume(resume).build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new UnusableInputException(e.getMessage());
@@ -138,12 +140,12 @@ public final class CompressCommand implements Callable<Integer> {
         try {
             if (net.model() instanceof MultiLayerNetwork) {
                 CompressionResult<MultiLayerNetwork> r = procedure.compress((MultiLayerNetwork) net.model(),
-                        ImageBatches.of(train, batch, seed, true, image), null, ImageBatches.of(test, 500, 0, false, image));
+                        ImageBatches.of(train, batch, seed.seed(), true, image), null, ImageBatches.of(test, 500, 0, false, image));
                 report = r.report();
                 result = r.network();
             } else {
                 CompressionResult<ComputationGraph> r = procedure.compress((ComputationGraph) net.model(),
-                        ImageBatches.of(train, batch, seed, true, image), null, ImageBatches.of(test, 500, 0, false, image));
+                        ImageBatches.of(train, batch, seed.seed(), true, image), null, ImageBatches.of(test, 500, 0, false, image));
                 report = r.report();
                 result = r.network();
             }

@@ -1,7 +1,11 @@
 package io.github.dl4jcompress.cli.ssl;
 
-import io.github.dl4jcompress.cli.data.FashionMnist;
+import io.github.dl4jcompress.cli.options.DataOption;
+import io.github.dl4jcompress.cli.options.EpochsOption;
+import io.github.dl4jcompress.cli.options.OutputDirOption;
+import io.github.dl4jcompress.cli.options.SeedOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
@@ -12,14 +16,17 @@ import java.util.concurrent.Callable;
         description = "Train LeNet on Fashion-MNIST, then compress it with SslCompression to a MAC budget within a maximum accuracy drop; print what it keeps.")
 public final class SslLenetCommand implements Callable<Integer> {
 
-    @Option(names = "--data", description = "directory with the full Fashion-MNIST IDX files (e.g. /usr/share/datasets/fashion-mnist); default: the bundled subset")
-    File data;
+    @Mixin
+    DataOption data;
 
-    @Option(names = "--out", description = "output directory (default ${DEFAULT-VALUE})", defaultValue = "results")
-    File out;
+    @Mixin
+    OutputDirOption out;
 
-    @Option(names = "--epochs", description = "baseline epochs (default ${DEFAULT-VALUE})", defaultValue = "8")
-    int epochs;
+    @Mixin
+    EpochsOption epochs = new EpochsOption(8);
+
+    @Mixin
+    SeedOption seed = new SeedOption(12345);
 
     @Option(names = "--ssl-epochs", description = "epochs with Group Lasso on (default ${DEFAULT-VALUE})", defaultValue = "6")
     int sslEpochs;
@@ -52,21 +59,18 @@ public final class SslLenetCommand implements Callable<Integer> {
     @Option(names = "--baseline", description = "reuse a baseline saved by an earlier run (results/ssl-lenet-baseline.zip) instead of training one")
     File baselineModel;
 
-    @Option(names = "--seed", defaultValue = "12345")
-    long seed;
-
     @Option(names = "--replot", description = "only redraw <out>/ssl-lenet.png from an existing <out>/ssl-lenet.json")
     boolean replot;
 
     @Override
     public Integer call() throws Exception {
         if (replot) {
-            SslLenetJob.chart(new File(out, "ssl-lenet.json"), new File(out, "ssl-lenet.png"));
+            SslLenetJob.chart(new File(out.dir(), "ssl-lenet.json"), new File(out.dir(), "ssl-lenet.png"));
             return 0;
         }
         SslLenetJob.Settings s = new SslLenetJob.Settings();
-        s.outputDir = out;
-        s.baselineEpochs = epochs;
+        s.outputDir = out.dir();
+        s.baselineEpochs = epochs.epochs();
         s.sslEpochs = sslEpochs;
         s.finetuneEpochs = finetuneEpochs;
         s.targetMacs = targetMacs;
@@ -75,11 +79,10 @@ public final class SslLenetCommand implements Callable<Integer> {
         s.learningRate = lr;
         s.batch = batch;
         s.trainLimit = trainLimit;
-        s.seed = seed;
+        s.seed = seed.seed();
         s.shapesVariant = shapes;
         s.baselineModel = baselineModel;
-        FashionMnist fm = data == null ? FashionMnist.bundled() : FashionMnist.fromDirectory(data);
-        new SslLenetJob(s, fm).run();
+        new SslLenetJob(s, data.load()).run();
         return 0;
     }
 }

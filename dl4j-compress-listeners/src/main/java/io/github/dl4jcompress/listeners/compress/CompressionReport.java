@@ -98,6 +98,10 @@ public final class CompressionReport {
     public List<Step> history = new ArrayList<>();
     /** Group Lasso seconds per iteration over plain (control) training seconds per iteration. */
     public Double overhead;
+    /** How {@link #overhead} was measured (interleaved blocks of plain and Group Lasso iterations, seconds each). */
+    public String overheadMeasure;
+    /** Plain phases (control, fine-tuning) trained with lowered convolutions (decided once, measured on the input). */
+    public Boolean loweredTraining;
     public boolean budgetMet;
     public boolean dropMet;
     /** Accuracy drop of the result below the better of baseline and control, on validation (points = 100 × this). */

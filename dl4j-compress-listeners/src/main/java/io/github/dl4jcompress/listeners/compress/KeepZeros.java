@@ -1,9 +1,8 @@
 package io.github.dl4jcompress.listeners.compress;
 
+import io.github.dl4jcompress.prune.AnyNetwork;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -45,6 +44,6 @@ final class KeepZeros extends BaseTrainingListener {
     }
 
     private static Layer[] layers(Model model) {
-        return model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).getLayers() : ((ComputationGraph) model).getLayers();
+        return AnyNetwork.of(model).layers();
     }
 }

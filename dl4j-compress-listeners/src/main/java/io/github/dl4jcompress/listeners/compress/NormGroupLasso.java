@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.listeners.compress;
 
+import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.cost.CostModel;
 import io.github.dl4jcompress.listeners.MacBudgetController;
 import io.github.dl4jcompress.prune.PruningException;
@@ -10,8 +11,6 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -251,23 +250,15 @@ final class NormGroupLasso extends BaseTrainingListener {
 
     /** MACs of the network pruned exactly (with {@code extra} zeroed on a copy) over its dense MACs. */
     private double prunedFraction(Model model, Group extra) {
-        Model copy = model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).clone() : ((ComputationGraph) model).clone();
+        AnyNetwork copy = AnyNetwork.of(model).copy();
         if (extra != null) {
-            zero(copy, extra);
+            zero(copy.model(), extra);
         }
         try {
-            if (copy instanceof MultiLayerNetwork) {
-                MultiLayerNetwork m = (MultiLayerNetwork) copy;
-                if (denseMacs < 0) {
-                    denseMacs = costModel.of(m, inputTypes[0]).getMacs();
-                }
-                return costModel.of(pruner.prune(m).network(), inputTypes[0]).getMacs() / denseMacs;
-            }
-            ComputationGraph g = (ComputationGraph) copy;
             if (denseMacs < 0) {
-                denseMacs = costModel.of(g, inputTypes).getMacs();
+                denseMacs = copy.cost(costModel, inputTypes).getMacs();
             }
-            return costModel.of(pruner.prune(g).network(), inputTypes).getMacs() / denseMacs;
+            return copy.prune(pruner).network().cost(costModel, inputTypes).getMacs() / denseMacs;
         } catch (PruningException e) {
             log.debug("pruner refused the trial network: {}", e.getMessage());
             return Double.POSITIVE_INFINITY;
@@ -330,7 +321,7 @@ final class NormGroupLasso extends BaseTrainingListener {
     }
 
     static Layer layer(Model model, String id) {
-        return model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).getLayer(Integer.parseInt(id)) : ((ComputationGraph) model).getLayer(id);
+        return AnyNetwork.of(model).layer(id);
     }
 
     private static double stepSize(Layer l, int iteration, int epoch) {

@@ -145,6 +145,54 @@ final class Trainee {
         }
     }
 
+    /** A new network with every plain convolution lowered to GEMM form (parameters and updater state kept). */
+    Trainee lowered() {
+        return mln != null ? new Trainee(io.github.dl4jcompress.layers.Lowering.lower(mln), null)
+                : new Trainee(null, io.github.dl4jcompress.layers.Lowering.lower(graph));
+    }
+
+    /** The inverse of {@link #lowered()}: DL4J's convolution layers back (e.g. before pruning or saving). */
+    Trainee restored() {
+        return mln != null ? new Trainee(io.github.dl4jcompress.layers.Lowering.restore(mln), null)
+                : new Trainee(null, io.github.dl4jcompress.layers.Lowering.restore(graph));
+    }
+
+    /** Iterations done so far (the updater's schedules read it). */
+    int iterationCount() {
+        return mln != null ? mln.getIterationCount() : graph.getIterationCount();
+    }
+
+    /** The learning rate of the first layer that has one (null: none, e.g. no updater with a learning rate). */
+    Double learningRate() {
+        for (org.deeplearning4j.nn.api.Layer l : mln != null ? mln.getLayers() : graph.getLayers()) {
+            if (l.conf().getLayer() instanceof BaseLayer) {
+                org.nd4j.linalg.learning.config.IUpdater u = ((BaseLayer) l.conf().getLayer()).getIUpdater();
+                if (u != null && u.hasLearningRate()) {
+                    double now = u.getLearningRate(0, 0);
+                    // a schedule of the user's own (the rate changes with the iteration) is left alone
+                    return now == u.getLearningRate(1_000_000, 1_000) ? now : null;
+                }
+            }
+        }
+        return null;
+    }
+
+    void setLearningRate(org.nd4j.linalg.schedule.ISchedule schedule) {
+        if (mln != null) {
+            mln.setLearningRate(schedule);
+        } else {
+            graph.setLearningRate(schedule);
+        }
+    }
+
+    void setLearningRate(double lr) {
+        if (mln != null) {
+            mln.setLearningRate(lr);
+        } else {
+            graph.setLearningRate(lr);
+        }
+    }
+
     INDArray updaterState() {
         if (mln != null) {
             return mln.getUpdater() == null ? null : mln.getUpdater().getStateViewArray();
