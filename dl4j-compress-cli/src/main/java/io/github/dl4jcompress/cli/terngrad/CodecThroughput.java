@@ -126,48 +126,42 @@ public final class CodecThroughput {
         };
     }
 
-    /** DL4J's sparse threshold codec at τ = 2.576σ. */
+    /** DL4J's sparse threshold codec at τ = 2.576σ; density = the first header int (elements encoded) / N. */
     private Codec thresholdCodec(int elements) {
-        INDArray pristine = gaussian(elements);
-        INDArray g = pristine.dup();
-        INDArray target = Nd4j.create(DataType.FLOAT, elements);
-        return new Codec("dl4j-threshold", "tau = " + THRESHOLD_TAU + " sigma") {
-            INDArray last;
-
-            @Override
-            void reset() {
-                g.assign(pristine);
-            }
-
-            @Override
-            long encode() {
-                last = Nd4j.getExecutioner().thresholdEncode(g, THRESHOLD_TAU);
-                return last.length();
-            }
-
-            @Override
-            long decode() {
-                return Nd4j.getExecutioner().thresholdDecode(last, target).length();
-            }
-
-            @Override
-            long messageBytes() {
-                return last.length() * last.dataType().width();
-            }
-
-            @Override
-            double density() {
-                return last.getInt(0) / (double) elements; // first header int: number of encoded elements
-            }
-        };
+        return dl4jCodec("dl4j-threshold", THRESHOLD_TAU, elements, Nd4j.getExecutioner()::thresholdEncode,
+                Nd4j.getExecutioner()::thresholdDecode, (message, pristine, g) -> message.getInt(0) / (double) elements);
     }
 
-    /** DL4J's dense bitmap codec at τ = σ. */
+    /** DL4J's dense bitmap codec at τ = σ; density = the share of elements the encoder changed. */
     private Codec bitmapCodec(int elements) {
+        return dl4jCodec("dl4j-bitmap", BITMAP_TAU, elements, Nd4j.getExecutioner()::bitmapEncode,
+                Nd4j.getExecutioner()::bitmapDecode, (message, pristine, g) -> {
+                    g.assign(pristine);
+                    Nd4j.getExecutioner().bitmapEncode(g, BITMAP_TAU);
+                    return pristine.dup().subi(g).neq(0.0).castTo(DataType.INT).sumNumber().doubleValue() / elements;
+                });
+    }
+
+    /** One of DL4J's native encodings: {@code encode(g, τ)} changes g in place, so g is restored before each call. */
+    interface NativeEncoder {
+        INDArray encode(INDArray gradient, double tau);
+    }
+
+    /** {@code decode(message, target)} adds the decoded update into target. */
+    interface NativeDecoder {
+        INDArray decode(INDArray message, INDArray target);
+    }
+
+    /** The share of elements a message carries, from the message, the untouched gradient and a scratch copy. */
+    interface Density {
+        double of(INDArray message, INDArray pristine, INDArray scratch);
+    }
+
+    private Codec dl4jCodec(String name, double tau, int elements, NativeEncoder encoder, NativeDecoder decoder, Density density) {
         INDArray pristine = gaussian(elements);
         INDArray g = pristine.dup();
         INDArray target = Nd4j.create(DataType.FLOAT, elements);
-        return new Codec("dl4j-bitmap", "tau = " + BITMAP_TAU + " sigma") {
+        return new Codec(name, "tau = " + tau + " sigma") {
             INDArray last;
 
             @Override
@@ -177,13 +171,13 @@ public final class CodecThroughput {
 
             @Override
             long encode() {
-                last = Nd4j.getExecutioner().bitmapEncode(g, BITMAP_TAU);
+                last = encoder.encode(g, tau);
                 return last.length();
             }
 
             @Override
             long decode() {
-                return Nd4j.getExecutioner().bitmapDecode(last, target).length();
+                return decoder.decode(last, target).length();
             }
 
             @Override
@@ -193,9 +187,7 @@ public final class CodecThroughput {
 
             @Override
             double density() {
-                g.assign(pristine);
-                Nd4j.getExecutioner().bitmapEncode(g, BITMAP_TAU);
-                return pristine.dup().subi(g).neq(0.0).castTo(DataType.INT).sumNumber().doubleValue() / elements;
+                return density.of(last, pristine, g);
             }
         };
     }
