@@ -31,8 +31,12 @@ class BoundLayoutCheckTest {
 
     /** in(4) -> a(4) -> b(4) -> out(4): every layer has the same weight shape [4, 4]. */
     private static MultiLayerConfiguration twoSameShapeLayers(GroupLasso global) {
+        return twoSameShapeLayers(global, new Sgd(0.1));
+    }
+
+    private static MultiLayerConfiguration twoSameShapeLayers(GroupLasso global, org.nd4j.linalg.learning.config.IUpdater updater) {
         NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.DOUBLE)
-                .weightInit(WeightInit.XAVIER).updater(new Sgd(0.1));
+                .weightInit(WeightInit.XAVIER).updater(updater);
         if (global != null) {
             b.regularization(List.of(global));
         }
@@ -62,6 +66,19 @@ class BoundLayoutCheckTest {
         assertTrue(e.getMessage().contains("layer 'b' (index 1)") && e.getMessage().contains("two different weights of one network"),
                 e.getMessage());
         assertEquals(before, net.params(), "parameters unchanged");
+    }
+
+    @Test
+    void withAStatefulUpdaterTheUpdaterStateIsUnchangedToo() {
+        GroupLasso boundToB = GroupLasso.of(GroupKind.FILTER, 0.5).bind(WeightLayout.dense("b", 1, 4, 4));
+        MultiLayerNetwork net = new MultiLayerNetwork(twoSameShapeLayers(boundToB, new org.nd4j.linalg.learning.config.Adam(0.01)));
+        net.init();
+        net.getUpdater(true);
+        INDArray params = net.params().dup();
+        INDArray state = net.getUpdater().getStateViewArray().dup();
+        assertThrows(IllegalStateException.class, () -> net.fit(data()));
+        assertEquals(params, net.params(), "parameters unchanged");
+        assertEquals(state, net.getUpdater().getStateViewArray(), "updater state unchanged");
     }
 
     @Test
