@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+
+
 
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import picocli.CommandLine;
+
 
 /** Issue 16, item 9: {@code dl4jc report} refuses a malformed or non-fitting {@code --input} with a clear message. */
 class ReportCommandTest {
@@ -28,15 +28,10 @@ class ReportCommandTest {
     private String stderr;
 
     private int dl4jc(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Dl4jc());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        stdout = out.toString();
-        stderr = err.toString();
-        return code;
+        CliRun run = CliRun.of(args);
+        stdout = run.stdout();
+        stderr = run.stderr();
+        return run.code();
     }
 
     private static File model(File dir) throws Exception {

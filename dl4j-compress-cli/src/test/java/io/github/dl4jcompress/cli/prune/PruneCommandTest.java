@@ -1,6 +1,7 @@
 package io.github.dl4jcompress.cli.prune;
 
-import io.github.dl4jcompress.cli.Dl4jc;
+import io.github.dl4jcompress.cli.CliRun;
+
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -26,13 +27,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import picocli.CommandLine;
+
 
 import java.io.File;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,15 +53,10 @@ class PruneCommandTest {
     private String stderr;
 
     private int dl4jc(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Dl4jc());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        stdout = out.toString();
-        stderr = err.toString();
-        return code;
+        CliRun run = CliRun.of(args);
+        stdout = run.stdout();
+        stderr = run.stderr();
+        return run.code();
     }
 
     /** conv(6 filters, 3x3, truncate) -> max pool -> dense(8) -> softmax(3) on 1x12x12; filters 1 and 4 zeroed. */
