@@ -48,4 +48,4 @@ for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio 
   OPENS="$OPENS --add-opens=java.base/$p=ALL-UNNAMED"
 done
 OPENS="${OPENS# }"
-AERON="-Daeron.publication.unblock.timeout=60000000000"   # above DL4J's 30 s Aeron liveness timeout
+AERON="-Daeron.publication.unblock.timeout=60000000000 -Daeron.dir.delete.on.shutdown=true"   # above DL4J's 30 s Aeron liveness timeout; the embedded driver deletes its /dev/shm directory on exit

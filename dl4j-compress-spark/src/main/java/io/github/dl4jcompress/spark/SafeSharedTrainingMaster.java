@@ -144,7 +144,7 @@ public final class SafeSharedTrainingMaster {
          */
         public SharedTrainingMaster build(SparkConf conf) {
             check(conf);
-            ensureAeronTimeoutInThisJvm();
+            ensureAeronSettingsInThisJvm();
             VoidConfiguration vc = VoidConfiguration.builder()
                     .portSupplier(new JvmFreePortSupplier(basePort))
                     .controllerAddress(controllerAddress != null ? controllerAddress : System.getenv("SPARK_PUBLIC_DNS"))
@@ -229,7 +229,7 @@ public final class SafeSharedTrainingMaster {
         }
     }
 
-    static void ensureAeronTimeoutInThisJvm() {
+    static void ensureAeronSettingsInThisJvm() {
         String v = System.getProperty(SparkSettings.AERON_UNBLOCK_PROPERTY);
         long current = -1;
         try {
@@ -241,6 +241,9 @@ public final class SafeSharedTrainingMaster {
             System.setProperty(SparkSettings.AERON_UNBLOCK_PROPERTY, Long.toString(SparkSettings.AERON_UNBLOCK_TIMEOUT));
             log.info("Set -D{}={} in the driver JVM (was {}): Aeron requires it above DL4J's 30 s liveness timeout",
                     SparkSettings.AERON_UNBLOCK_PROPERTY, SparkSettings.AERON_UNBLOCK_TIMEOUT, v);
+        }
+        if (System.getProperty(SparkSettings.AERON_DELETE_ON_SHUTDOWN_PROPERTY) == null) {
+            System.setProperty(SparkSettings.AERON_DELETE_ON_SHUTDOWN_PROPERTY, "true");
         }
     }
 }

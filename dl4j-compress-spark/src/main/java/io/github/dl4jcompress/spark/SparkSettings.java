@@ -16,6 +16,11 @@ import org.apache.spark.SparkConf;
  *       {@code spark.executor.extraJavaOptions});</li>
  *   <li>{@link #AERON_UNBLOCK_TIMEOUT}: {@code -Daeron.publication.unblock.timeout} (ns) above DL4J's 30 s Aeron
  *       client liveness timeout — Aeron refuses to start otherwise;</li>
+ *   <li>{@link #AERON_DELETE_ON_SHUTDOWN_PROPERTY}: DL4J's embedded Aeron media driver maps ~0.5-1 GB under
+ *       {@code /dev/shm/aeron-<user>-<uuid>} and, left at Aeron's default, never deletes it: every Spark job leaked
+ *       that much shared memory until {@code /dev/shm} filled and the next job died with SIGBUS. With this
+ *       property the driver deletes its directory when it closes (DL4J closes it from a shutdown hook, which runs
+ *       on normal exit and on SIGTERM, not on SIGKILL);</li>
  *   <li>{@link #loopback(SparkConf)}: driver host/bind address 127.0.0.1 and the executor options above;</li>
  *   <li>{@link #localCluster(SparkConf, int, int, File, String)}: Spark's {@code local-cluster[n,1,mb]} master,
  *       which starts {@code n} separate executor JVMs; it needs a Spark home containing {@code jars/} and
@@ -38,6 +43,9 @@ public final class SparkSettings {
     /** Our unblock timeout, ns (60 s, above {@link #DL4J_AERON_LIVENESS_NS}). */
     public static final long AERON_UNBLOCK_TIMEOUT = 60_000_000_000L;
 
+    /** Aeron system property: the media driver deletes its directory when it closes. */
+    public static final String AERON_DELETE_ON_SHUTDOWN_PROPERTY = "aeron.dir.delete.on.shutdown";
+
     private SparkSettings() {
     }
 
@@ -53,9 +61,10 @@ public final class SparkSettings {
         return sb.toString();
     }
 
-    /** Executor JVM flags: add-opens, the Aeron unblock timeout, and the given extra flags. */
+    /** Executor JVM flags: add-opens, the Aeron unblock timeout and directory deletion, and the given extra flags. */
     public static String executorJavaOptions(String extra) {
         return java17Flags() + " -D" + AERON_UNBLOCK_PROPERTY + "=" + AERON_UNBLOCK_TIMEOUT
+                + " -D" + AERON_DELETE_ON_SHUTDOWN_PROPERTY + "=true"
                 + (extra == null || extra.isBlank() ? "" : " " + extra.trim());
     }
 
