@@ -1,14 +1,11 @@
 package io.github.dl4jcompress.arbiter;
 
 import io.github.dl4jcompress.listeners.ZeroingListener;
+import io.github.dl4jcompress.prune.AnyNetwork;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.deeplearning4j.arbiter.task.TaskListener;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,25 +96,9 @@ public class CompressionTaskListener implements TaskListener {
         if (extraListeners != null) {
             listeners.addAll(extraListeners.get());
         }
-        if (model instanceof MultiLayerNetwork) {
-            MultiLayerNetwork net = (MultiLayerNetwork) model;
-            MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
-            RegularizerBinding.bind(conf);
-            MultiLayerNetwork bound = new MultiLayerNetwork(conf);
-            bound.init(net.params(), true);
-            bound.setListeners(listeners);
-            return (T) bound;
-        }
-        if (model instanceof ComputationGraph) {
-            ComputationGraph graph = (ComputationGraph) model;
-            ComputationGraphConfiguration conf = graph.getConfiguration();
-            RegularizerBinding.bind(conf);
-            ComputationGraph bound = new ComputationGraph(conf);
-            bound.init(graph.params(), true);
-            bound.setListeners(listeners);
-            return (T) bound;
-        }
-        throw new IllegalArgumentException("CompressionTaskListener: unsupported model type " + model.getClass().getName());
+        AnyNetwork bound = AnyNetwork.of(model).fresh(RegularizerBinding::bind);   // same initial parameters
+        bound.setListeners(listeners);
+        return (T) bound.model();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.listeners.compress;
 
+import io.github.dl4jcompress.prune.AnyNetwork;
 import org.nd4j.shade.jackson.databind.DeserializationFeature;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
@@ -24,7 +25,7 @@ final class Checkpoints {
 
     private final File dir;
     private final boolean graph;
-    private final Map<String, Trainee> memory = new HashMap<>();
+    private final Map<String, AnyNetwork> memory = new HashMap<>();
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -33,7 +34,7 @@ final class Checkpoints {
         this.graph = graph;
     }
 
-    void save(Trainee net, String step) throws IOException {
+    void save(AnyNetwork net, String step) throws IOException {
         if (dir == null) {
             memory.put(step, net.copy());
             return;
@@ -48,9 +49,9 @@ final class Checkpoints {
         }
     }
 
-    Trainee load(String step) throws IOException {
+    AnyNetwork load(String step) throws IOException {
         if (dir == null) {
-            Trainee t = memory.get(step);
+            AnyNetwork t = memory.get(step);
             if (t == null) {
                 throw new IOException("no checkpoint of step " + step);
             }
@@ -60,7 +61,7 @@ final class Checkpoints {
         if (!f.isFile()) {
             throw new IOException("missing checkpoint " + f);
         }
-        return Trainee.load(f, graph);
+        return AnyNetwork.load(f, graph);
     }
 
     void saveReport(CompressionReport report) throws IOException {
