@@ -39,6 +39,11 @@ public final class AnyConfiguration {
         return graph ? of(ComputationGraphConfiguration.fromJson(json)) : of(MultiLayerConfiguration.fromJson(json));
     }
 
+    /** A deep copy (through JSON). */
+    public AnyConfiguration copy() {
+        return fromJson(toJson(), isGraph());
+    }
+
     public boolean isGraph() {
         return graph != null;
     }

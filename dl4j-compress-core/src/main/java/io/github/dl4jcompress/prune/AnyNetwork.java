@@ -51,6 +51,18 @@ public final class AnyNetwork {
         return new AnyNetwork(null, Objects.requireNonNull(net, "network"));
     }
 
+    /** A new, initialised network of the configuration (the configuration is used as is, not copied). */
+    public static AnyNetwork create(AnyConfiguration conf) {
+        if (conf.isGraph()) {
+            ComputationGraph g = new ComputationGraph(conf.graph());
+            g.init();
+            return of(g);
+        }
+        MultiLayerNetwork n = new MultiLayerNetwork(conf.chain());
+        n.init();
+        return of(n);
+    }
+
     /** Wraps a MultiLayerNetwork or ComputationGraph; anything else is refused naming its type. */
     public static AnyNetwork of(Model model) {
         if (model instanceof MultiLayerNetwork) {
