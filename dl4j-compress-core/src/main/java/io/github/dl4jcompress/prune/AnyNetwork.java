@@ -276,6 +276,12 @@ public final class AnyNetwork {
         }
     }
 
+    /** The training listeners (a copy). */
+    public List<TrainingListener> listeners() {
+        Collection<TrainingListener> l = mln != null ? mln.getListeners() : graph.getListeners();
+        return l == null ? List.of() : new java.util.ArrayList<>(l);
+    }
+
     /** Replaces the training listeners. */
     public void setListeners(TrainingListener... listeners) {
         setListeners(Arrays.asList(listeners));

@@ -826,7 +826,7 @@ public final class SslCompression {
                 }
                 List<MultiDataSet> order = train.epoch(b.seed, phase, e);
                 long f0 = System.nanoTime();
-                net.fitEpoch(order);
+                b.trainer.fitEpoch(net, order);
                 fitSeconds += (System.nanoTime() - f0) / 1e9;
             }
             net.setListeners(List.of());
@@ -950,6 +950,7 @@ public final class SslCompression {
         private int maxTrials = 6;
         private File checkpointDir;
         private boolean resume;
+        private EpochTrainer trainer = EpochTrainer.LOCAL;
         private String stopAfter;
 
         private Builder() {
@@ -1153,6 +1154,19 @@ public final class SslCompression {
         /** Continue from the checkpoints in {@link #checkpointDir} (same network, data and settings). */
         public Builder resume(boolean resume) {
             this.resume = resume;
+            return this;
+        }
+
+        /**
+         * How the training phases (control, sparsify, fine-tune) run an epoch (default {@link EpochTrainer#LOCAL}; the
+         * Spark module's {@code SparkEpochTrainer} trains on executors). The overhead measurement and the lowered-training
+         * probe always train locally: turn them off ({@link #measureOverhead}, {@link #lowerTraining}) with a remote trainer.
+         */
+        public Builder trainer(EpochTrainer trainer) {
+            if (trainer == null) {
+                throw new IllegalArgumentException("SslCompression: trainer must not be null");
+            }
+            this.trainer = trainer;
             return this;
         }
 
