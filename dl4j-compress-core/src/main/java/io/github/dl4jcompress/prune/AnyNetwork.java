@@ -20,10 +20,15 @@ import org.nd4j.linalg.schedule.ISchedule;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
@@ -287,9 +292,29 @@ public final class AnyNetwork {
         setListeners(Arrays.asList(listeners));
     }
 
-    /** Saves with ModelSerializer, updater state included. */
+    /**
+     * Saves with ModelSerializer (updater state included), atomically: to a fresh temporary name in the same directory,
+     * then moved over {@code file}; on failure {@code file} is untouched. The file gets the user's umask, as any file the
+     * user creates ({@code Files.createTempFile} would make it 0600).
+     */
     public void save(File file) throws IOException {
-        ModelSerializer.writeModel(model(), file, true);
+        Path dest = file.toPath().toAbsolutePath();
+        Path tmp = dest.resolveSibling("." + dest.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        try {
+            ModelSerializer.writeModel(model(), tmp.toFile(), true);
+            moveReplacing(tmp, dest);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Moves {@code from} over {@code to}, atomically where the file system can. */
+    public static void moveReplacing(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     /** Restores a network saved by {@link #save} (with its updater state); {@code graph} says which kind it is. */

@@ -7,10 +7,8 @@ import org.nd4j.shade.jackson.databind.SerializationFeature;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -39,14 +37,7 @@ final class Checkpoints {
             memory.put(step, net.copy());
             return;
         }
-        File target = new File(dir, step + ".zip");
-        Path tmp = Files.createTempFile(dir.toPath(), "." + step + ".", ".tmp");
-        try {
-            net.save(tmp.toFile());
-            move(tmp, target.toPath());
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        net.save(new File(dir, step + ".zip"));            // atomic, with the user's umask
     }
 
     AnyNetwork load(String step) throws IOException {
@@ -68,10 +59,11 @@ final class Checkpoints {
         if (dir == null) {
             return;
         }
-        Path tmp = Files.createTempFile(dir.toPath(), ".report.", ".tmp");
+        // a fresh name, created by the writer with the user's umask (Files.createTempFile would make it 0600)
+        Path tmp = dir.toPath().resolve(".report." + java.util.UUID.randomUUID() + ".tmp");
         try {
             json.writeValue(tmp.toFile(), report);
-            move(tmp, new File(dir, REPORT).toPath());
+            AnyNetwork.moveReplacing(tmp, new File(dir, REPORT).toPath());
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -96,14 +88,6 @@ final class Checkpoints {
                 || name.matches("(control|sparsify-\\d+|prune-\\d+|finetune|backoff-\\d+|epoch-\\d+-\\d+|lower)\\.zip"));
         for (File f : files == null ? new File[0] : files) {
             Files.delete(f.toPath());
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }
