@@ -1,11 +1,13 @@
 package io.github.dl4jcompress.arbiter;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Everything measured for one searched candidate, for the accuracy-versus-cost front: its sampled hyperparameters,
- * test accuracy, MACs and parameter count of the network after pruning (MACs as DL4J runs the pruned network;
+ * test accuracy, MACs and parameter count of the compressed network (the procedure's result) (MACs as DL4J runs the pruned network;
  * {@code effectiveMacs} also skips its remaining all-zero kernel shapes), the objective and whether it is on the
  * Pareto front ({@link ParetoFront#mark}). Public fields serialize with Jackson as the example's JSON rows.
  */
@@ -23,6 +25,14 @@ public final class CandidateRecord {
     /** False when the pruner could not prune the network (then MACs are the cost model's effective count). */
     public boolean pruned;
     public double objective;
+    /** The compression procedure's verdict ("met" or "not met: ...") and the phases it completed. */
+    public String status;
+    public List<String> phases = new ArrayList<>();
+    /** The procedure's settings from the candidate: group kinds and initial λ0. */
+    public List<String> groups = new ArrayList<>();
+    public double initialStrength;
+    /** Validation accuracy drop below the better of baseline and control (fraction). */
+    public double drop;
     public double seconds;
     public boolean pareto;
 

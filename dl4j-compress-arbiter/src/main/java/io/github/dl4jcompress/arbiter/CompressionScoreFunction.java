@@ -2,6 +2,7 @@ package io.github.dl4jcompress.arbiter;
 
 import io.github.dl4jcompress.cost.CostModel;
 import io.github.dl4jcompress.cost.NetworkCost;
+import io.github.dl4jcompress.listeners.compress.CompressionReport;
 import io.github.dl4jcompress.prune.PruningException;
 import io.github.dl4jcompress.prune.StructuredPruner;
 import org.deeplearning4j.arbiter.scoring.impl.BaseNetScoreFunction;
@@ -131,8 +132,34 @@ public class CompressionScoreFunction extends BaseNetScoreFunction {
         return r.objective;
     }
 
+    /**
+     * Scores the result of the compression procedure from its report: the objective of the result's test accuracy
+     * (validation accuracy when no test data was given) and MACs; the record also keeps the procedure's status, the
+     * phases it completed, and the settings the candidate gave it.
+     */
+    public double score(Model result, CompressionReport report, java.util.Set<io.github.dl4jcompress.regularization.GroupKind> groups,
+                        double initialStrength) {
+        CompressionReport.Snapshot s = report.result;
+        double accuracy = s.testAccuracy != null ? s.testAccuracy : s.accuracy;
+        CandidateRecord r = record(accuracy, s.macs, s.params, s.macs, report.baseline.params, s.macFraction < 1, objective.value(accuracy, s.macs));
+        r.status = report.status;
+        r.phases = new java.util.ArrayList<>(report.completed);
+        r.groups = new java.util.ArrayList<>();
+        groups.forEach(g -> r.groups.add(g.name()));
+        r.initialStrength = initialStrength;
+        r.macsRatio = s.macFraction;
+        r.drop = report.drop == null ? Double.NaN : report.drop;
+        records.put(result, r);
+        return r.objective;
+    }
+
     private CandidateRecord record(double accuracy, long macs, long params, long effectiveMacs, long paramsBefore, boolean pruned) {
-        return CandidateRecord.measured(accuracy, macs, params, effectiveMacs, paramsBefore, pruned, objective.value(accuracy, macs));
+        return record(accuracy, macs, params, effectiveMacs, paramsBefore, pruned, objective.value(accuracy, macs));
+    }
+
+    private static CandidateRecord record(double accuracy, long macs, long params, long effectiveMacs, long paramsBefore, boolean pruned,
+                                          double objective) {
+        return CandidateRecord.measured(accuracy, macs, params, effectiveMacs, paramsBefore, pruned, objective);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.arbiter;
 
+import io.github.dl4jcompress.listeners.compress.SslCompression;
 import org.deeplearning4j.arbiter.ComputationGraphSpace;
 import org.deeplearning4j.arbiter.MultiLayerSpace;
 import org.deeplearning4j.arbiter.optimize.api.CandidateGenerator;
@@ -12,20 +13,20 @@ import org.deeplearning4j.arbiter.optimize.generator.RandomSearchGenerator;
 import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
 import org.deeplearning4j.arbiter.optimize.runner.LocalOptimizationRunner;
 import org.deeplearning4j.arbiter.saver.local.FileModelSaver;
-import org.deeplearning4j.arbiter.task.ComputationGraphTaskCreator;
-import org.deeplearning4j.arbiter.task.MultiLayerNetworkTaskCreator;
 
 import java.io.File;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * A random search with Arbiter over a {@link MultiLayerSpace} or {@link ComputationGraphSpace} containing
- * {@link StructuredSparsityLayerSpace}s, scored by a {@link CompressionScoreFunction}: Arbiter's
- * {@link LocalOptimizationRunner} with its own task creators, our {@link CompressionTaskListener} for binding,
- * zeroing and the records, and optionally Arbiter's {@link FileModelSaver} (each candidate's trained, unpruned
- * network and configuration — with our regularizers — saved under {@code saveDir/<index>/}).
+ * {@link StructuredSparsityLayerSpace}s: Arbiter's {@link LocalOptimizationRunner} with {@link CompressionTaskCreator},
+ * whose task trains each candidate's baseline and compresses it with {@link SslCompression} (the candidate's group
+ * kinds, strength and zero threshold as the procedure's settings), scored from the procedure's report by the
+ * {@link CompressionScoreFunction}'s objective; our {@link CompressionTaskListener} keeps the records; optionally
+ * Arbiter's {@link FileModelSaver} saves each candidate's compressed network under {@code saveDir/<index>/}.
  *
  * @see #run()
  */
@@ -35,6 +36,7 @@ public final class CompressionSearch {
     private final DataProvider data;
     private final CompressionScoreFunction scoreFunction;
     private final CompressionTaskListener taskListener;
+    private final Supplier<SslCompression.Builder> procedure;
     private final int candidates;
     private final long seed;
     private final File saveDir;
@@ -42,11 +44,13 @@ public final class CompressionSearch {
 
     /**
      * @param space        the search space (must have at least one free hyperparameter)
+     * @param procedure    a new {@link SslCompression} builder per candidate with the common settings (see
+     *                     {@link CompressionTaskCreator})
      * @param candidates   how many random candidates (≥ 1)
      * @param saveDir      where Arbiter saves the candidates, or null
      */
     public CompressionSearch(ParameterSpace<?> space, DataProvider data, CompressionScoreFunction scoreFunction, CompressionTaskListener taskListener,
-                             int candidates, long seed, File saveDir) {
+                             Supplier<SslCompression.Builder> procedure, int candidates, long seed, File saveDir) {
         if (space == null) {
             throw new IllegalArgumentException("CompressionSearch: search space must not be null");
         }
@@ -60,13 +64,14 @@ public final class CompressionSearch {
         if (candidates < 1) {
             throw new IllegalArgumentException("CompressionSearch: candidates must be >= 1, got " + candidates);
         }
-        if (data == null || scoreFunction == null || taskListener == null) {
-            throw new IllegalArgumentException("CompressionSearch: data, scoreFunction and taskListener must not be null");
+        if (data == null || scoreFunction == null || taskListener == null || procedure == null) {
+            throw new IllegalArgumentException("CompressionSearch: data, scoreFunction, taskListener and procedure must not be null");
         }
         this.space = space;
         this.data = data;
         this.scoreFunction = scoreFunction;
         this.taskListener = taskListener;
+        this.procedure = procedure;
         this.candidates = candidates;
         this.seed = seed;
         this.saveDir = saveDir;
@@ -86,9 +91,7 @@ public final class CompressionSearch {
             b.modelSaver(new FileModelSaver(saveDir));
         }
         OptimizationConfiguration conf = b.build();
-        IOptimizationRunner runner = space instanceof MultiLayerSpace
-                ? new LocalOptimizationRunner(1, conf, new MultiLayerNetworkTaskCreator(null, taskListener))
-                : new LocalOptimizationRunner(1, conf, new ComputationGraphTaskCreator(null, taskListener));
+        IOptimizationRunner runner = new LocalOptimizationRunner(1, conf, new CompressionTaskCreator(procedure, taskListener));
         runner.execute();
         results = runner.getResults() == null ? List.of() : new ArrayList<>(runner.getResults());
         List<CandidateRecord> records = new ArrayList<>(taskListener.getRecords());

@@ -1,15 +1,10 @@
 package io.github.dl4jcompress.arbiter;
 
-import io.github.dl4jcompress.listeners.ZeroingListener;
+import io.github.dl4jcompress.listeners.compress.SslCompression;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.deeplearning4j.arbiter.task.TaskListener;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,18 +13,12 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
- * Arbiter {@link TaskListener} that makes a candidate trainable with structured sparsity and records its result:
- * <ul>
- *   <li>before training: binds the candidate's Group Lasso templates to the layers' weight shapes
- *       ({@link RegularizerBinding}), rebuilds the network from the bound configuration (same initial parameters) and
- *       attaches SSL's {@link ZeroingListener} (groups below {@code zeroThreshold × the layer's largest group norm} are
- *       set to exactly zero and kept there) plus any extra listeners;</li>
- *   <li>after scoring: takes the measurement from the {@link CompressionScoreFunction}, adds the candidate index and
- *       the sampled values of the named parameter spaces, and logs progress (candidate i/N, elapsed, ETA).</li>
- * </ul>
+ * Arbiter {@link TaskListener} of a {@link CompressionSearch}: logs each candidate as it starts (its sampled values),
+ * and after scoring takes the measurement from the {@link CompressionScoreFunction} (the procedure's report), adds the
+ * candidate index and the sampled values of the named parameter spaces, and logs progress (candidate i/N, elapsed,
+ * ETA). The training itself is {@link SslCompression}'s, run by {@link CompressionTaskCreator}.
  */
 public class CompressionTaskListener implements TaskListener {
 
@@ -38,50 +27,37 @@ public class CompressionTaskListener implements TaskListener {
     private final transient CompressionScoreFunction scoreFunction;
     private final transient Map<String, ParameterSpace<?>> namedSpaces;
     /**
-     * Key of a named space holding SSL's zeroing threshold: when present, each candidate's {@code ZeroingListener}
-     * uses its sampled value (in [0, 1); 0 = no zeroing) instead of the fixed {@code zeroThreshold}. The space must
-     * also be part of the search space, e.g. {@link StructuredSparsityLayerSpace.Builder#zeroThreshold}.
+     * Key of a named space holding SSL's zeroing threshold: when present, each candidate's procedure uses its sampled
+     * value (in [0, 1); 0 = the procedure's default) as its candidate threshold (groups below it, relative to their
+     * layer's largest, may be zeroed). The space must also be part of the search space, e.g.
+     * {@link StructuredSparsityLayerSpace.Builder#zeroThreshold}.
      */
     public static final String ZERO_THRESHOLD = "zeroThreshold";
 
-    private final double zeroThreshold;
-    private final int zeroingFrequency;
     private final int totalCandidates;
-    private final transient Supplier<List<TrainingListener>> extraListeners;
     private final transient List<CandidateRecord> records = Collections.synchronizedList(new ArrayList<>());
     private final transient Map<Integer, Long> started = Collections.synchronizedMap(new LinkedHashMap<>());
     private volatile long searchStart;
 
     /**
-     * @param scoreFunction    the score function whose measurements are recorded
-     * @param namedSpaces      parameter spaces (the same instances as in the search space) whose sampled values go into
-     *                         each record's {@code params}
-     * @param zeroThreshold    relative zeroing threshold in [0, 1); 0 disables zeroing
-     * @param zeroingFrequency zero every this many iterations (≥ 1)
-     * @param totalCandidates  N for the progress log (≥ 1)
-     * @param extraListeners   further listeners for each candidate (may be null)
+     * @param scoreFunction   the score function whose measurements are recorded
+     * @param namedSpaces     parameter spaces (the same instances as in the search space) whose sampled values go into
+     *                        each record's {@code params}
+     * @param totalCandidates N for the progress log (≥ 1)
      */
-    public CompressionTaskListener(CompressionScoreFunction scoreFunction, Map<String, ParameterSpace<?>> namedSpaces, double zeroThreshold,
-                                   int zeroingFrequency, int totalCandidates, Supplier<List<TrainingListener>> extraListeners) {
+    public CompressionTaskListener(CompressionScoreFunction scoreFunction, Map<String, ParameterSpace<?>> namedSpaces, int totalCandidates) {
         if (scoreFunction == null) {
             throw new IllegalArgumentException("CompressionTaskListener: scoreFunction must not be null");
-        }
-        if (zeroThreshold > 0) {
-            ZeroingListener.builder().threshold(zeroThreshold).frequency(zeroingFrequency);
         }
         if (totalCandidates < 1) {
             throw new IllegalArgumentException("CompressionTaskListener: totalCandidates must be >= 1, got " + totalCandidates);
         }
         this.scoreFunction = scoreFunction;
         this.namedSpaces = namedSpaces == null ? Map.of() : new LinkedHashMap<>(namedSpaces);
-        this.zeroThreshold = zeroThreshold;
-        this.zeroingFrequency = zeroingFrequency;
         this.totalCandidates = totalCandidates;
-        this.extraListeners = extraListeners;
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <T extends Model> T preProcess(T model, Candidate candidate) {
         long now = System.nanoTime();
         synchronized (this) {
@@ -91,40 +67,14 @@ public class CompressionTaskListener implements TaskListener {
         }
         started.put(candidate.getIndex(), now);
         log.info("Candidate {}/{}: {}", candidate.getIndex() + 1, totalCandidates, sampled(candidate));
-        List<TrainingListener> listeners = new ArrayList<>();
-        double threshold = zeroThreshold(candidate);
-        if (threshold > 0) {
-            listeners.add(ZeroingListener.builder().threshold(threshold).keepZero(true).frequency(zeroingFrequency).build());
-        }
-        if (extraListeners != null) {
-            listeners.addAll(extraListeners.get());
-        }
-        if (model instanceof MultiLayerNetwork) {
-            MultiLayerNetwork net = (MultiLayerNetwork) model;
-            MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
-            RegularizerBinding.bind(conf);
-            MultiLayerNetwork bound = new MultiLayerNetwork(conf);
-            bound.init(net.params(), true);
-            bound.setListeners(listeners);
-            return (T) bound;
-        }
-        if (model instanceof ComputationGraph) {
-            ComputationGraph graph = (ComputationGraph) model;
-            ComputationGraphConfiguration conf = graph.getConfiguration();
-            RegularizerBinding.bind(conf);
-            ComputationGraph bound = new ComputationGraph(conf);
-            bound.init(graph.params(), true);
-            bound.setListeners(listeners);
-            return (T) bound;
-        }
-        throw new IllegalArgumentException("CompressionTaskListener: unsupported model type " + model.getClass().getName());
+        return model;
     }
 
     @Override
     public void postProcess(Model model, Candidate candidate) {
         CandidateRecord r = scoreFunction.takeRecord(model);
         if (r == null) {
-            log.warn("Candidate {}/{}: no measurement from the score function (not a CompressionScoreFunction search?)", candidate.getIndex() + 1, totalCandidates);
+            log.warn("Candidate {}/{}: no measurement from the score function (not run by CompressionTaskCreator?)", candidate.getIndex() + 1, totalCandidates);
             return;
         }
         r.candidate = candidate.getIndex();
@@ -141,11 +91,11 @@ public class CompressionTaskListener implements TaskListener {
                 Math.round(elapsed), Math.round(eta));
     }
 
-    /** The candidate's zeroing threshold: the sampled {@link #ZERO_THRESHOLD} space if registered, else the fixed one. */
+    /** The candidate's zeroing threshold: the sampled {@link #ZERO_THRESHOLD} space if registered, else 0 (the procedure's default). */
     double zeroThreshold(Candidate candidate) {
-        ParameterSpace<?> space = namedSpaces == null ? null : namedSpaces.get(ZERO_THRESHOLD);
+        ParameterSpace<?> space = namedSpaces.get(ZERO_THRESHOLD);
         if (space == null) {
-            return zeroThreshold;
+            return 0;
         }
         Object v = space.getValue(candidate.getFlatParameters());
         double t = v instanceof Number ? ((Number) v).doubleValue() : Double.NaN;

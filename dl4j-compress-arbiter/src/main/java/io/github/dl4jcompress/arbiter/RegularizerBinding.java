@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.arbiter;
 
+import io.github.dl4jcompress.prune.AnyConfiguration;
 import io.github.dl4jcompress.regularization.GroupLasso;
 import io.github.dl4jcompress.regularization.NamedLayer;
 import io.github.dl4jcompress.regularization.StructuredSparsity;
@@ -24,15 +25,18 @@ public final class RegularizerBinding {
 
     /** @return the number of templates bound */
     public static int bind(MultiLayerConfiguration conf) {
-        int n = bind(NamedLayer.of(conf));
-        StructuredSparsity.validate(conf);
-        return n;
+        return bind(AnyConfiguration.of(conf));
     }
 
     /** As {@link #bind(MultiLayerConfiguration)}, for a graph. */
     public static int bind(ComputationGraphConfiguration conf) {
-        int n = bind(NamedLayer.of(conf));
-        StructuredSparsity.validate(conf);
+        return bind(AnyConfiguration.of(conf));
+    }
+
+    /** As {@link #bind(MultiLayerConfiguration)}, for a configuration of either kind. */
+    public static int bind(AnyConfiguration conf) {
+        int n = bind(conf.layers());
+        conf.validateRegularizers();
         return n;
     }
 

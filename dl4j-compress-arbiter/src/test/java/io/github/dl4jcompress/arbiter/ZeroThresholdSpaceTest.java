@@ -1,6 +1,5 @@
 package io.github.dl4jcompress.arbiter;
 
-import io.github.dl4jcompress.listeners.ZeroingListener;
 import org.deeplearning4j.arbiter.MultiLayerSpace;
 import org.deeplearning4j.arbiter.layers.DenseLayerSpace;
 import org.deeplearning4j.arbiter.layers.OutputLayerSpace;
@@ -8,10 +7,6 @@ import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.deeplearning4j.arbiter.optimize.generator.RandomSearchGenerator;
 import org.deeplearning4j.arbiter.optimize.parameter.continuous.ContinuousParameterSpace;
-import org.deeplearning4j.arbiter.DL4JConfiguration;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.Sgd;
@@ -23,7 +18,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** SSL's zeroing threshold searched as an Arbiter parameter: sampled per candidate and used by its ZeroingListener. */
+/** SSL's zeroing threshold searched as an Arbiter parameter: sampled per candidate, the candidate threshold of its procedure. */
 class ZeroThresholdSpaceTest {
 
     private static MultiLayerSpace space(ParameterSpace<Double> threshold) {
@@ -37,15 +32,6 @@ class ZeroThresholdSpaceTest {
                 .build();
     }
 
-    private static double zeroingThreshold(Model model) {
-        for (TrainingListener l : ((MultiLayerNetwork) model).getListeners()) {
-            if (l instanceof ZeroingListener) {
-                return ((ZeroingListener) l).getThreshold();
-            }
-        }
-        return 0;
-    }
-
     @Test
     void eachCandidateZeroesWithItsSampledThreshold() {
         ContinuousParameterSpace threshold = StrengthSpace.uniform(0.01, 0.3);
@@ -53,17 +39,14 @@ class ZeroThresholdSpaceTest {
         assertEquals(2, space.numParameters(), "filters strength + zero threshold");
         CompressionScoreFunction score = new CompressionScoreFunction(CompressionObjective.macBudget(1_000), 0.0, TinyProblem.INPUT);
         CompressionTaskListener listener = new CompressionTaskListener(score,
-                Map.of(CompressionTaskListener.ZERO_THRESHOLD, threshold), 0.5, 1, 4, null);
+                Map.of(CompressionTaskListener.ZERO_THRESHOLD, threshold), 4);
         RandomSearchGenerator generator = new RandomSearchGenerator(space, null);
         Set<Double> seen = new HashSet<>();
         for (int i = 0; i < 4; i++) {
             Candidate c = generator.getCandidate();
             double sampled = threshold.getValue(c.getFlatParameters());
             assertTrue(sampled >= 0.01 && sampled <= 0.3, "sampled " + sampled);
-            MultiLayerNetwork net = new MultiLayerNetwork(((DL4JConfiguration) c.getValue()).getMultiLayerConfiguration());
-            net.init();
-            Model prepared = listener.preProcess(net, c);
-            assertEquals(sampled, zeroingThreshold(prepared), 0.0, "candidate " + i);
+            assertEquals(sampled, listener.zeroThreshold(c), 0.0, "candidate " + i);
             seen.add(sampled);
         }
         assertTrue(seen.size() > 1, "the threshold is searched, not fixed: " + seen);
@@ -74,16 +57,16 @@ class ZeroThresholdSpaceTest {
     }
 
     @Test
-    void withoutTheSpaceTheFixedThresholdIsUsedAndBadSamplesAreRefused() {
+    void withoutTheSpaceTheProceduresDefaultIsUsedAndBadSamplesAreRefused() {
         MultiLayerSpace space = space(StrengthSpace.uniform(0.01, 0.3));
         Candidate c = new RandomSearchGenerator(space, null).getCandidate();
         CompressionScoreFunction score = new CompressionScoreFunction(CompressionObjective.macBudget(1_000), 0.0, TinyProblem.INPUT);
-        assertEquals(0.05, new CompressionTaskListener(score, Map.of(), 0.05, 1, 1, null).zeroThreshold(c), 0.0);
+        assertEquals(0.0, new CompressionTaskListener(score, Map.of(), 1).zeroThreshold(c), 0.0, "0: the procedure's own candidate threshold");
 
         ContinuousParameterSpace tooBig = new ContinuousParameterSpace(1.0, 2.0);
         MultiLayerSpace bad = space(tooBig);
         Candidate b = new RandomSearchGenerator(bad, null).getCandidate();
-        CompressionTaskListener listener = new CompressionTaskListener(score, Map.of(CompressionTaskListener.ZERO_THRESHOLD, tooBig), 0.05, 1, 1, null);
+        CompressionTaskListener listener = new CompressionTaskListener(score, Map.of(CompressionTaskListener.ZERO_THRESHOLD, tooBig), 1);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> listener.zeroThreshold(b));
         assertTrue(e.getMessage().contains("zeroThreshold") && e.getMessage().contains("[0, 1)"), e.getMessage());
     }

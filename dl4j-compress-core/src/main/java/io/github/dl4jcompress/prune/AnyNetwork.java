@@ -1,22 +1,42 @@
 package io.github.dl4jcompress.prune;
 
 import io.github.dl4jcompress.cost.CostModel;
+import io.github.dl4jcompress.cost.Median;
 import io.github.dl4jcompress.cost.NetworkCost;
+import io.github.dl4jcompress.layers.Lowering;
 import io.github.dl4jcompress.regularization.NamedLayer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.schedule.ISchedule;
 
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * The project's one network adapter for code outside the pruner: a MultiLayerNetwork or a ComputationGraph behind one
- * interface, so that listeners, jobs and commands (layers, counters, cost, output, pruning, cloning) need no per-kind
- * {@code instanceof} branches. The pruner's internals use the package-private {@link NetworkAdapter} it is built on.
+ * interface, so that listeners, jobs, commands and the compression procedure (layers, counters, cost, output,
+ * training, evaluation, rebuilding from an edited configuration, lowering, pruning, cloning, saving) need no per-kind
+ * {@code instanceof} branches. Its configuration side is {@link AnyConfiguration}. The pruner's internals use the
+ * package-private {@link NetworkAdapter} it is built on.
  */
 public final class AnyNetwork {
 
@@ -34,6 +54,18 @@ public final class AnyNetwork {
 
     public static AnyNetwork of(ComputationGraph net) {
         return new AnyNetwork(null, Objects.requireNonNull(net, "network"));
+    }
+
+    /** A new, initialised network of the configuration (the configuration is used as is, not copied). */
+    public static AnyNetwork create(AnyConfiguration conf) {
+        if (conf.isGraph()) {
+            ComputationGraph g = new ComputationGraph(conf.graph());
+            g.init();
+            return of(g);
+        }
+        MultiLayerNetwork n = new MultiLayerNetwork(conf.chain());
+        n.init();
+        return of(n);
     }
 
     /** Wraps a MultiLayerNetwork or ComputationGraph; anything else is refused naming its type. */
@@ -128,9 +160,166 @@ public final class AnyNetwork {
         }
     }
 
-    /** The flat updater state, or null if the network has no updater state. */
+    /** The flat updater state, or null if the network has no updater (state). */
     public INDArray updaterState() {
-        return mln != null ? mln.getUpdater().getStateViewArray() : graph.getUpdater().getStateViewArray();
+        if (mln != null) {
+            return mln.getUpdater() == null ? null : mln.getUpdater().getStateViewArray();
+        }
+        return graph.getUpdater() == null ? null : graph.getUpdater().getStateViewArray();
+    }
+
+    /** Whether {@code init()} was called (DL4J's networks have no parameters before). */
+    public boolean isInitialised() {
+        return mln != null ? mln.isInitCalled() : graph.getVertices() != null;
+    }
+
+    /** The network's configuration (live: edit a copy, see {@link #fresh(Consumer)}). */
+    public AnyConfiguration configuration() {
+        return mln != null ? AnyConfiguration.of(mln.getLayerWiseConfigurations()) : AnyConfiguration.of(graph.getConfiguration());
+    }
+
+    /** The configuration as JSON. */
+    public String configurationJson() {
+        return configuration().toJson();
+    }
+
+    /** A new network with the same configuration and parameters, a fresh (zero) updater state and counters at 0. */
+    public AnyNetwork fresh() {
+        return fresh(c -> { });
+    }
+
+    /**
+     * A new network from an edited copy of this configuration (counters reset to 0 before the edit) with a copy of this
+     * network's parameters and a fresh updater state; this network is not changed.
+     */
+    public AnyNetwork fresh(Consumer<AnyConfiguration> edit) {
+        INDArray params = model().params().dup();
+        AnyConfiguration c = AnyConfiguration.fromJson(configurationJson(), isGraph());
+        c.setCounts(0, 0);
+        edit.accept(c);
+        return build(c, params);
+    }
+
+    /**
+     * A new network from an edited copy of this configuration (counters kept) with a copy of this network's parameters
+     * and, when the edit left its size unchanged, of its updater state; this network is not changed.
+     */
+    public AnyNetwork withConfiguration(Consumer<AnyConfiguration> edit) {
+        INDArray updater = updaterState();
+        AnyConfiguration c = AnyConfiguration.fromJson(configurationJson(), isGraph());
+        edit.accept(c);
+        AnyNetwork out = build(c, model().params().dup());
+        INDArray state = out.updaterState();
+        if (updater != null && state != null && state.length() == updater.length()) {
+            state.assign(updater);
+        }
+        return out;
+    }
+
+    private static AnyNetwork build(AnyConfiguration c, INDArray params) {
+        if (c.isGraph()) {
+            ComputationGraph g = new ComputationGraph(c.graph());
+            g.init(params, false);
+            return of(g);
+        }
+        MultiLayerNetwork n = new MultiLayerNetwork(c.chain());
+        n.init(params, false);
+        return of(n);
+    }
+
+    /** A new network with every plain convolution lowered to GEMM form (parameters and updater state kept), see {@link Lowering}. */
+    public AnyNetwork lowered() {
+        return mln != null ? of(Lowering.lower(mln)) : of(Lowering.lower(graph));
+    }
+
+    /** The inverse of {@link #lowered()}: DL4J's convolution layers back (e.g. before pruning or saving). */
+    public AnyNetwork restored() {
+        return mln != null ? of(Lowering.restore(mln)) : of(Lowering.restore(graph));
+    }
+
+    /**
+     * The constant learning rate of the first layer whose updater has one; null when there is none or when it follows a
+     * schedule of the user's own (the rate changes with the iteration).
+     */
+    public Double learningRate() {
+        for (org.deeplearning4j.nn.api.Layer l : layers()) {
+            if (l.conf().getLayer() instanceof BaseLayer) {
+                IUpdater u = ((BaseLayer) l.conf().getLayer()).getIUpdater();
+                if (u != null && u.hasLearningRate()) {
+                    double now = u.getLearningRate(0, 0);
+                    return now == u.getLearningRate(1_000_000, 1_000) ? now : null;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Sets the learning rate of every layer to a schedule. */
+    public void setLearningRate(ISchedule schedule) {
+        if (mln != null) {
+            mln.setLearningRate(schedule);
+        } else {
+            graph.setLearningRate(schedule);
+        }
+    }
+
+    /** Sets the learning rate of every layer to a constant. */
+    public void setLearningRate(double lr) {
+        if (mln != null) {
+            mln.setLearningRate(lr);
+        } else {
+            graph.setLearningRate(lr);
+        }
+    }
+
+    /** Replaces the training listeners. */
+    public void setListeners(Collection<TrainingListener> listeners) {
+        if (mln != null) {
+            mln.setListeners(listeners);
+        } else {
+            graph.setListeners(listeners);
+        }
+    }
+
+    /** The training listeners (a copy). */
+    public List<TrainingListener> listeners() {
+        Collection<TrainingListener> l = mln != null ? mln.getListeners() : graph.getListeners();
+        return l == null ? List.of() : new java.util.ArrayList<>(l);
+    }
+
+    /** Replaces the training listeners. */
+    public void setListeners(TrainingListener... listeners) {
+        setListeners(Arrays.asList(listeners));
+    }
+
+    /**
+     * Saves with ModelSerializer (updater state included), atomically: to a fresh temporary name in the same directory,
+     * then moved over {@code file}; on failure {@code file} is untouched. The file gets the user's umask, as any file the
+     * user creates ({@code Files.createTempFile} would make it 0600).
+     */
+    public void save(File file) throws IOException {
+        Path dest = file.toPath().toAbsolutePath();
+        Path tmp = dest.resolveSibling("." + dest.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        try {
+            ModelSerializer.writeModel(model(), tmp.toFile(), true);
+            moveReplacing(tmp, dest);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Moves {@code from} over {@code to}, atomically where the file system can. */
+    public static void moveReplacing(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Restores a network saved by {@link #save} (with its updater state); {@code graph} says which kind it is. */
+    public static AnyNetwork load(File file, boolean graph) throws IOException {
+        return graph ? of(ModelSerializer.restoreComputationGraph(file, true)) : of(ModelSerializer.restoreMultiLayerNetwork(file, true));
     }
 
     /** A deep copy (parameters, updater state, configuration). */
@@ -154,6 +343,53 @@ public final class AnyNetwork {
         return graph.output(false, in);
     }
 
+    /**
+     * Inference-mode outputs for one feature array per network input (a MultiLayerNetwork reads the first).
+     */
+    public INDArray[] output(INDArray[] features) {
+        return mln != null ? new INDArray[] {mln.output(features[0], false)} : graph.output(false, features);
+    }
+
+    /** Fraction of the examples whose arg-max (first) output equals the arg-max (first) label; NaN without examples. */
+    public double accuracy(List<? extends MultiDataSet> batches) {
+        long correct = 0;
+        long total = 0;
+        for (MultiDataSet b : batches) {
+            INDArray out = output(b.getFeatures())[0];
+            INDArray predicted = out.argMax(1);
+            INDArray truth = b.getLabels(0).argMax(1);
+            correct += predicted.eq(truth).castTo(DataType.INT).sumNumber().longValue();
+            total += out.size(0);
+        }
+        return total == 0 ? Double.NaN : (double) correct / total;
+    }
+
+    /**
+     * Median wall time of one inference-mode forward pass on {@code features}, in milliseconds: {@code repeats} timed
+     * passes after {@code max(3, repeats / 4)} warm-up passes.
+     */
+    public double latencyMs(INDArray[] features, int repeats) {
+        for (int i = 0; i < Math.max(3, repeats / 4); i++) {
+            output(features);
+        }
+        double[] t = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            long t0 = System.nanoTime();
+            output(features);
+            t[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return Median.of(t);
+    }
+
+    /** Trains one epoch over materialized mini-batches in the given order (one feature and label array each for a MultiLayerNetwork). */
+    public void fitEpoch(List<MultiDataSet> batches) {
+        if (mln != null) {
+            mln.fit(new ListIterators.OfDataSets(batches));
+        } else {
+            graph.fit(new ListIterators.OfMultiDataSets(batches));
+        }
+    }
+
     /** One training step on a data set (a graph with one input and one output). */
     public void fit(org.nd4j.linalg.dataset.api.DataSet data) {
         if (mln != null) {
@@ -172,6 +408,15 @@ public final class AnyNetwork {
         }
     }
 
+    /** Trains {@code epochs} epochs on {@code data} (DL4J's {@code fit(iterator, epochs)}, which resets the iterator between epochs). */
+    public void fit(org.nd4j.linalg.dataset.api.iterator.DataSetIterator data, int epochs) {
+        if (mln != null) {
+            mln.fit(data, epochs);
+        } else {
+            graph.fit(data, epochs);
+        }
+    }
+
     /** Sets the gradients accumulator that DL4J's shared training uses to exchange updates. */
     public void setGradientsAccumulator(org.deeplearning4j.optimize.solvers.accumulation.GradientsAccumulator accumulator) {
         if (mln != null) {
@@ -179,6 +424,11 @@ public final class AnyNetwork {
         } else {
             graph.setGradientsAccumulator(accumulator);
         }
+    }
+
+    /** Dense (whole-layer) cost with the default {@link CostModel}, see {@link #cost(CostModel, InputType...)}. */
+    public NetworkCost cost(InputType... inputTypes) {
+        return cost(new CostModel(), inputTypes);
     }
 
     /**

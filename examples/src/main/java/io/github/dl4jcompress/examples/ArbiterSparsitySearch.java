@@ -8,6 +8,7 @@ import io.github.dl4jcompress.arbiter.CompressionTaskListener;
 import io.github.dl4jcompress.arbiter.IteratorDataProvider;
 import io.github.dl4jcompress.arbiter.StrengthSpace;
 import io.github.dl4jcompress.arbiter.StructuredSparsityLayerSpace;
+import io.github.dl4jcompress.listeners.compress.SslCompression;
 import org.deeplearning4j.arbiter.MultiLayerSpace;
 import org.deeplearning4j.arbiter.conf.updater.AdamSpace;
 import org.deeplearning4j.arbiter.layers.DenseLayerSpace;
@@ -23,10 +24,12 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * An Arbiter random search over Group Lasso strengths: each candidate trains with its strengths and SSL's zeroing,
- * is pruned, and is scored by accuracy under a MAC budget; the records mark the accuracy-vs-MACs Pareto front.
+ * An Arbiter random search over Group Lasso strengths: each candidate's baseline is trained, then compressed by the
+ * SSL procedure ({@code SslCompression}: its kinds and strength as the procedure's groups and initial λ, the MAC
+ * budget as its target), and scored by accuracy under the MAC budget; the records mark the accuracy-vs-MACs Pareto front.
  */
 public final class ArbiterSparsitySearch {
     private ArbiterSparsitySearch() {
@@ -50,10 +53,13 @@ public final class ArbiterSparsitySearch {
         CompressionScoreFunction score = new CompressionScoreFunction(CompressionObjective.macBudget(macBudget), 0.0, input);
         Map<String, ParameterSpace<?>> named = new LinkedHashMap<>();
         named.put("strength", strength);                                            // recorded per candidate
-        CompressionTaskListener zeroing = new CompressionTaskListener(score, named, 0.1, 10, candidates, null);
+        CompressionTaskListener records0 = new CompressionTaskListener(score, named, candidates);
         IteratorDataProvider data = new IteratorDataProvider(() -> ToyImages.iterator(train, 32), () -> ToyImages.iterator(test, 64));
+        // the procedure's common settings; each candidate adds its groups, strength and the budget's MAC target
+        Supplier<SslCompression.Builder> procedure = () -> SslCompression.builder().sslEpochs(3).finetuneEpochs(2)
+                .maxAccuracyDrop(0.02).measureOverhead(false).seed(7);
 
-        List<CandidateRecord> records = new CompressionSearch(space, data, score, zeroing, candidates, 7, null).run();
+        List<CandidateRecord> records = new CompressionSearch(space, data, score, records0, procedure, candidates, 7, null).run();
         for (CandidateRecord r : records) {
             System.out.printf("candidate %d: strength %.4f, accuracy %.3f, MACs %d%s%n", r.candidate, (Double) r.params.get("strength"),
                     r.accuracy, r.macs, r.pareto ? "  (Pareto front)" : "");

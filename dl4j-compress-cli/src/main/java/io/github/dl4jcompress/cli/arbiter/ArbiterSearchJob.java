@@ -15,6 +15,7 @@ import io.github.dl4jcompress.cli.ssl.LeNet;
 import io.github.dl4jcompress.listeners.AdjustableSchedule;
 import io.github.dl4jcompress.listeners.MacBudgetController;
 import io.github.dl4jcompress.listeners.ProgressListener;
+import io.github.dl4jcompress.listeners.compress.SslCompression;
 import io.github.dl4jcompress.regularization.StructuredSparsity;
 import org.deeplearning4j.arbiter.MultiLayerSpace;
 import org.deeplearning4j.arbiter.conf.updater.NesterovsSpace;
@@ -31,7 +32,6 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -60,11 +60,13 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * {@code dl4jc arbiter-search}: an Arbiter random search over the Group Lasso strengths and the learning rate of the
- * main job's LeNet, each candidate trained from scratch with the strengths on and SSL's zeroing, pruned and scored
- * (accuracy subject to a MAC budget); then one auto-λ run ({@link MacBudgetController}) at the same budget.
+ * main job's LeNet, each candidate trained from scratch and compressed by {@code SslCompression} (its strengths as the
+ * procedure's settings), scored (accuracy subject to a MAC budget); then one auto-λ run ({@link MacBudgetController})
+ * at the same budget.
  * Writes {@code arbiter-search.json} (one row per candidate, Pareto marked), {@code arbiter-search-summary.json}
  * (settings, best candidate, auto-λ run), {@code arbiter-search.png} (accuracy vs MACs, front highlighted) and
  * {@code arbiter-search-autolambda.png} (the auto-λ run's pruned MACs, zeroing floor and strength over iterations).
@@ -98,8 +100,8 @@ public final class ArbiterSearchJob {
         public double lrMin = 0.005;
         public double lrMax = 0.03;
         public double conv1Scale = 0.4;
-        public double zeroThreshold = 1e-2;
-        public int zeroingFrequency = 10;
+        public int finetuneEpochs = 2;
+        public double maxDrop = 0.005;
         public double autoConv = 0.05;
         public double autoDense = 0.005;
         public double autoLr = 0.01;
@@ -141,8 +143,10 @@ public final class ArbiterSearchJob {
 
         CompressionScoreFunction score = new CompressionScoreFunction(CompressionObjective.macBudget(budget), 0.0, LeNet.INPUT);
         int batchesPerEpoch = new ShuffledBatches(train, s.batch, s.seed, true).batchesPerEpoch();
-        CompressionTaskListener taskListener = new CompressionTaskListener(score, named, s.zeroThreshold, s.zeroingFrequency, s.candidates,
-                () -> List.<TrainingListener>of(new ProgressListener("candidate", s.epochs, batchesPerEpoch, s.batch, 50)));
+        CompressionTaskListener taskListener = new CompressionTaskListener(score, named, s.candidates);
+        // each candidate: baseline trained 'epochs' epochs, then SslCompression (its kinds and strength as groups and λ0)
+        Supplier<SslCompression.Builder> procedure = () -> SslCompression.builder().sslEpochs(s.epochs).finetuneEpochs(s.finetuneEpochs)
+                .maxAccuracyDrop(s.maxDrop).latencyBatch(s.batch).seed(s.seed);
         DataSet tr = train;
         DataSet te = test;
         long seed = s.seed;
@@ -162,7 +166,7 @@ public final class ArbiterSearchJob {
             log.info("Reusing {} candidates from {}", records.size(), json);
         } else {
             long searchStart = System.nanoTime();
-            records = new CompressionSearch(space, provider, score, taskListener, s.candidates, s.seed, s.saveDir).run();
+            records = new CompressionSearch(space, provider, score, taskListener, procedure, s.candidates, s.seed, s.saveDir).run();
             searchSeconds = (System.nanoTime() - searchStart) / 1e9;
         }
         for (CandidateRecord r : records) {
@@ -189,9 +193,10 @@ public final class ArbiterSearchJob {
             summary.put("autoLambda", auto);
         }
         summary.put("notes", List.of(
-                "Every candidate is LeNet trained from scratch for 'epochs' epochs with its Group Lasso strengths on (Nesterov momentum 0.9, "
-                        + "learning rate searched), SSL zeroing (relative threshold, kept at zero), then pruned exactly (StructuredPruner, "
-                        + "threshold 0) and evaluated: accuracy on the test examples, macs/paramsCount of the pruned network as DL4J runs it",
+                "Every candidate is LeNet trained from scratch for 'epochs' epochs (Nesterov momentum 0.9, learning rate searched), then "
+                        + "compressed by SslCompression (sslEpochs = epochs, finetuneEpochs, maxDrop; groups = the candidate's kinds, initial "
+                        + "lambda = its largest strength, MAC target = budgetMacs / dense MACs) and evaluated: accuracy on the test examples, "
+                        + "macs/paramsCount of the procedure's result as DL4J runs it",
                 "convStrength: conv2 filters+channels and conv1 filters x conv1Scale; denseStrength: fc1 units+inputs and the output layer's inputs",
                 "objective: accuracy if macs <= budgetMacs else -macs/budgetMacs (CompressionObjective.macBudget)",
                 "autoLambda: same network/data/epochs, fixed learning rate, MacBudgetController steering all strengths to reach "

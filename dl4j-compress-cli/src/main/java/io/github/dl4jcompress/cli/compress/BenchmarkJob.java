@@ -7,11 +7,10 @@ import io.github.dl4jcompress.listeners.Charts;
 import io.github.dl4jcompress.listeners.ProgressListener;
 import io.github.dl4jcompress.listeners.compress.CompressionReport;
 import io.github.dl4jcompress.listeners.compress.SslCompression;
+import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.regularization.GroupKind;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
@@ -76,13 +75,9 @@ public final class BenchmarkJob {
         ShuffledBatches batches = ImageBatches.of(train, s.batch, s.seed, true, image);
         ProgressListener progress = new ProgressListener(s.name + " baseline", s.baselineEpochs, batches.batchesPerEpoch(), s.batch, 50);
         long tb = System.nanoTime();
-        if (net instanceof MultiLayerNetwork) {
-            ((MultiLayerNetwork) net).setListeners(progress);
-            ((MultiLayerNetwork) net).fit(batches, s.baselineEpochs);
-        } else {
-            ((ComputationGraph) net).setListeners(progress);
-            ((ComputationGraph) net).fit(batches, s.baselineEpochs);
-        }
+        AnyNetwork trainee = AnyNetwork.of(net);
+        trainee.setListeners(progress);
+        trainee.fit(batches, s.baselineEpochs);
         double baselineSeconds = (System.nanoTime() - tb) / 1e9;
         File dir = new File(s.outputDir, s.name + "-checkpoints");
         dir.mkdirs();
@@ -92,8 +87,7 @@ public final class BenchmarkJob {
         ShuffledBatches tr = ImageBatches.of(train, s.batch, s.seed, true, image);
         ShuffledBatches va = ImageBatches.of(validation, 500, 0, false, image);
         ShuffledBatches te = ImageBatches.of(test, 500, 0, false, image);
-        CompressionReport r = net instanceof MultiLayerNetwork ? procedure.compress((MultiLayerNetwork) net, tr, va, te).report()
-                : procedure.compress((ComputationGraph) net, tr, va, te).report();
+        CompressionReport r = procedure.compress(net, tr, va, te).report();
 
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("model", s.model);

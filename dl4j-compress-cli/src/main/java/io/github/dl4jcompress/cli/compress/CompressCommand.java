@@ -11,8 +11,6 @@ import io.github.dl4jcompress.listeners.compress.CompressionResult;
 import io.github.dl4jcompress.listeners.compress.SslCompression;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
@@ -138,17 +136,10 @@ public final class CompressCommand implements Callable<Integer> {
         CompressionReport report;
         Model result;
         try {
-            if (net.model() instanceof MultiLayerNetwork) {
-                CompressionResult<MultiLayerNetwork> r = procedure.compress((MultiLayerNetwork) net.model(),
-                        ImageBatches.of(train, batch, seed.seed(), true, image), null, ImageBatches.of(test, 500, 0, false, image));
-                report = r.report();
-                result = r.network();
-            } else {
-                CompressionResult<ComputationGraph> r = procedure.compress((ComputationGraph) net.model(),
-                        ImageBatches.of(train, batch, seed.seed(), true, image), null, ImageBatches.of(test, 500, 0, false, image));
-                report = r.report();
-                result = r.network();
-            }
+            CompressionResult<Model> r = procedure.compress(net.model(), ImageBatches.of(train, batch, seed.seed(), true, image), null,
+                    ImageBatches.of(test, 500, 0, false, image));
+            report = r.report();
+            result = r.network();
         } catch (IllegalArgumentException e) {
             // the procedure checks its inputs (shapes, labels, reachable budget) before it writes anything
             throw new UnusableInputException(e.getMessage().replace("SslCompression: ", ""));

@@ -9,11 +9,6 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.UUID;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -77,19 +72,6 @@ public final class ModelFiles {
      * user's umask, as any file the user creates.
      */
     public static void saveAtomically(Model model, File target) throws IOException {
-        Path dest = target.toPath().toAbsolutePath();
-        Path dir = dest.getParent();
-        // a fresh name, created by the writer with the user's umask (Files.createTempFile would make it 0600)
-        Path tmp = dir.resolve("." + dest.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-            ModelSerializer.writeModel(model, tmp.toFile(), true);
-            try {
-                Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AnyNetwork.of(model).save(target);
     }
 }

@@ -1,15 +1,14 @@
 package io.github.dl4jcompress.listeners.compress;
 
+import io.github.dl4jcompress.prune.AnyNetwork;
 import org.nd4j.shade.jackson.databind.DeserializationFeature;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -24,7 +23,7 @@ final class Checkpoints {
 
     private final File dir;
     private final boolean graph;
-    private final Map<String, Trainee> memory = new HashMap<>();
+    private final Map<String, AnyNetwork> memory = new HashMap<>();
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -33,24 +32,17 @@ final class Checkpoints {
         this.graph = graph;
     }
 
-    void save(Trainee net, String step) throws IOException {
+    void save(AnyNetwork net, String step) throws IOException {
         if (dir == null) {
             memory.put(step, net.copy());
             return;
         }
-        File target = new File(dir, step + ".zip");
-        Path tmp = Files.createTempFile(dir.toPath(), "." + step + ".", ".tmp");
-        try {
-            net.save(tmp.toFile());
-            move(tmp, target.toPath());
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        net.save(new File(dir, step + ".zip"));            // atomic, with the user's umask
     }
 
-    Trainee load(String step) throws IOException {
+    AnyNetwork load(String step) throws IOException {
         if (dir == null) {
-            Trainee t = memory.get(step);
+            AnyNetwork t = memory.get(step);
             if (t == null) {
                 throw new IOException("no checkpoint of step " + step);
             }
@@ -60,17 +52,18 @@ final class Checkpoints {
         if (!f.isFile()) {
             throw new IOException("missing checkpoint " + f);
         }
-        return Trainee.load(f, graph);
+        return AnyNetwork.load(f, graph);
     }
 
     void saveReport(CompressionReport report) throws IOException {
         if (dir == null) {
             return;
         }
-        Path tmp = Files.createTempFile(dir.toPath(), ".report.", ".tmp");
+        // a fresh name, created by the writer with the user's umask (Files.createTempFile would make it 0600)
+        Path tmp = dir.toPath().resolve(".report." + java.util.UUID.randomUUID() + ".tmp");
         try {
             json.writeValue(tmp.toFile(), report);
-            move(tmp, new File(dir, REPORT).toPath());
+            AnyNetwork.moveReplacing(tmp, new File(dir, REPORT).toPath());
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -95,14 +88,6 @@ final class Checkpoints {
                 || name.matches("(control|sparsify-\\d+|prune-\\d+|finetune|backoff-\\d+|epoch-\\d+-\\d+|lower)\\.zip"));
         for (File f : files == null ? new File[0] : files) {
             Files.delete(f.toPath());
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

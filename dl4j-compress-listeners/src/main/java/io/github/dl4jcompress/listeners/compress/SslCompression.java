@@ -1,29 +1,32 @@
 package io.github.dl4jcompress.listeners.compress;
 
 import io.github.dl4jcompress.cost.LayerCost;
+import io.github.dl4jcompress.cost.Median;
 import io.github.dl4jcompress.cost.NetworkCost;
 import io.github.dl4jcompress.listeners.MacBudgetController;
 import io.github.dl4jcompress.listeners.ProgressListener;
+import io.github.dl4jcompress.prune.AnyConfiguration;
+import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.prune.LoweringMode;
 import io.github.dl4jcompress.prune.PruningException;
 import io.github.dl4jcompress.prune.StructuredPruner;
+import io.github.dl4jcompress.regularization.BinaryPush;
 import io.github.dl4jcompress.regularization.GroupKind;
+import io.github.dl4jcompress.regularization.GroupLasso;
 import io.github.dl4jcompress.regularization.ResidualBranches;
 import io.github.dl4jcompress.regularization.NamedLayer;
 import io.github.dl4jcompress.regularization.StructuredSparsity;
 import io.github.dl4jcompress.regularization.WeightLayout;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+import org.nd4j.linalg.learning.regularization.Regularization;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,54 +89,50 @@ public final class SslCompression {
         return new Builder();
     }
 
-    public CompressionResult<MultiLayerNetwork> compress(MultiLayerNetwork net, DataSetIterator train, DataSetIterator validation) {
+    /**
+     * Compresses a trained MultiLayerNetwork or ComputationGraph ({@code net} is never modified); {@code validation} may
+     * be null (then split off {@code train}).
+     */
+    public <N extends Model> CompressionResult<N> compress(N net, DataSetIterator train, DataSetIterator validation) {
         return compress(net, train, validation, null);
     }
 
-    /** As {@link #compress(MultiLayerNetwork, DataSetIterator, DataSetIterator)}; {@code test} (optional) is only reported. */
-    public CompressionResult<MultiLayerNetwork> compress(MultiLayerNetwork net, DataSetIterator train, DataSetIterator validation,
-                                                         DataSetIterator test) {
-        requireInitialised(net);
-        return run(Trainee.of(net), Batches.read(train, "training"), validation == null ? null : Batches.read(validation, "validation"),
+    /** As {@link #compress(Model, DataSetIterator, DataSetIterator)}; {@code test} (optional) is only reported. */
+    public <N extends Model> CompressionResult<N> compress(N net, DataSetIterator train, DataSetIterator validation, DataSetIterator test) {
+        return run(initialised(net), Batches.read(train, "training"), validation == null ? null : Batches.read(validation, "validation"),
                 test == null ? null : Batches.read(test, "test"));
     }
 
-    public CompressionResult<ComputationGraph> compress(ComputationGraph net, DataSetIterator train, DataSetIterator validation) {
+    /** As {@link #compress(Model, DataSetIterator, DataSetIterator)}, with multi-data sets (a MultiLayerNetwork: one input and one output). */
+    public <N extends Model> CompressionResult<N> compress(N net, MultiDataSetIterator train, MultiDataSetIterator validation) {
         return compress(net, train, validation, null);
     }
 
-    public CompressionResult<ComputationGraph> compress(ComputationGraph net, DataSetIterator train, DataSetIterator validation,
-                                                        DataSetIterator test) {
-        requireInitialised(net);
-        return run(Trainee.of(net), Batches.read(train, "training"), validation == null ? null : Batches.read(validation, "validation"),
+    public <N extends Model> CompressionResult<N> compress(N net, MultiDataSetIterator train, MultiDataSetIterator validation,
+                                                           MultiDataSetIterator test) {
+        return run(initialised(net), Batches.read(train, "training"), validation == null ? null : Batches.read(validation, "validation"),
                 test == null ? null : Batches.read(test, "test"));
     }
 
-    public CompressionResult<ComputationGraph> compress(ComputationGraph net, MultiDataSetIterator train, MultiDataSetIterator validation) {
-        return compress(net, train, validation, null);
-    }
-
-    public CompressionResult<ComputationGraph> compress(ComputationGraph net, MultiDataSetIterator train, MultiDataSetIterator validation,
-                                                        MultiDataSetIterator test) {
-        requireInitialised(net);
-        return run(Trainee.of(net), Batches.read(train, "training"), validation == null ? null : Batches.read(validation, "validation"),
-                test == null ? null : Batches.read(test, "test"));
-    }
-
-    private static void requireInitialised(Model net) {
+    private static AnyNetwork initialised(Model net) {
         if (net == null) {
             throw new IllegalArgumentException("SslCompression: the network is null");
         }
-        boolean initialised = net instanceof MultiLayerNetwork ? ((MultiLayerNetwork) net).isInitCalled()
-                : net instanceof ComputationGraph && ((ComputationGraph) net).getVertices() != null;
-        if (!initialised || net.params() == null || net.numParams() == 0) {
+        AnyNetwork any;
+        try {
+            any = AnyNetwork.of(net);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("SslCompression: " + e.getMessage(), e);
+        }
+        if (!any.isInitialised() || net.params() == null || net.numParams() == 0) {
             throw new IllegalArgumentException("SslCompression: the network is not initialised (call init()) or has no parameters");
         }
+        return any;
     }
 
     // ------------------------------------------------------------------------------------------------------------
 
-    private <N extends Model> CompressionResult<N> run(Trainee input, Batches train, Batches validation, Batches test) {
+    private <N extends Model> CompressionResult<N> run(AnyNetwork input, Batches train, Batches validation, Batches test) {
         long t0 = System.nanoTime();
         if (validation == null) {
             Batches[] parts = train.split(b.validationFraction);
@@ -155,7 +154,7 @@ public final class SslCompression {
 
     /** One run of the procedure (its state: data, checkpoints, report). */
     private final class Run {
-        final Trainee input;
+        final AnyNetwork input;
         final Batches train;
         final Batches validation;
         final Batches test;
@@ -166,7 +165,7 @@ public final class SslCompression {
         INDArray[] timing;
         INDArray[] probe;
 
-        Run(Trainee input, Batches train, Batches validation, Batches test) {
+        Run(AnyNetwork input, Batches train, Batches validation, Batches test) {
             this.input = input;
             this.train = train;
             this.validation = validation;
@@ -176,9 +175,6 @@ public final class SslCompression {
 
         /** Each bad input named: shapes that do not fit, a budget the groups cannot reach. */
         void checkInputs() {
-            if (input.isGraph() != (input.model() instanceof ComputationGraph)) {
-                throw new IllegalStateException("unreachable");
-            }
             if (!input.isGraph() && (train.inputs() != 1 || train.outputs() != 1)) {
                 throw new IllegalArgumentException("SslCompression: a MultiLayerNetwork takes one feature and one label array per batch, got "
                         + train.inputs() + " and " + train.outputs());
@@ -188,7 +184,7 @@ public final class SslCompression {
                 MultiDataSet first = data.all().get(0);
                 INDArray out;
                 try {
-                    out = input.copy().output(first.getFeatures());
+                    out = input.copy().output(first.getFeatures())[0];
                 } catch (RuntimeException e) {
                     throw new IllegalArgumentException("SslCompression: " + what + " features of shape "
                             + java.util.Arrays.toString(first.getFeatures(0).shape()) + " do not fit the network's input: " + e.getMessage(), e);
@@ -220,9 +216,9 @@ public final class SslCompression {
          * the procedure sparsifies (FILTER Group Lasso, or batch-norm-coupled), then pruned: the smallest network reachable.
          */
         double minimumFraction() {
-            Trainee t = input.fresh();
+            AnyNetwork t = input.fresh();
             List<NormGroups.Coupled> coupled = normCoupled(t);
-            Trainee reg = regularized(t, 1.0);
+            AnyNetwork reg = regularized(t, 1.0);
             for (NormGroups.Branch br : branches(reg)) {
                 NormGroupLasso.zeroBranch(reg.model(), br);
             }
@@ -232,9 +228,7 @@ public final class SslCompression {
                     NormGroupLasso.zeroFilter(reg.model(), c.producer(), c.norm(), f);
                 }
             }
-            org.deeplearning4j.nn.api.Layer[] layers = reg.isGraph() ? ((ComputationGraph) reg.model()).getLayers()
-                    : ((MultiLayerNetwork) reg.model()).getLayers();
-            for (org.deeplearning4j.nn.api.Layer l : layers) {
+            for (org.deeplearning4j.nn.api.Layer l : reg.layers()) {
                 if (!(l.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer)) {
                     continue;
                 }
@@ -252,7 +246,7 @@ public final class SslCompression {
                 }
             }
             try {
-                NetworkCost c = reg.prune(StructuredPruner.builder().threshold(0.0).build()).net().cost(types);
+                NetworkCost c = reg.prune(StructuredPruner.builder().threshold(0.0).build()).network().cost(types);
                 return b.budget.getKind() == CompressionBudget.Kind.PARAM_FRACTION
                         ? (double) c.getParams() / dense.getParams() : (double) c.getMacs() / dense.getMacs();
             } catch (PruningException e) {
@@ -276,7 +270,7 @@ public final class SslCompression {
             } else {
                 log.info("Resuming from {}: done {}", b.checkpointDir, report.completed);
             }
-            report.network = input.isGraph() ? "ComputationGraph" : "MultiLayerNetwork";
+            report.network = input.kind();
             report.budget = b.budget;
             report.maxDrop = b.maxDrop;
             report.trainExamples = train.examples();
@@ -287,7 +281,7 @@ public final class SslCompression {
             timing = validation.features(latencyBatch);
             probe = validation.all().get(0).getFeatures();
 
-            Trainee start = input.fresh();
+            AnyNetwork start = input.fresh();
             if (report.loweredTraining == null) {
                 // graphs: not yet — on the batch-norm residual test graph the lowered-then-restored fine-tuned network
                 // counted more MACs than the pruned one (SslCompressionTest, session 20; cause not found yet)
@@ -301,7 +295,7 @@ public final class SslCompression {
             }
             int extraEpochs = b.sslEpochs + b.finetuneEpochs;
             if (!done("control")) {
-                Trainee control = trainPlain(start.fresh(), "control", 1, extraEpochs, b.sslEpochs, false);
+                AnyNetwork control = trainPlain(start.fresh(), "control", 1, extraEpochs, b.sslEpochs, false);
                 report.control = snapshot(control);
                 cp.save(control, "control");
                 log.info("[control] {} plain epochs: validation accuracy {}", extraEpochs, pct(report.control.accuracy));
@@ -309,13 +303,13 @@ public final class SslCompression {
             }
             double best = Math.max(report.baseline.accuracy, report.control.accuracy);
 
-            Trainee current = start;
+            AnyNetwork current = start;
             double macTarget = initialMacTarget();
-            Trainee pruned = null;
+            AnyNetwork pruned = null;
             for (int k = 1; k <= b.maxRounds; k++) {
                 String sp = "sparsify-" + k;
                 String pr = "prune-" + k;
-                Trainee sparse;
+                AnyNetwork sparse;
                 if (!done(sp)) {
                     sparse = sparsify(current, k, macTarget);
                     cp.save(sparse, sp);
@@ -339,14 +333,14 @@ public final class SslCompression {
                     break;
                 }
                 macTarget = Math.max(1e-3, round.macFraction * b.budget.getValue() / round.budgetMeasure * 0.97);
-                current = pruned.withoutSparsityRegularizers().fresh();
+                current = withoutSparsityRegularizers(pruned).fresh();
                 log.info("[round {}] budget not met ({} > {}): next MAC target {}", k, String.format("%.4g", round.budgetMeasure),
                         b.budget.getValue(), pct(macTarget));
             }
             int lastRound = report.rounds.size();
             CompressionReport.Round last = report.rounds.get(lastRound - 1);
 
-            Trainee tuned;
+            AnyNetwork tuned;
             if (!done("finetune")) {
                 tuned = finetune(pruned, "finetune", 100);
                 cp.save(tuned, "finetune");
@@ -355,7 +349,7 @@ public final class SslCompression {
             } else {
                 tuned = cp.load("finetune");
             }
-            Trainee result = tuned;
+            AnyNetwork result = tuned;
             CompressionReport.Snapshot resultSnapshot = report.compressed;
             report.budgetMet = last.budgetMet;
             if (best - report.compressed.accuracy > b.maxDrop) {
@@ -369,11 +363,11 @@ public final class SslCompression {
                 }
                 for (int e : epochs) {
                     String name = "backoff-" + e;
-                    Trainee candidate;
+                    AnyNetwork candidate;
                     if (!done(name)) {
-                        Trainee snapshot = cp.load("epoch-" + lastRound + "-" + e);
+                        AnyNetwork snapshot = cp.load("epoch-" + lastRound + "-" + e);
                         CompressionReport.Round tmp = new CompressionReport.Round();
-                        Trainee prunedEarlier = pruneVerified(snapshot, tmp);
+                        AnyNetwork prunedEarlier = pruneVerified(snapshot, tmp);
                         candidate = finetune(prunedEarlier, name, 200 + e);
                         cp.save(candidate, name);
                         complete(name);
@@ -409,9 +403,9 @@ public final class SslCompression {
                 try {
                     StructuredPruner lowerer = StructuredPruner.builder().threshold(0.0).verifyOn(1e-3, probe)
                             .lowerConvolutions(LoweringMode.IF_FASTER, x).build();
-                    Trainee.Pruned lowered = result.prune(lowerer);
+                    AnyNetwork.Pruned lowered = result.prune(lowerer);
                     report.lowering = lowered.report().lowering().stream().map(Object::toString).collect(java.util.stream.Collectors.toList());
-                    result = lowered.net();
+                    result = lowered.network();
                 } catch (PruningException | IllegalStateException e) {
                     report.notes.add("lowering skipped: " + e.getMessage());
                 }
@@ -466,7 +460,7 @@ public final class SslCompression {
             }
         }
 
-        private double measureBudget(Trainee net) {
+        private double measureBudget(AnyNetwork net) {
             NetworkCost c = net.cost(types);
             switch (b.budget.getKind()) {
                 case MAC_FRACTION:
@@ -487,25 +481,22 @@ public final class SslCompression {
          * The network with the Group Lasso regularizers attached (strengths λ0·sqrt(|g|)·rms(W), steered together) on every
          * eligible layer except those whose filter groups live in a following batch norm ({@code normCoupled}).
          */
-        Trainee regularized(Trainee from, double lambda0) {
+        AnyNetwork regularized(AnyNetwork from, double lambda0) {
             List<String> excluded = new ArrayList<>();
             allCoupled(from).forEach(c -> excluded.add(c.producerName()));
-            return from.fresh(from.configurationJson(), conf -> {
+            return from.fresh(conf -> {
                 StructuredSparsity.Builder sb = StructuredSparsity.builder().normalizeBySize().excludeLayers(excluded).layerScales(rmsOfWeights(from));
                 for (GroupKind k : b.groups) {
                     if (k != GroupKind.DEPTH) {
                         sb.groupLasso(k, new SteeredStrength(lambda0));
                     }
                 }
-                boolean mln = conf instanceof MultiLayerConfiguration;
-                Map<String, List<org.nd4j.linalg.learning.regularization.Regularization>> added = mln
-                        ? sb.build().applyTo((MultiLayerConfiguration) conf) : sb.build().applyTo((ComputationGraphConfiguration) conf);
+                Map<String, List<org.nd4j.linalg.learning.regularization.Regularization>> added = conf.apply(sb.build());
                 if (added.isEmpty()) {
                     // every weight layer is batch-norm-coupled (its groups live in the norms): the output layer's input
                     // channels carry the strength the controller steers (and NormGroupLasso reads through its scale)
-                    List<NamedLayer> layers = mln ? NamedLayer.of((MultiLayerConfiguration) conf) : NamedLayer.of((ComputationGraphConfiguration) conf);
                     String output = null;
-                    for (NamedLayer n : layers) {
+                    for (NamedLayer n : conf.layers()) {
                         if (n.layer() instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer && WeightLayout.isSupported(n.layer())) {
                             output = n.name();
                         }
@@ -514,13 +505,7 @@ public final class SslCompression {
                         throw new IllegalArgumentException("SslCompression: no layer can carry a Group Lasso (no ungrouped weight layer and no "
                                 + "dense output layer); groups " + b.groups);
                     }
-                    StructuredSparsity carrier = StructuredSparsity.builder().normalizeBySize().layers(output)
-                            .channels(new SteeredStrength(lambda0)).build();
-                    if (mln) {
-                        carrier.applyTo((MultiLayerConfiguration) conf);
-                    } else {
-                        carrier.applyTo((ComputationGraphConfiguration) conf);
-                    }
+                    conf.apply(StructuredSparsity.builder().normalizeBySize().layers(output).channels(new SteeredStrength(lambda0)).build());
                 }
             });
         }
@@ -530,27 +515,23 @@ public final class SslCompression {
          * λ (per unit step) relative to its own norm, whatever the layer's fan-in (a dense layer with 800 inputs has
          * weights ~6x smaller than a 5x5 convolution on one channel; without this it would be emptied first).
          */
-        Map<String, Double> rmsOfWeights(Trainee net) {
+        Map<String, Double> rmsOfWeights(AnyNetwork net) {
             Map<String, Double> out = new java.util.LinkedHashMap<>();
-            List<NamedLayer> names = net.isGraph() ? NamedLayer.of(((ComputationGraph) net.model()).getConfiguration())
-                    : NamedLayer.of(((MultiLayerNetwork) net.model()).getLayerWiseConfigurations());
-            for (int i = 0; i < names.size(); i++) {
-                if (!WeightLayout.isSupported(names.get(i).layer())) {
+            for (AnyNetwork.IndexedLayer l : net.layersInOrder()) {
+                if (!WeightLayout.isSupported(l.layer().conf().getLayer())) {
                     continue;
                 }
-                org.deeplearning4j.nn.api.Layer l = net.isGraph() ? ((ComputationGraph) net.model()).getLayer(names.get(i).name())
-                        : ((MultiLayerNetwork) net.model()).getLayer(i);
-                INDArray w = l.getParam("W");
+                INDArray w = l.layer().getParam("W");
                 double rms = w.norm2Number().doubleValue() / Math.sqrt(w.length());
                 if (rms > 0) {
-                    out.put(names.get(i).name(), rms);
+                    out.put(l.name(), rms);
                 }
             }
             return out;
         }
 
         /** Weight layers followed by batch norm whose filters, zeroed with the norm's channel, the pruner can remove (MACs fall). */
-        List<NormGroups.Coupled> normCoupled(Trainee net) {
+        List<NormGroups.Coupled> normCoupled(AnyNetwork net) {
             if (!b.groups.contains(GroupKind.FILTER)) {
                 return List.of();
             }
@@ -558,7 +539,7 @@ public final class SslCompression {
             List<NormGroups.Coupled> out = new ArrayList<>();
             double before = prunedFraction(net);
             for (NormGroups.Coupled c : all) {
-                Trainee trial = net.copy();
+                AnyNetwork trial = net.copy();
                 NormGroupLasso.zeroFilter(trial.model(), c.producer(), c.norm(), 0);
                 if (prunedFraction(trial) < before - 1e-12) {
                     out.add(c);
@@ -573,19 +554,20 @@ public final class SslCompression {
          * All weight layers directly followed by batch norm: none of them gets a weight-based Group Lasso (scale-free
          * filters); their filters are sparsified through the norm when that can lower the MACs ({@link #normCoupled}).
          */
-        List<NormGroups.Coupled> allCoupled(Trainee net) {
-            return net.isGraph() ? NormGroups.coupled(((ComputationGraph) net.model()).getConfiguration())
-                    : NormGroups.coupled(((MultiLayerNetwork) net.model()).getLayerWiseConfigurations());
+        List<NormGroups.Coupled> allCoupled(AnyNetwork net) {
+            AnyConfiguration c = net.configuration();
+            return c.isGraph() ? NormGroups.coupled(c.graph()) : NormGroups.coupled(c.chain());
         }
 
-        List<NormGroups.Branch> branches(Trainee net) {
-            return net.isGraph() && b.groups.contains(GroupKind.DEPTH) ? NormGroups.branches(((ComputationGraph) net.model()).getConfiguration()) : List.of();
+        List<NormGroups.Branch> branches(AnyNetwork net) {
+            // residual branches exist in graphs only (a MultiLayerNetwork is a chain)
+            return net.isGraph() && b.groups.contains(GroupKind.DEPTH) ? NormGroups.branches(net.configuration().graph()) : List.of();
         }
 
-        private Trainee sparsify(Trainee from, int k, double macTarget) throws IOException {
+        private AnyNetwork sparsify(AnyNetwork from, int k, double macTarget) throws IOException {
             List<NormGroups.Coupled> coupled = normCoupled(from);
             List<NormGroups.Branch> branches = branches(from);
-            Trainee net = regularized(from, b.initialStrength);
+            AnyNetwork net = regularized(from, b.initialStrength);
             long currentMacs = net.cost(types).getMacs();
             double relative = Math.min(1.0, macTarget * dense.getMacs() / currentMacs);
             int ipe = train.size();
@@ -607,7 +589,7 @@ public final class SslCompression {
                 @Override
                 public void onEpochEnd(Model model) {
                     try {
-                        Trainee snap = Trainee.of(model);
+                        AnyNetwork snap = AnyNetwork.of(model);
                         round.epochMacFractions.add(prunedFraction(snap));
                         log.info("[sparsify {}] epoch {}: MAC fraction {} (reference {}), λ scale {}, {} groups zeroed", k, epoch + 1,
                                 pct(round.epochMacFractions.get(epoch)), pct(controller.reference((epoch + 1.0) / byEpoch) * currentMacs / dense.getMacs()),
@@ -670,9 +652,9 @@ public final class SslCompression {
          * alternating blocks of {@code frequency} iterations (each block holds one controller update), after one
          * warm-up block each; the ratio of the summed times of 2 blocks each (order alternating). Same layer implementation on both sides.
          */
-        private double interleavedOverhead(Trainee start, double macTarget) {
-            Trainee plain = start.copy();
-            Trainee reg = regularized(start, b.initialStrength);
+        private double interleavedOverhead(AnyNetwork start, double macTarget) {
+            AnyNetwork plain = start.copy();
+            AnyNetwork reg = regularized(start, b.initialStrength);
             int ipe = train.size();
             int byEpoch = Math.max(1, (int) Math.ceil(b.sslEpochs * b.targetAt));
             List<NormGroups.Coupled> coupled = normCoupled(start);
@@ -727,19 +709,19 @@ public final class SslCompression {
             return Math.max(0.1, Math.log(100) / updates);
         }
 
-        private double prunedFraction(Trainee net) {
+        private double prunedFraction(AnyNetwork net) {
             try {
-                return (double) net.prune(StructuredPruner.builder().threshold(0.0).build()).net().cost(types).getMacs() / dense.getMacs();
+                return (double) net.prune(StructuredPruner.builder().threshold(0.0).build()).network().cost(types).getMacs() / dense.getMacs();
             } catch (PruningException e) {
                 return (double) net.cost(types).getEffectiveMacs() / dense.getMacs();
             }
         }
 
         /** Exact pruning, verified: the pruned network's outputs equal the sparse network's on validation inputs. */
-        private Trainee pruneVerified(Trainee sparse, CompressionReport.Round round) {
-            Trainee.Pruned p = sparse.prune(StructuredPruner.builder().threshold(0.0).verifyOn(1e-3, probe).build());
-            round.prunedMaxAbsDiff = sparse.output(probe).sub(p.net().output(probe)).amaxNumber().doubleValue();
-            return p.net();
+        private AnyNetwork pruneVerified(AnyNetwork sparse, CompressionReport.Round round) {
+            AnyNetwork.Pruned p = sparse.prune(StructuredPruner.builder().threshold(0.0).verifyOn(1e-3, probe).build());
+            round.prunedMaxAbsDiff = sparse.output(probe)[0].sub(p.network().output(probe)[0]).amaxNumber().doubleValue();
+            return p.network();
         }
 
         /**
@@ -747,8 +729,8 @@ public final class SslCompression {
          * state: the Group Lasso phase's momentum carries the penalty's push (λ is large by then) and would keep
          * shrinking — or overshoot — the kept weights for many steps.
          */
-        private Trainee finetune(Trainee pruned, String name, int phase) {
-            Trainee net = pruned.withoutSparsityRegularizers();
+        private AnyNetwork finetune(AnyNetwork pruned, String name, int phase) {
+            AnyNetwork net = withoutSparsityRegularizers(pruned);
             if (net.updaterState() != null) {
                 net.updaterState().assign(0);
             }
@@ -761,8 +743,8 @@ public final class SslCompression {
          * {@code decayFrom} on (if ≥ 0 and {@link Builder#finetuneDecay}) a cosine decay of the learning rate to 1% over
          * the remaining epochs; the constant rate is set back at the end. The phase is added to the report.
          */
-        private Trainee trainPlain(Trainee net, String name, int phase, int epochs, int decayFrom, boolean keepZeros) {
-            Trainee t = Boolean.TRUE.equals(report.loweredTraining) ? net.lowered() : net;
+        private AnyNetwork trainPlain(AnyNetwork net, String name, int phase, int epochs, int decayFrom, boolean keepZeros) {
+            AnyNetwork t = Boolean.TRUE.equals(report.loweredTraining) ? net.lowered() : net;
             Double lr = b.finetuneDecay && decayFrom >= 0 && decayFrom < epochs ? t.learningRate() : null;
             List<TrainingListener> extra = keepZeros ? List.of(new KeepZeros(t.model())) : List.of();
             CompressionReport.Phase p = train(t, name, phase, epochs, extra, lr == null ? -1 : decayFrom,
@@ -776,7 +758,7 @@ public final class SslCompression {
         }
 
         /** lr(i) = lr·(0.01 + 0.99·(1 + cos(π·(i − i0)/n))/2) for n iterations from now (a MapSchedule, 100 steps). */
-        private void cosineDecay(Trainee net, double lr, int iterations) {
+        private void cosineDecay(AnyNetwork net, double lr, int iterations) {
             int i0 = net.iterationCount();
             org.nd4j.linalg.schedule.MapSchedule.Builder m = new org.nd4j.linalg.schedule.MapSchedule.Builder(
                     org.nd4j.linalg.schedule.ScheduleType.ITERATION).add(0, lr);
@@ -793,8 +775,8 @@ public final class SslCompression {
          * layers vs lowered), median seconds per block. Decided once per run (stored in the report, so a resumed run
          * trains the same way).
          */
-        private boolean loweredTrainsFaster(Trainee net) {
-            Trainee lowered;
+        private boolean loweredTrainsFaster(AnyNetwork net) {
+            AnyNetwork lowered;
             try {
                 lowered = net.copy().lowered();
             } catch (RuntimeException e) {
@@ -804,7 +786,7 @@ public final class SslCompression {
             if (lowered.configurationJson().equals(net.configurationJson())) {
                 return false;
             }
-            Trainee plain = net.copy();
+            AnyNetwork plain = net.copy();
             List<MultiDataSet> batches = train.all().subList(0, Math.min(train.size(), 4));
             double[] a = new double[3];
             double[] l = new double[3];
@@ -818,18 +800,18 @@ public final class SslCompression {
                 lowered.fitEpoch(batches);
                 l[i] = System.nanoTime() - t0;
             }
-            java.util.Arrays.sort(a);
-            java.util.Arrays.sort(l);
-            log.info("training iteration: DL4J layers {} ms, lowered {} ms -> {}", String.format("%.1f", a[1] / 4e6),
-                    String.format("%.1f", l[1] / 4e6), l[1] < a[1] ? "lowered training for control and fine-tuning" : "DL4J's layers");
-            return l[1] < a[1];
+            double plainNs = Median.of(a);
+            double loweredNs = Median.of(l);
+            log.info("training iteration: DL4J layers {} ms, lowered {} ms -> {}", String.format("%.1f", plainNs / 4e6),
+                    String.format("%.1f", loweredNs / 4e6), loweredNs < plainNs ? "lowered training for control and fine-tuning" : "DL4J's layers");
+            return loweredNs < plainNs;
         }
 
-        private CompressionReport.Phase train(Trainee net, String name, int phase, int epochs, List<TrainingListener> extra) {
+        private CompressionReport.Phase train(AnyNetwork net, String name, int phase, int epochs, List<TrainingListener> extra) {
             return train(net, name, phase, epochs, extra, -1, null);
         }
 
-        private CompressionReport.Phase train(Trainee net, String name, int phase, int epochs, List<TrainingListener> extra,
+        private CompressionReport.Phase train(AnyNetwork net, String name, int phase, int epochs, List<TrainingListener> extra,
                                               int hookEpoch, java.util.function.IntConsumer hook) {
             List<TrainingListener> listeners = new ArrayList<>(extra);
             int perEpoch = train.size();
@@ -844,7 +826,7 @@ public final class SslCompression {
                 }
                 List<MultiDataSet> order = train.epoch(b.seed, phase, e);
                 long f0 = System.nanoTime();
-                net.fitEpoch(order);
+                b.trainer.fitEpoch(net, order);
                 fitSeconds += (System.nanoTime() - f0) / 1e9;
             }
             net.setListeners(List.of());
@@ -857,7 +839,7 @@ public final class SslCompression {
             return p;
         }
 
-        private CompressionReport.Snapshot snapshot(Trainee net) {
+        private CompressionReport.Snapshot snapshot(AnyNetwork net) {
             CompressionReport.Snapshot s = new CompressionReport.Snapshot();
             s.accuracy = net.accuracy(validation.all());
             if (test != null) {
@@ -870,23 +852,20 @@ public final class SslCompression {
             s.paramFraction = (double) c.getParams() / dense.getParams();
             s.layers = new ArrayList<>(c.getLayers());
             if (net.isGraph()) {
-                int blocks = ResidualBranches.of(((ComputationGraph) net.model()).getConfiguration()).size();
-                s.blocks = blocks;
+                s.blocks = ResidualBranches.of(net.configuration().graph()).size();
             }
             return s;
         }
 
         /** Dense and result latency (ms), interleaved in rounds so both see the same machine load. */
-        private double[] alternateLatency(Trainee denseNet, Trainee result) {
+        private double[] alternateLatency(AnyNetwork denseNet, AnyNetwork result) {
             double[] a = new double[3];
             double[] r = new double[3];
             for (int i = 0; i < 3; i++) {
                 a[i] = denseNet.latencyMs(timing, b.latencyRepeats);
                 r[i] = result.latencyMs(timing, b.latencyRepeats);
             }
-            java.util.Arrays.sort(a);
-            java.util.Arrays.sort(r);
-            return new double[]{a[1], r[1]};
+            return new double[]{Median.of(a), Median.of(r)};
         }
 
         private Double overhead() {
@@ -913,6 +892,21 @@ public final class SslCompression {
                     .append(train.examples()).append('|').append(validation.examples()).append('|').append(b.settingsString());
             return Integer.toHexString(sb.toString().hashCode());
         }
+    }
+
+    /** The same network with every Group Lasso and binary push removed from its configuration (updater state kept). */
+    static AnyNetwork withoutSparsityRegularizers(AnyNetwork net) {
+        return net.withConfiguration(c -> c.layers().forEach(n -> {
+            if (n.layer() instanceof BaseLayer && ((BaseLayer) n.layer()).getRegularization() != null) {
+                List<Regularization> kept = new ArrayList<>();
+                for (Regularization r : ((BaseLayer) n.layer()).getRegularization()) {
+                    if (!(r instanceof GroupLasso || r instanceof BinaryPush)) {
+                        kept.add(r);
+                    }
+                }
+                ((BaseLayer) n.layer()).setRegularization(kept);
+            }
+        }));
     }
 
     private static String pct(double v) {
@@ -956,6 +950,7 @@ public final class SslCompression {
         private int maxTrials = 6;
         private File checkpointDir;
         private boolean resume;
+        private EpochTrainer trainer = EpochTrainer.LOCAL;
         private String stopAfter;
 
         private Builder() {
@@ -1159,6 +1154,19 @@ public final class SslCompression {
         /** Continue from the checkpoints in {@link #checkpointDir} (same network, data and settings). */
         public Builder resume(boolean resume) {
             this.resume = resume;
+            return this;
+        }
+
+        /**
+         * How the training phases (control, sparsify, fine-tune) run an epoch (default {@link EpochTrainer#LOCAL}; the
+         * Spark module's {@code SparkEpochTrainer} trains on executors). The overhead measurement and the lowered-training
+         * probe always train locally: turn them off ({@link #measureOverhead}, {@link #lowerTraining}) with a remote trainer.
+         */
+        public Builder trainer(EpochTrainer trainer) {
+            if (trainer == null) {
+                throw new IllegalArgumentException("SslCompression: trainer must not be null");
+            }
+            this.trainer = trainer;
             return this;
         }
 

@@ -1,4 +1,4 @@
-package io.github.dl4jcompress.listeners.compress;
+package io.github.dl4jcompress.prune;
 
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
