@@ -96,6 +96,7 @@ public class MacBudgetController extends BaseTrainingListener {
     private final BudgetedZeroing budgeted;
     private final double tolerance;
     private final double rankedLead;
+    private final double maxScale;
     private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).build();
     private final List<Step> history = Collections.synchronizedList(new ArrayList<>());
     private double scale = 1.0;
@@ -115,6 +116,7 @@ public class MacBudgetController extends BaseTrainingListener {
         this.lookahead = b.lookahead;
         this.tolerance = b.tolerance;
         this.rankedLead = b.rankedLead;
+        this.maxScale = b.maxScale;
         if (b.rankedLead > 0 && b.candidateThreshold <= 0) {
             throw new IllegalStateException("MacBudgetController: rankedZeroing needs budgetedZeroing (the ranked zeroing is a mode of it)");
         }
@@ -173,6 +175,8 @@ public class MacBudgetController extends BaseTrainingListener {
             r = Math.max(macRatio(model), 1e-9);
         }
         double delta = Math.max(-maxStep, Math.min(maxStep, gain * (Math.log(r) - Math.log(aim))));
+        // the cumulative scale is capped at maxScale (e.g. 1 = λ may fall below λ0 but never grow past it)
+        delta = Math.min(delta, Math.log(maxScale) - Math.log(scale));
         double factor = Math.exp(delta);
         for (AdjustableSchedule s : schedules) {
             if (s.getValue() <= 0) {
@@ -258,8 +262,22 @@ public class MacBudgetController extends BaseTrainingListener {
         private int maxSkips = 3;
         private double tolerance = 0.1;
         private double rankedLead;
+        private double maxScale = Double.POSITIVE_INFINITY;
 
         private Builder() {
+        }
+
+        /**
+         * Cap on the cumulative strength scale (the product of all factors applied, relative to each strength's
+         * initial value; default unbounded). With ranked zeroing the zeroing itself follows the reference, so λ need
+         * not grow: {@code maxScale(1)} holds every strength at or below its initial value (it can still decay).
+         */
+        public Builder maxScale(double maxScale) {
+            if (!(maxScale > 0)) {
+                throw new IllegalArgumentException("MacBudgetController: maxScale must be > 0, got " + maxScale);
+            }
+            this.maxScale = maxScale;
+            return this;
         }
 
         /**

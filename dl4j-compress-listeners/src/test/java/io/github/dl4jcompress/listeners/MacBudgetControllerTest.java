@@ -107,6 +107,44 @@ class MacBudgetControllerTest {
     }
 
     @Test
+    void maxScaleCapsTheGrowthButNotTheDecay() {
+        // behind the trajectory (100% MACs, no zeroing): λ would grow by e^0.1 per update; capped at 1.5·λ0
+        MultiLayerNetwork net = net(new Sgd(0.1), 1e-3);
+        MacBudgetController c = MacBudgetController.builder().target(0.2).byEpoch(1, 10).frequency(1).maxStep(0.1).maxScale(1.5)
+                .inputTypes(INPUT).build();
+        net.setListeners(c);
+        DataSet d = data();
+        for (int i = 0; i < 10; i++) {
+            net.fit(d);
+        }
+        double lambda = 1e-3;
+        for (MacBudgetController.Step s : c.getHistory()) {
+            double step = Math.max(-0.1, Math.min(0.1, Math.log(s.macRatio) - Math.log(s.target)));
+            lambda = Math.min(1.5e-3, lambda * Math.exp(step));
+            assertEquals(lambda, s.strengthScale, 1e-15, "iteration " + s.iteration);
+        }
+        assertEquals(1.5e-3, strength(net), 1e-15, "held at the cap once reached");
+        assertEquals(1.5, c.getScale(), 1e-12);
+        // held at λ0 (maxScale 1) when behind; ahead of the trajectory it still decays
+        MultiLayerNetwork held = net(new NoOp(), 1e-2);
+        INDArray w = held.getParam("0_W").dup();
+        for (int unit = 0; unit < 12; unit++) {
+            for (int in = 0; in < 20; in++) {
+                w.putScalar(in, unit, 0.0);
+            }
+        }
+        held.setParam("0_W", w);
+        MacBudgetController down = MacBudgetController.builder().target(0.9).byEpoch(1, 5).frequency(1).maxStep(0.2).maxScale(1)
+                .trajectory(MacBudgetController.Trajectory.LINEAR).inputTypes(INPUT).build();
+        held.setListeners(down);
+        for (int i = 0; i < 5; i++) {
+            held.fit(d);
+        }
+        assertEquals(1e-2 * Math.exp(-0.2 * 5), strength(held), 1e-12, "decay is not capped");
+        assertThrows(IllegalArgumentException.class, () -> MacBudgetController.builder().maxScale(0));
+    }
+
+    @Test
     void aheadOfTheTrajectoryLowersTheStrength() {
         MultiLayerNetwork net = net(new NoOp(), 1e-2);
         // 12 of fc's 16 units removed by hand: effective MACs far below the 90% target, so λ must fall

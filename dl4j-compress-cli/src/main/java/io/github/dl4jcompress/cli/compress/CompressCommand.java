@@ -66,7 +66,7 @@ public final class CompressCommand implements Callable<Integer> {
     @Option(names = "--ssl-epochs", defaultValue = "6", description = "Group Lasso epochs (default ${DEFAULT-VALUE})")
     int sslEpochs;
 
-    @Option(names = "--finetune-epochs", defaultValue = "6", description = "fine-tuning epochs (default ${DEFAULT-VALUE})")
+    @Option(names = "--finetune-epochs", defaultValue = "10", description = "fine-tuning epochs (default ${DEFAULT-VALUE})")
     int finetuneEpochs;
 
     @Option(names = "--batch", defaultValue = "64", description = "training mini-batch size (default ${DEFAULT-VALUE})")

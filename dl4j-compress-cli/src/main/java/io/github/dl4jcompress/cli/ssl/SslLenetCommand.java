@@ -31,7 +31,7 @@ public final class SslLenetCommand implements Callable<Integer> {
     @Option(names = "--ssl-epochs", description = "epochs with Group Lasso on (default ${DEFAULT-VALUE})", defaultValue = "6")
     int sslEpochs;
 
-    @Option(names = "--finetune-epochs", description = "epochs fine-tuning the pruned network (default ${DEFAULT-VALUE})", defaultValue = "6")
+    @Option(names = "--finetune-epochs", description = "epochs fine-tuning the pruned network (default ${DEFAULT-VALUE})", defaultValue = "10")
     int finetuneEpochs;
 
     @Option(names = "--target-macs", description = "MAC budget as a fraction of the dense LeNet (default ${DEFAULT-VALUE})", defaultValue = "0.15")
@@ -59,6 +59,9 @@ public final class SslLenetCommand implements Callable<Integer> {
     @Option(names = "--baseline", description = "reuse a baseline saved by an earlier run (results/ssl-lenet-baseline.zip) instead of training one")
     File baselineModel;
 
+    @Option(names = "--baseline-only", description = "only train the dense baseline and save <out>/ssl-lenet-baseline.zip (e.g. a model for `dl4jc compress`)")
+    boolean baselineOnly;
+
     @Option(names = "--replot", description = "only redraw <out>/ssl-lenet.png from an existing <out>/ssl-lenet.json")
     boolean replot;
 
@@ -82,6 +85,7 @@ public final class SslLenetCommand implements Callable<Integer> {
         s.seed = seed.seed();
         s.shapesVariant = shapes;
         s.baselineModel = baselineModel;
+        s.baselineOnly = baselineOnly;
         new SslLenetJob(s, data.load()).run();
         return 0;
     }

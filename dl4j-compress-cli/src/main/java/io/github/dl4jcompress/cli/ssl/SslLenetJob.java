@@ -49,7 +49,7 @@ public final class SslLenetJob {
         public double learningRate = 0.01;
         public int baselineEpochs = 8;
         public int sslEpochs = 6;
-        public int finetuneEpochs = 6;
+        public int finetuneEpochs = 10;
         public double targetMacs = 0.15;
         public double maxDrop = 0.005;
         public double validationFraction = 0.1;
@@ -59,6 +59,8 @@ public final class SslLenetJob {
         public double inferenceSeconds = 5;
         public boolean resume = false;
         public File baselineModel;
+        /** Stop after training and saving the baseline. */
+        public boolean baselineOnly;
     }
 
     private final Settings s;
@@ -106,6 +108,10 @@ public final class SslLenetJob {
         VariantResult base = new VariantResult(accuracy(baseline), baseCost, baseCost.getMacs(), baseSeconds);
         log.info("Baseline: test accuracy {}\n{}", pct(base.accuracy), baseCost.toTable());
         save(baseline, "ssl-lenet-baseline.zip");
+        if (s.baselineOnly) {
+            log.info("Saved {} (--baseline-only)", new File(s.outputDir, "ssl-lenet-baseline.zip"));
+            return Map.of("baseline", base);
+        }
 
         Map<String, Object> control = new LinkedHashMap<>();
         Map<String, Object> procedure = new LinkedHashMap<>();

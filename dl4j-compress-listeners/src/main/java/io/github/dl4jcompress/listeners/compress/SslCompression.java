@@ -79,6 +79,9 @@ public final class SslCompression {
 
     private static final Logger log = LoggerFactory.getLogger(SslCompression.class);
 
+    /** Measured blocks per side of the interleaved overhead measurement (after one warm-up block each). */
+    private static final int OVERHEAD_BLOCKS = 4;
+
     private final Builder b;
 
     private SslCompression(Builder b) {
@@ -641,7 +644,7 @@ public final class SslCompression {
                     .budgetedZeroing(b.candidateThreshold).tolerance(b.tolerance).frequency(frequency())
                     .maxStep(maxStep(byEpoch, iterationsPerEpoch)).trajectory(b.trajectory).inputTypes(types);
             if (b.rankedLead > 0 && rankable) {
-                cb.rankedZeroing(b.rankedLead);
+                cb.rankedZeroing(b.rankedLead).maxScale(b.rankedMaxScale);
             }
             return cb.build();
         }
@@ -650,7 +653,7 @@ public final class SslCompression {
          * Per-iteration cost of the sparsify phase's listeners and regularizers (Group Lasso, controller, budgeted
          * zeroing, batch-norm groups) over plain training, measured in one process: copies of the input trained in
          * alternating blocks of {@code frequency} iterations (each block holds one controller update), after one
-         * warm-up block each; the ratio of the summed times of 2 blocks each (order alternating). Same layer implementation on both sides.
+         * warm-up block each; the ratio of the summed times of OVERHEAD_BLOCKS blocks each (order alternating). Same layer implementation on both sides.
          */
         private double interleavedOverhead(AnyNetwork start, double macTarget) {
             AnyNetwork plain = start.copy();
@@ -672,7 +675,7 @@ public final class SslCompression {
             double plainSeconds = 0;
             double regSeconds = 0;
             int next = 0;
-            for (int round = 0; round < 3; round++) {
+            for (int round = 0; round < 1 + OVERHEAD_BLOCKS; round++) {
                 List<MultiDataSet> batches = new ArrayList<>();
                 for (int i = 0; i < block; i++) {
                     batches.add(all.get(next++ % all.size()));
@@ -691,7 +694,7 @@ public final class SslCompression {
                 }
             }
             reg.setListeners(List.of());
-            report.overheadMeasure = String.format("interleaved: 2 blocks of %d iterations each (one controller update each), plain %.3f s, Group Lasso + controller + "
+            report.overheadMeasure = String.format("interleaved: " + OVERHEAD_BLOCKS + " blocks of %d iterations each (one controller update each), plain %.3f s, Group Lasso + controller + "
                     + "zeroing %.3f s (after one warm-up block each)", block, plainSeconds, regSeconds);
             log.info("[overhead] {}: {}x", report.overheadMeasure, String.format("%.3f", regSeconds / plainSeconds));
             return regSeconds / plainSeconds;
@@ -926,7 +929,7 @@ public final class SslCompression {
         private InputType[] inputTypes;
         private Set<GroupKind> groups = EnumSet.of(GroupKind.FILTER, GroupKind.CHANNEL, GroupKind.DEPTH);
         private int sslEpochs = 6;
-        private int finetuneEpochs = 6;
+        private int finetuneEpochs = 10;
         private double maxDrop = 0.005;
         private double validationFraction = 0.1;
         private long seed = 12345;
@@ -936,6 +939,7 @@ public final class SslCompression {
         private double budgetSlack = 0.05;
         private MacBudgetController.Trajectory trajectory = MacBudgetController.Trajectory.CUBIC;
         private double rankedLead = 0.1;
+        private double rankedMaxScale = 1.0;
         private boolean finetuneDecay = true;
         private boolean lowerTraining = true;
         private boolean measureOverhead = true;
@@ -993,7 +997,7 @@ public final class SslCompression {
             return this;
         }
 
-        /** Epochs of fine-tuning the pruned network (default 6; 0 = none). */
+        /** Epochs of fine-tuning the pruned network (default 10; 0 = none). */
         public Builder finetuneEpochs(int epochs) {
             this.finetuneEpochs = atLeast(0, epochs, "finetuneEpochs");
             return this;
@@ -1067,6 +1071,19 @@ public final class SslCompression {
                 throw new IllegalArgumentException("SslCompression: rankedZeroing lead must be in [0, 1], got " + lead);
             }
             this.rankedLead = lead;
+            return this;
+        }
+
+        /**
+         * With ranked zeroing, the largest factor λ may grow over its initial value (default 1: λ is held at λ0 and
+         * may only decay). The ranked zeroing steers the MAC fraction along the reference by itself; a growing λ
+         * only shrinks the kept groups too (session 20: λ grew 7.8x and the sparse LeNet fell to 73.7%).
+         */
+        public Builder rankedMaxScale(double factor) {
+            if (!(factor > 0)) {
+                throw new IllegalArgumentException("SslCompression: rankedMaxScale must be > 0, got " + factor);
+            }
+            this.rankedMaxScale = factor;
             return this;
         }
 
@@ -1187,7 +1204,7 @@ public final class SslCompression {
             return budget.getKind() + ":" + budget.getValue() + ":" + budget.getBatch() + "|" + groups + "|" + sslEpochs + "|" + finetuneEpochs
                     + "|" + maxDrop + "|" + seed + "|" + initialStrength + "|" + candidateThreshold + "|" + tolerance + "|" + targetAt + "|"
                     + frequency + "|" + maxStep + "|" + maxRounds + "|" + maxBackoffs + "|" + lowering + "|" + trajectory + "|" + rankedLead
-                    + "|" + finetuneDecay + "|" + lowerTraining;
+                    + "|" + finetuneDecay + "|" + lowerTraining + "|" + rankedMaxScale;
         }
 
         public SslCompression build() {
