@@ -33,9 +33,11 @@ public final class StructuredPruner {
     private final double verificationTolerance;
     private final LoweringMode lowering;
     private final INDArray[] timingInputs;
+    private final boolean trial;
 
     private StructuredPruner(Builder b) {
         this.lowering = b.lowering;
+        this.trial = b.trial;
         this.timingInputs = b.timingInputs != null ? b.timingInputs : b.verificationInputs;
         if ((lowering == LoweringMode.IF_FASTER || lowering == LoweringMode.SHAPES_IF_FASTER) && timingInputs == null) {
             throw new IllegalStateException("lowering mode " + lowering + " needs timing inputs: pass them to "
@@ -111,7 +113,11 @@ public final class StructuredPruner {
         }
         PruneReport report = PruneReport.from(plan, threshold, original.numParams(), pruned.numParams());
         report.setLowering(decisions);
-        report.summaryLines().forEach(line -> log.info("{}", line));   // counts: one line per layer
+        if (trial) {
+            report.summaryLines().forEach(line -> log.debug("{}", line));
+        } else {
+            report.summaryLines().forEach(line -> log.info("{}", line));   // counts: one line per layer
+        }
         log.debug("{}", report);                                        // with the removed indices
         return new PruneResult<>(pruned, report);
     }
@@ -188,8 +194,20 @@ public final class StructuredPruner {
         private double verificationTolerance;
         private LoweringMode lowering = LoweringMode.NEVER;
         private INDArray[] timingInputs;
+        private boolean trial;
 
         private Builder() {
+        }
+
+        /**
+         * Marks the pruner's results as trials: prunes made only to measure what a prune would remove (a budget
+         * controller's cost probe, a zeroing search), not to hand a network to the user. A trial logs its per-layer
+         * summary at DEBUG instead of INFO, so a training run that probes hundreds of times stays one line per layer
+         * per real prune.
+         */
+        public Builder trial() {
+            this.trial = true;
+            return this;
         }
 
         /**
