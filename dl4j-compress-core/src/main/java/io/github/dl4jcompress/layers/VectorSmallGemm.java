@@ -1,13 +1,14 @@
 package io.github.dl4jcompress.layers;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The SIMD {@link SmallGemm} (JDK Vector API, 512- or 256-bit float vectors): {@code product} keeps a 4-row by
- * 2-vector block of {@code c} in registers over the whole depth (one load of {@code b} feeds four FMAs), {@code nt}
- * a 4 x 2 block of dot products; edges by masked or scalar loops. Loaded only when {@code jdk.incubator.vector} is
+ * 2-vector block of {@code c} in registers over the whole depth (one load of {@code b} feeds four FMAs), column
+ * edges by masked vectors; {@code nt} a 4 x 2 block of dot products, edges by scalar loops. Loaded only when {@code jdk.incubator.vector} is
  * present.
  */
 final class VectorSmallGemm extends SmallGemm {
@@ -25,29 +26,44 @@ final class VectorSmallGemm extends SmallGemm {
     private static final int CHUNK = 256;
 
     @Override
-    void product(float[] a, int rs, int ds, int rows, int depth, float[] b, int n, float[] c) {
+    void product(float[] a, int rs, int ds, int rows, int depth, float[] b, int n, float[] c, int cOff) {
         for (int j0 = 0; j0 < n; j0 += CHUNK) {
             int j1 = Math.min(n, j0 + CHUNK);
             int i = 0;
             for (; i + 4 <= rows; i += 4) {
-                block4(a, i * rs, rs, ds, depth, b, n, c, i * n, j0, j1);
+                block4(a, i * rs, rs, ds, depth, b, n, c, cOff + i * n, j0, j1);
             }
             for (; i < rows; i++) {
                 int ar = i * rs;
-                int j = j0;
-                for (; j + V <= j1; j += V) {
+                for (int j = j0; j < j1; j += V) {
+                    VectorMask<Float> m = F.indexInRange(j, j1);
                     FloatVector acc = FloatVector.zero(F);
                     for (int p = 0; p < depth; p++) {
-                        acc = FloatVector.broadcast(F, a[ar + p * ds]).fma(FloatVector.fromArray(F, b, p * n + j), acc);
+                        acc = FloatVector.broadcast(F, a[ar + p * ds]).fma(load(b, p * n + j, m), acc);
                     }
-                    acc.intoArray(c, i * n + j);
+                    store(acc, c, cOff + i * n + j, m);
                 }
-                rowTail(a, ar, ds, depth, b, n, c, i * n, j, j1);
             }
         }
     }
 
-    /** Rows {@code [i, i+4)} of {@code c} (first at {@code cRow}), columns {@code [j0, j1)}. */
+    /**
+     * {@code b[o, o + V)} at least where the mask is set: a full load when it stays inside the array (the lanes outside
+     * the mask then hold other data, harmless since lanes never mix and those lanes are not stored), else masked.
+     */
+    private static FloatVector load(float[] b, int o, VectorMask<Float> m) {
+        return o + V <= b.length ? FloatVector.fromArray(F, b, o) : FloatVector.fromArray(F, b, o, m);
+    }
+
+    private static void store(FloatVector v, float[] c, int o, VectorMask<Float> m) {
+        if (m.allTrue()) {
+            v.intoArray(c, o);
+        } else {
+            v.intoArray(c, o, m);
+        }
+    }
+
+    /** Rows {@code [i, i+4)} of {@code c} (first at {@code cRow}), columns {@code [j0, j1)}; the last partial vector masked. */
     private static void block4(float[] a, int a0, int rs, int ds, int depth, float[] b, int n, float[] c, int cRow, int j0, int j1) {
         int a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs;
         int j = j0;
@@ -80,19 +96,21 @@ final class VectorSmallGemm extends SmallGemm {
             c30.intoArray(c, cRow + 3 * n + j);
             c31.intoArray(c, cRow + 3 * n + j + V);
         }
-        for (int r = 0; r < 4; r++) {
-            rowTail(a, a0 + r * rs, ds, depth, b, n, c, cRow + r * n, j, j1);
-        }
-    }
-
-    /** Columns {@code [from, to)} of one row of {@code c}. */
-    private static void rowTail(float[] a, int ar, int ds, int depth, float[] b, int n, float[] c, int cRow, int from, int to) {
-        for (int j = from; j < to; j++) {
-            float s = 0f;
+        for (; j < j1; j += V) {
+            VectorMask<Float> m = F.indexInRange(j, j1);
+            FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
             for (int p = 0; p < depth; p++) {
-                s += a[ar + p * ds] * b[p * n + j];
+                FloatVector bv = load(b, p * n + j, m);
+                int ao = p * ds;
+                c0 = FloatVector.broadcast(F, a[a0 + ao]).fma(bv, c0);
+                c1 = FloatVector.broadcast(F, a[a1 + ao]).fma(bv, c1);
+                c2 = FloatVector.broadcast(F, a[a2 + ao]).fma(bv, c2);
+                c3 = FloatVector.broadcast(F, a[a3 + ao]).fma(bv, c3);
             }
-            c[cRow + j] = s;
+            store(c0, c, cRow + j, m);
+            store(c1, c, cRow + n + j, m);
+            store(c2, c, cRow + 2 * n + j, m);
+            store(c3, c, cRow + 3 * n + j, m);
         }
     }
 
