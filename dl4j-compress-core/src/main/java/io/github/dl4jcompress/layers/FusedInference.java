@@ -170,7 +170,7 @@ public final class FusedInference {
                 stages.add(conv(where, (ConvolutionLayer) l, rt, simd));
             } else if (l.getClass() == SubsamplingLayer.class || l instanceof LoweredSubsampling) {
                 stages.add(pool(where, (SubsamplingLayer) l));
-            } else if (l.getClass() == BatchNormalization.class) {
+            } else if (l.getClass() == BatchNormalization.class || l instanceof LoweredBatchNormalization) {
                 stages.add(batchNorm(where, (BatchNormalization) l, rt));
             } else if (l.getClass() == GlobalPoolingLayer.class) {
                 stages.add(globalPool(where, (GlobalPoolingLayer) l));
