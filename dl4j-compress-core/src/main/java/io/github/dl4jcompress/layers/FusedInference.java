@@ -170,7 +170,7 @@ public final class FusedInference {
                 stages.add(conv(where, (ConvolutionLayer) l, rt, simd));
             } else if (l.getClass() == SubsamplingLayer.class || l instanceof LoweredSubsampling) {
                 stages.add(pool(where, (SubsamplingLayer) l));
-            } else if (l.getClass() == BatchNormalization.class) {
+            } else if (l.getClass() == BatchNormalization.class || l instanceof LoweredBatchNormalization) {
                 stages.add(batchNorm(where, (BatchNormalization) l, rt));
             } else if (l.getClass() == GlobalPoolingLayer.class) {
                 stages.add(globalPool(where, (GlobalPoolingLayer) l));
@@ -300,20 +300,37 @@ public final class FusedInference {
 
             void run(float[] in, int[] inShape, int mb) {
                 int[] o = shape(inShape);
-                if (plan == null || !Arrays.equals(planFor, inShape) || planBatch != mb) {
+                // with the SIMD GEMM, one image at a time: its column matrix stays in cache and Z = W col is already
+                // the image's NCHW output; else the whole batch in one GEMM (fewer BLAS calls), then reordered
+                int images = simd != null ? 1 : mb;
+                if (plan == null || !Arrays.equals(planFor, inShape) || planBatch != images) {
                     plan = new LoweredKernels.Plan(inShape[0], inShape[1], inShape[2], pc, py, px, s[0], s[1], pad[0], pad[1], o[1], o[2]);
                     planFor = inShape.clone();
-                    planBatch = mb;
-                    col = new float[kept.length * mb * o[1] * o[2]];
+                    planBatch = images;
+                    col = new float[kept.length * images * o[1] * o[2]];
                 }
                 int plane = o[1] * o[2];
+                float[] out = buffer(nOut * mb * plane);
+                if (simd != null) {
+                    int inSize = inShape[0] * inShape[1] * inShape[2];
+                    for (int n = 0; n < mb; n++) {
+                        LoweredKernels.im2col(plan, in, n * inSize, 1, col);
+                        int base = n * nOut * plane;
+                        simd.nn(w, nOut, kept.length, col, plane, out, base);
+                        for (int f = 0; f < nOut; f++) {
+                            int from = base + f * plane;
+                            addBias(out, from, from + plane, b[f]);
+                        }
+                        activate(act, out, base, base + nOut * plane);
+                    }
+                    return;
+                }
                 int m = mb * plane;
                 LoweredKernels.im2col(plan, in, mb, col);
                 if (z.length != nOut * m) {
                     z = new float[nOut * m];
                 }
                 gemm.multiply(col, m, z);
-                float[] out = buffer(nOut * m);
                 for (int n = 0; n < mb; n++) {
                     for (int f = 0; f < nOut; f++) {
                         int src = f * m + n * plane;
@@ -329,6 +346,12 @@ public final class FusedInference {
         };
     }
 
+    private static void addBias(float[] v, int from, int to, float bias) {
+        for (int i = from; i < to; i++) {
+            v[i] += bias;
+        }
+    }
+
     private static Stage pool(String where, SubsamplingLayer p) {
         boolean max = p.getPoolingType() == PoolingType.MAX;
         int[] pd = p.getPadding();
@@ -338,6 +361,7 @@ public final class FusedInference {
         }
         int[] k = p.getKernelSize();
         int[] s = p.getStride();
+        boolean max2x2 = max && k[0] == 2 && k[1] == 2 && s[0] == 2 && s[1] == 2;
         return new Stage(where) {
             int[] shape(int[] in) {
                 return new int[]{in[0], (in[1] - k[0]) / s[0] + 1, (in[2] - k[1]) / s[1] + 1};
@@ -347,6 +371,10 @@ public final class FusedInference {
                 int[] o = shape(inShape);
                 int h = inShape[1], w = inShape[2];
                 float[] out = buffer(mb * o[0] * o[1] * o[2]);
+                if (max2x2) {
+                    max2x2(in, mb * o[0], h, w, o[1], o[2], out);
+                    return;
+                }
                 int idx = 0;
                 for (int nc = 0; nc < mb * o[0]; nc++) {
                     int base = nc * h * w;
@@ -365,6 +393,22 @@ public final class FusedInference {
                 }
             }
         };
+    }
+
+    /** 2x2 max pooling with stride 2 of {@code planes} planes {@code h x w} into {@code oh x ow} (the common case, unrolled). */
+    private static void max2x2(float[] in, int planes, int h, int w, int oh, int ow, float[] out) {
+        int o = 0;
+        for (int pl = 0; pl < planes; pl++) {
+            int base = pl * h * w;
+            for (int oy = 0; oy < oh; oy++) {
+                int r0 = base + 2 * oy * w;
+                int r1 = r0 + w;
+                for (int ox = 0; ox < ow; ox++) {
+                    int x = 2 * ox;
+                    out[o++] = Math.max(Math.max(in[r0 + x], in[r0 + x + 1]), Math.max(in[r1 + x], in[r1 + x + 1]));
+                }
+            }
+        }
     }
 
     /** Inference batch norm {@code gamma (x - mean) / sqrt(var + eps) + beta}; like DL4J's layer, no activation. */

@@ -15,7 +15,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
@@ -180,14 +179,8 @@ public class LoweredConvolution extends ConvolutionLayer {
             convolutionMode = ConvolutionMode.Truncate;
         }
         validate();
-        LoweredConvolutionLayer ret = new LoweredConvolutionLayer(conf, networkDataType);
-        ret.setListeners(trainingListeners);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        ret.setParamTable(paramTable);
-        ret.setConf(conf);
-        return ret;
+        return RuntimeLayers.wire(new LoweredConvolutionLayer(conf, networkDataType), conf, initializer(), trainingListeners, layerIndex,
+                layerParamsView, initializeParams);
     }
 
     @Override

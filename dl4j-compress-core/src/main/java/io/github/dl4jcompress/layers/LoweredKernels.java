@@ -72,11 +72,16 @@ final class LoweredKernels {
 
     /** {@code col[k][j] = x[...]} at the plan's runs for {@code mb} images; other entries untouched. */
     static void im2col(Plan p, float[] x, int mb, float[] col) {
+        im2col(p, x, 0, mb, col);
+    }
+
+    /** {@link #im2col(Plan, float[], int, float[])} of the {@code mb} images starting at {@code x[xOff]}. */
+    static void im2col(Plan p, float[] x, int xOff, int mb, float[] col) {
         int m = mb * p.plane();
         for (int r = 0; r < p.runs; r++) {
             int len = p.len[r];
             for (int n = 0; n < mb; n++) {
-                int s = n * p.imageSize() + p.src[r];
+                int s = xOff + n * p.imageSize() + p.src[r];
                 int d = p.row[r] * m + n * p.plane() + p.dst[r];
                 if (p.sw == 1) {
                     System.arraycopy(x, s, col, d, len);

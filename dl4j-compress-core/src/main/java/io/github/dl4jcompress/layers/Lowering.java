@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -18,8 +19,9 @@ import java.util.function.UnaryOperator;
 /**
  * One call to the fast layers: every plain 2-D {@link ConvolutionLayer} (NCHW, dilation 1, not causal) of a
  * configuration or a network becomes a dense {@link LoweredConvolution} with the same settings, and every plain
- * {@link SubsamplingLayer} a {@link LoweredSubsampling} (same settings; Java max/average pooling where it applies),
- * for training and inference. A network keeps its parameters and updater state (so training continues exactly); the
+ * {@link SubsamplingLayer} a {@link LoweredSubsampling} (same settings; Java max/average pooling where it applies)
+ * and every plain {@link BatchNormalization} a {@link LoweredBatchNormalization} (same settings and parameters; Java
+ * float NCHW batch normalization where it applies), for training and inference. A network keeps its parameters and updater state (so training continues exactly); the
  * input is never modified. Other layers are left as they are. {@link #restore} is the inverse (DL4J's own layers, e.g.
  * before pruning).
  * <pre>
@@ -37,17 +39,29 @@ public final class Lowering {
         return ConvolutionLowering.whyNotLowerable(layer) == null;
     }
 
-    /** The fast replacement of a parameter-free layer (plain pooling), or null to keep it. */
+    /**
+     * The fast replacement of a layer whose parameter layout it keeps (plain pooling, plain batch normalization), or
+     * null to keep it.
+     */
     private static Layer lowerParameterFree(Layer layer) {
-        return layer != null && layer.getClass() == SubsamplingLayer.class ? LoweredSubsampling.of((SubsamplingLayer) layer) : null;
+        if (layer != null && layer.getClass() == SubsamplingLayer.class) {
+            return LoweredSubsampling.of((SubsamplingLayer) layer);
+        }
+        if (layer != null && layer.getClass() == BatchNormalization.class) {
+            return LoweredBatchNormalization.of((BatchNormalization) layer);
+        }
+        return null;
     }
 
-    /** DL4J's layer for a fast parameter-free layer, or null to keep it. */
+    /** DL4J's layer for a fast layer swapped by {@link #lowerParameterFree}, or null to keep it. */
     private static Layer restoreParameterFree(Layer layer) {
-        return layer instanceof LoweredSubsampling l ? l.toSubsamplingLayer() : null;
+        if (layer instanceof LoweredSubsampling l) {
+            return l.toSubsamplingLayer();
+        }
+        return layer instanceof LoweredBatchNormalization b ? b.toBatchNormalization() : null;
     }
 
-    /** A copy of {@code conf} with every lowerable convolution and plain pooling layer lowered. */
+    /** A copy of {@code conf} with every lowerable convolution, plain pooling and batch normalization layer lowered. */
     public static MultiLayerConfiguration lower(MultiLayerConfiguration conf) {
         MultiLayerConfiguration out = conf.clone();
         for (NeuralNetConfiguration c : out.getConfs()) {
@@ -58,7 +72,7 @@ public final class Lowering {
         return swapParameterFree(out, Lowering::lowerParameterFree);
     }
 
-    /** A copy of {@code conf} with every lowerable convolution and plain pooling layer lowered. */
+    /** A copy of {@code conf} with every lowerable convolution, plain pooling and batch normalization layer lowered. */
     public static ComputationGraphConfiguration lower(ComputationGraphConfiguration conf) {
         ComputationGraphConfiguration out = conf.clone();
         for (GraphVertex v : out.getVertices().values()) {

@@ -42,19 +42,24 @@ abstract class SmallGemm {
 
     /** {@code c[m, n] = a[m, k] b[k, n]}. */
     final void nn(float[] a, int m, int k, float[] b, int n, float[] c) {
-        product(a, k, 1, m, k, b, n, c);
+        product(a, k, 1, m, k, b, n, c, 0);
+    }
+
+    /** {@code c[cOff + i*n + j] = (a[m, k] b[k, n])[i, j]}: {@link #nn} into a slice of {@code c}. */
+    final void nn(float[] a, int m, int k, float[] b, int n, float[] c, int cOff) {
+        product(a, k, 1, m, k, b, n, c, cOff);
     }
 
     /** {@code c[k, n] = a[m, k]^T b[m, n]}. */
     final void tn(float[] a, int m, int k, float[] b, int n, float[] c) {
-        product(a, 1, k, k, m, b, n, c);
+        product(a, 1, k, k, m, b, n, c, 0);
     }
 
     /**
      * {@code c[i, j] = sum_p A(i, p) b[p, j]} for {@code i < rows}, {@code p < depth}, {@code j < n}, with
-     * {@code A(i, p) = a[i*rowStride + p*depthStride]}.
+     * {@code A(i, p) = a[i*rowStride + p*depthStride]}, written at {@code c[cOff + i*n + j]}.
      */
-    abstract void product(float[] a, int rowStride, int depthStride, int rows, int depth, float[] b, int n, float[] c);
+    abstract void product(float[] a, int rowStride, int depthStride, int rows, int depth, float[] b, int n, float[] c, int cOff);
 
     /** {@code c[m, k] = a[m, n] b[k, n]^T}. */
     abstract void nt(float[] a, int m, int n, float[] b, int k, float[] c);

@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The SIMD {@link SmallGemm} (JDK Vector API, 512- or 256-bit float vectors): {@code product} keeps a 4-row by
- * 2-vector block of {@code c} in registers over the whole depth (one load of {@code b} feeds four FMAs), {@code nt}
- * a 4 x 2 block of dot products; edges by masked or scalar loops. Loaded only when {@code jdk.incubator.vector} is
+ * 2-vector block of {@code c} in registers over the whole depth (one load of {@code b} feeds four FMAs), column
+ * edges by whole vectors stored through a scratch array (no masks); {@code nt} a 4 x 2 block of dot products, edges by scalar loops. Loaded only when {@code jdk.incubator.vector} is
  * present.
  */
 final class VectorSmallGemm extends SmallGemm {
@@ -25,30 +25,64 @@ final class VectorSmallGemm extends SmallGemm {
     private static final int CHUNK = 256;
 
     @Override
-    void product(float[] a, int rs, int ds, int rows, int depth, float[] b, int n, float[] c) {
+    void product(float[] a, int rs, int ds, int rows, int depth, float[] b, int n, float[] c, int cOff) {
+        float[] pad = new float[V];
+        float[] tmp = new float[V];
         for (int j0 = 0; j0 < n; j0 += CHUNK) {
             int j1 = Math.min(n, j0 + CHUNK);
             int i = 0;
             for (; i + 4 <= rows; i += 4) {
-                block4(a, i * rs, rs, ds, depth, b, n, c, i * n, j0, j1);
+                block4(a, i * rs, rs, ds, depth, b, n, c, cOff + i * n, j0, j1, pad, tmp);
             }
             for (; i < rows; i++) {
                 int ar = i * rs;
-                int j = j0;
-                for (; j + V <= j1; j += V) {
+                int cRow = cOff + i * n;
+                for (int j = j0; j < j1; j += V) {
+                    int inside = inside(b.length, depth, n, j);
                     FloatVector acc = FloatVector.zero(F);
-                    for (int p = 0; p < depth; p++) {
+                    for (int p = 0; p < inside; p++) {
                         acc = FloatVector.broadcast(F, a[ar + p * ds]).fma(FloatVector.fromArray(F, b, p * n + j), acc);
                     }
-                    acc.intoArray(c, i * n + j);
+                    for (int p = inside; p < depth; p++) {
+                        acc = FloatVector.broadcast(F, a[ar + p * ds]).fma(padded(b, p * n + j, pad), acc);
+                    }
+                    store(acc, c, cRow + j, Math.min(V, j1 - j), tmp);
                 }
-                rowTail(a, ar, ds, depth, b, n, c, i * n, j, j1);
             }
         }
     }
 
-    /** Rows {@code [i, i+4)} of {@code c} (first at {@code cRow}), columns {@code [j0, j1)}. */
-    private static void block4(float[] a, int a0, int rs, int ds, int depth, float[] b, int n, float[] c, int cRow, int j0, int j1) {
+    /** The rows {@code p < depth} whose vector at {@code b[p*n + j]} lies inside the array: all but the last few. */
+    private static int inside(int length, int depth, int n, int j) {
+        int room = length - j - V;
+        return room < 0 ? 0 : Math.min(depth, room / n + 1);
+    }
+
+    /**
+     * {@code b[o, end of b)} in the first lanes, zeros after (for the one vector that would read past the array).
+     * Tail vectors elsewhere read whole vectors past the tile's last column: those lanes hold other data, harmless
+     * since lanes never mix and they are not stored. No vector masks: on JDK 17 their creation and tests are not
+     * intrinsified (see VectorTernaryKernel).
+     */
+    private static FloatVector padded(float[] b, int o, float[] pad) {
+        java.util.Arrays.fill(pad, 0f);
+        System.arraycopy(b, o, pad, 0, Math.min(V, b.length - o));
+        return FloatVector.fromArray(F, pad, 0);
+    }
+
+    /** The first {@code count} lanes of {@code v} into {@code c[o..)}. */
+    private static void store(FloatVector v, float[] c, int o, int count, float[] tmp) {
+        if (count == V) {
+            v.intoArray(c, o);
+        } else {
+            v.intoArray(tmp, 0);
+            System.arraycopy(tmp, 0, c, o, count);
+        }
+    }
+
+    /** Rows {@code [i, i+4)} of {@code c} (first at {@code cRow}), columns {@code [j0, j1)}; a partial last vector through {@code tmp}. */
+    private static void block4(float[] a, int a0, int rs, int ds, int depth, float[] b, int n, float[] c, int cRow, int j0, int j1,
+                               float[] pad, float[] tmp) {
         int a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs;
         int j = j0;
         for (; j + 2 * V <= j1; j += 2 * V) {
@@ -80,19 +114,30 @@ final class VectorSmallGemm extends SmallGemm {
             c30.intoArray(c, cRow + 3 * n + j);
             c31.intoArray(c, cRow + 3 * n + j + V);
         }
-        for (int r = 0; r < 4; r++) {
-            rowTail(a, a0 + r * rs, ds, depth, b, n, c, cRow + r * n, j, j1);
-        }
-    }
-
-    /** Columns {@code [from, to)} of one row of {@code c}. */
-    private static void rowTail(float[] a, int ar, int ds, int depth, float[] b, int n, float[] c, int cRow, int from, int to) {
-        for (int j = from; j < to; j++) {
-            float s = 0f;
-            for (int p = 0; p < depth; p++) {
-                s += a[ar + p * ds] * b[p * n + j];
+        for (; j < j1; j += V) {
+            int inside = inside(b.length, depth, n, j);
+            FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
+            for (int p = 0; p < inside; p++) {
+                FloatVector bv = FloatVector.fromArray(F, b, p * n + j);
+                int ao = p * ds;
+                c0 = FloatVector.broadcast(F, a[a0 + ao]).fma(bv, c0);
+                c1 = FloatVector.broadcast(F, a[a1 + ao]).fma(bv, c1);
+                c2 = FloatVector.broadcast(F, a[a2 + ao]).fma(bv, c2);
+                c3 = FloatVector.broadcast(F, a[a3 + ao]).fma(bv, c3);
             }
-            c[cRow + j] = s;
+            for (int p = inside; p < depth; p++) {
+                FloatVector bv = padded(b, p * n + j, pad);
+                int ao = p * ds;
+                c0 = FloatVector.broadcast(F, a[a0 + ao]).fma(bv, c0);
+                c1 = FloatVector.broadcast(F, a[a1 + ao]).fma(bv, c1);
+                c2 = FloatVector.broadcast(F, a[a2 + ao]).fma(bv, c2);
+                c3 = FloatVector.broadcast(F, a[a3 + ao]).fma(bv, c3);
+            }
+            int count = Math.min(V, j1 - j);
+            store(c0, c, cRow + j, count, tmp);
+            store(c1, c, cRow + n + j, count, tmp);
+            store(c2, c, cRow + 2 * n + j, count, tmp);
+            store(c3, c, cRow + 3 * n + j, count, tmp);
         }
     }
 

@@ -84,6 +84,65 @@ class LoweredSubsamplingTest {
         }
     }
 
+    /**
+     * The finite-difference check of the Java path (GradientCheckUtil needs doubles, which this layer sends to DL4J's
+     * code, so this is its float counterpart): for {@code f(x) = sum(r * pool(x))} with a fixed random {@code r}, the
+     * input gradient from {@code backpropGradient(r)} equals the central difference {@code (f(x + h e_i) - f(x - h e_i))
+     * / 2h} at every input element. Inputs are distinct multiples of 1/64 spaced at least 4h apart, so no window's
+     * maximum changes within the step and {@code f} is linear there; f is summed in double, leaving the float rounding of
+     * the outputs (hence GradientCheckUtil's default bound, 1e-3 relative, with entries below 0.01 compared absolutely).
+     */
+    @Test
+    void javaPathInputGradientEqualsCentralFiniteDifferences() {
+        LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+        Object[][] cases = {
+                {PoolingType.MAX, new int[]{2, 2}, new int[]{2, 2}},
+                {PoolingType.MAX, new int[]{3, 3}, new int[]{2, 1}},
+                {PoolingType.AVG, new int[]{2, 2}, new int[]{2, 2}},
+                {PoolingType.AVG, new int[]{3, 2}, new int[]{1, 2}},
+        };
+        int batch = 2, ch = 2, h = 7, w = 6;
+        int len = batch * ch * h * w;
+        float step = 1f / 256;
+        java.util.Random random = new java.util.Random(17);
+        for (Object[] c : cases) {
+            String where = c[0] + " k" + java.util.Arrays.toString((int[]) c[1]) + " s" + java.util.Arrays.toString((int[]) c[2]);
+            Layer ours = runtime(LoweredSubsampling.of(pool((PoolingType) c[0], (int[]) c[1], (int[]) c[2], ConvolutionMode.Truncate)),
+                    DataType.FLOAT, ch, h, w);
+            java.util.List<Integer> values = new java.util.ArrayList<>();
+            for (int i = 0; i < len; i++) {
+                values.add(i - len / 2);
+            }
+            java.util.Collections.shuffle(values, random);
+            float[] xv = new float[len];
+            for (int i = 0; i < len; i++) {
+                xv[i] = values.get(i) / 64f;
+            }
+            INDArray x = Nd4j.create(xv, new long[]{batch, ch, h, w}, 'c');
+            ours.setInput(x, mgr);
+            INDArray out = ours.activate(true, mgr);
+            INDArray r = Nd4j.rand(DataType.FLOAT, out.shape()).subi(0.5);
+            INDArray analytic = ours.backpropGradient(r, mgr).getSecond().dup();
+            double worst = 0;
+            for (int i = 0; i < len; i++) {
+                double[] f = new double[2];
+                for (int side = 0; side < 2; side++) {
+                    float[] moved = xv.clone();
+                    moved[i] += side == 0 ? step : -step;
+                    ours.setInput(Nd4j.create(moved, new long[]{batch, ch, h, w}, 'c'), mgr);
+                    INDArray o = ours.activate(false, mgr).castTo(DataType.DOUBLE);
+                    f[side] = o.mul(r.castTo(DataType.DOUBLE)).sumNumber().doubleValue();
+                }
+                double numeric = (f[0] - f[1]) / (2 * step);
+                double got = analytic.getDouble(i);
+                worst = Math.max(worst, Math.abs(numeric - got) / Math.max(1e-2, Math.abs(numeric) + Math.abs(got)));
+            }
+            assertTrue(worst < 1e-3, where + ": worst relative error " + worst);
+            // not vacuous: some gradient entries are non-zero
+            assertTrue(analytic.amaxNumber().doubleValue() > 0.05, where);
+        }
+    }
+
     @Test
     void doubleDataAndSameModeFallBackToDl4jAndStillAgree() {
         LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();

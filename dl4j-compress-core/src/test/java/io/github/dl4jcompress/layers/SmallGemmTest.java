@@ -91,4 +91,24 @@ class SmallGemmTest {
             }
         }
     }
+
+    @Test
+    void nnIntoASliceWritesOnlyThatSlice() {
+        Random r = new Random(9);
+        SmallGemm g = kernels().get(0);
+        for (int n : new int[]{10, 17, 64, 96}) {
+            int m = 6, k = 25, off = 13;
+            float[] a = random(r, m * k);
+            float[] b = random(r, k * n);
+            float[] c = random(r, off + m * n + 7);
+            float[] before = c.clone();
+            g.nn(a, m, k, b, n, c, off);
+            float[] whole = new float[m * n];
+            g.nn(a, m, k, b, n, whole);
+            for (int i = 0; i < c.length; i++) {
+                float want = i >= off && i < off + m * n ? whole[i - off] : before[i];
+                assertTrue(c[i] == want, "n=" + n + " index " + i + ": " + c[i] + " != " + want);
+            }
+        }
+    }
 }
