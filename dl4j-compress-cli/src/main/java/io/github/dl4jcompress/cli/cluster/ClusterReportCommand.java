@@ -132,7 +132,8 @@ public final class ClusterReportCommand implements Callable<Integer> {
         if (forged != null || before == null || before.path("forged").isNull()) {
             doc.put("forged", forged);
             doc.put("forgedStatus", forged != null && Boolean.TRUE.equals(forged.get("rogueJoinedMesh"))
-                    ? "measured: cluster.sh FAULT=rogue vs FAULT=clean (same job settings)"
+                    ? "measured: cluster.sh FAULT=rogue vs FAULT=clean (same job settings); refused = the fewest any "
+                    + "receiver (driver, each executor) refused of the rogue's broadcasts"
                     : forged != null ? "not measured: the rogue (cluster.sh FAULT=rogue) never joined DL4J's mesh: "
                     + "SharedTrainingMaster picks a random Aeron stream id per job and the rogue published on the "
                     + "default 119 (see docs/cluster.md); in-memory evidence: AuthenticatedExchangeTest"
@@ -314,13 +315,24 @@ public final class ClusterReportCommand implements Callable<Integer> {
                 ? json.readTree(new File(cleanDir, "spark.json")).get("runs").get(0) : null;
         Map<String, Object> f = new LinkedHashMap<>();
         long sent = rogue == null ? 0 : rogue.path("sentTotal").asLong();
-        long refused = run.path("messagesRefusedByDriver").asLong();
+        long refusedByDriver = run.path("messagesRefusedByDriver").asLong();
         long applied = run.path("ternGradMessages").asLong();
         long legit = run.path("messagesSentByExecutors").asLong();
+        // every receiver (driver and each executor) gets every rogue broadcast: refused = the fewest any receiver
+        // refused; parametersChanged = messages a receiver accepted beyond what the other real senders sent
+        long refused = refusedByDriver;
+        long changed = Math.max(0, applied - legit);
+        JsonNode traffic = run.path("executorTraffic");
+        for (JsonNode t : traffic) {
+            refused = Math.min(refused, t.path("refused").asLong());
+            changed += Math.max(0, t.path("received").asLong() - (legit - t.path("sent").asLong()));
+        }
         f.put("sent", sent);
         f.put("refused", refused);
-        f.put("parametersChanged", Math.max(0, applied - legit));
+        f.put("parametersChanged", changed);
+        f.put("refusedByDriver", refusedByDriver);
         f.put("rogueJoinedMesh", rogue == null ? null : rogue.path("joined").asBoolean());
+        f.put("streamId", rogue == null ? null : rogue.get("streamId"));
         if (rogue == null || !rogue.path("joined").asBoolean()) {
             f.put("note", "the rogue did not join the mesh before the job ended (no rogue.json or joined=false): "
                     + "nothing was sent, so nothing was tested");
@@ -330,6 +342,7 @@ public final class ClusterReportCommand implements Callable<Integer> {
         f.put("driverAppliedMessages", applied);
         f.put("executorsSentMessages", legit);
         f.put("refusedByExecutors", run.get("messagesRefusedByExecutors"));
+        f.put("executorTraffic", traffic.isMissingNode() ? null : traffic);
         f.put("finalAccuracy", run.path("accuracy").asDouble());
         f.put("accuracyByEpoch", run.get("accuracyByEpoch"));
         if (clean != null) {
@@ -339,8 +352,9 @@ public final class ClusterReportCommand implements Callable<Integer> {
                     "refusedByExecutors", clean.get("messagesRefusedByExecutors"),
                     "driverAppliedMessages", clean.path("ternGradMessages").asLong()));
         }
-        f.put("setting", dir.getName() + " (rogue in namespace " + "host 9, joins DL4J's Aeron mesh through the "
-                + "driver's controller port and broadcasts to the driver and every executor)");
+        f.put("setting", dir.getName() + " (rogue in namespace host 9 reads the job's Aeron stream id off the wire, "
+                + "joins DL4J's Aeron mesh through the driver's controller port and broadcasts to the driver and every "
+                + "executor)");
         f.put("parametersEqualToCleanRun", "not comparable bit for bit: asynchronous per-layer TernGrad applies "
                 + "messages in arrival order, so two runs differ by float rounding; see parametersChanged and the accuracies");
         return f;
