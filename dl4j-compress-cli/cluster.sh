@@ -375,6 +375,7 @@ submit() { # name "dl4jc job args": results in $WORK/results/<name>/ (spark.json
       note_aeron_dirs $(cluster_pids) || true
     done ) &
   local sampler=$!
+  record "$sampler" # so that down ends it too if the job is interrupted
   set +e
   # shellcheck disable=SC2086
   SPARK_LOCAL_IP="$MASTER_IP" OMP_NUM_THREADS=1 timeout --signal=TERM --kill-after=30 "$JOB_TIMEOUT" \
@@ -483,6 +484,7 @@ case "$cmd" in
           fargs="--checkpoint-dir $ckpt --epoch-timeout ${EPOCH_TIMEOUT:-240}"
           ( await_checkpoint "$ckpt" && sleep "$fafter" && $action ) &
           fault_pid=$!
+          record "$fault_pid"
           submit "$n" "spark-terngrad $m ${JOBS[*]} $fargs"
           kill "$fault_pid" 2> /dev/null || true; wait "$fault_pid" 2> /dev/null || true
           for pid in $(ip netns pids "$(host_ns $ROGUE)" 2> /dev/null); do kill "$pid" 2> /dev/null; done
