@@ -542,7 +542,9 @@ public final class ClusterReportCommand implements Callable<Integer> {
         Map<String, Map<String, Double>> perIteration = new LinkedHashMap<>();
         Map<String, Map<String, Double>> bytes = new LinkedHashMap<>();
         for (Map<String, Object> r : rows) {
-            String series = r.get("mode") + " (" + r.get("hosts") + " hosts)";
+            // iterations per host tell the settings apart (session 20's 4-host runs: 70; session 21's: 141)
+            String series = r.get("mode") + " (" + r.get("hosts") + " hosts, "
+                    + Math.round(((Number) r.get("iterationsPerHost")).doubleValue()) + " it)";
             String point = String.format("%dh %s %.0fM", (Integer) r.get("hosts"),
                     SHORT.getOrDefault((String) r.get("mode"), (String) r.get("mode")), (Double) r.get("bandwidthMbit"));
             if (r.get("secondsToTarget") != null) {
