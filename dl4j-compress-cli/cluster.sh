@@ -35,7 +35,8 @@
 # veths and bridge; `down` does the same from the names alone, so it also cleans up after a crash.
 # Needs root, `ip netns`, veth, bridge and `tc tbf`; refuses clearly otherwise.
 # Environment: NAME (default dlc), NET (second octet, default 77), WORK (default dl4j-compress-cli/target/cluster),
-# WORKER_MEM (default 1200m), SKIP_BUILD=1, MVN_ARGS (e.g. -Dmaven.repo.local=...), JOB_TIMEOUT (s, default 1800), RATES and MODES (measure).
+# WORKER_MEM (default 1200m), SKIP_BUILD=1, MVN_ARGS (e.g. -Dmaven.repo.local=...), JOB_TIMEOUT (s, default 1800), RATES and MODES (measure),
+# JAVA_EXTRA (JVM options for the driver and the executors, e.g. -Ddl4jcompress.terngrad.kernel=scalar).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NAME="${NAME:-dlc}"
@@ -66,10 +67,44 @@ require_namespaces() {
   ip netns del "$probe"
 }
 
+# --- Aeron directories ----------------------------------------------------------------------------------------------
+# DL4J's embedded Aeron media driver maps a directory /dev/shm/aeron-<user>-<uuid> (~0.5-1 GB) per JVM and leaves it
+# behind when the JVM is killed. The ones this script's JVMs use are noted while they run (from /proc/<pid>/maps) and
+# removed once no process maps them any more; directories of other people's JVMs are never noted, so never touched.
+note_aeron_dirs() { # pid...: add the Aeron directories these processes map to $STATE/aeron-dirs
+  local pid
+  { for pid in "$@"; do grep -o '/dev/shm/aeron-[^/ ]*' "/proc/$pid/maps" 2> /dev/null || true; done; } \
+    | sort -u >> "$STATE/aeron-dirs" 2> /dev/null || true
+  return 0
+}
+
+cluster_pids() { # every process in this cluster's namespaces, the recorded JVMs and the current job's driver JVM
+  local ns tpid
+  for ns in $(ip netns list 2> /dev/null | awk '{print $1}' | grep -E "^${NAME}-h[0-9]+$"); do ip netns pids "$ns" 2> /dev/null; done
+  [ -f "$STATE/pids" ] && cat "$STATE/pids"
+  tpid="$(cat "$STATE/job.pid" 2> /dev/null)"
+  [ -n "$tpid" ] && ps -o pid= --ppid "$tpid" 2> /dev/null
+  return 0
+}
+
+remove_aeron_dirs() { # remove the noted Aeron directories that no process maps any more
+  [ -f "$STATE/aeron-dirs" ] || return 0
+  local d kept=() removed=0
+  for d in $(sort -u "$STATE/aeron-dirs"); do
+    [ -d "$d" ] || continue
+    case "$d" in /dev/shm/aeron-*) ;; *) continue ;; esac
+    if fuser -s "$d/cnc.dat" 2> /dev/null || fuser -s "$d"/*/* 2> /dev/null; then kept+=("$d"); else rm -rf "$d" && removed=$((removed + 1)); fi
+  done
+  printf '%s\n' "${kept[@]}" | { grep . || true; } > "$STATE/aeron-dirs.tmp"; mv "$STATE/aeron-dirs.tmp" "$STATE/aeron-dirs"
+  [ "$removed" -gt 0 ] && log "removed $removed Aeron director$([ "$removed" = 1 ] && echo y || echo ies) of this cluster's JVMs from /dev/shm"
+  return 0
+}
+
 # --- teardown ---------------------------------------------------------------------------------------------------------
 # Idempotent; uses only names derived from NAME and PIDs this script recorded.
 down() {
   set +e
+  [ -d "$STATE" ] && note_aeron_dirs $(cluster_pids)
   if [ -f "$STATE/pids" ]; then
     while read -r pid; do kill "$pid" 2> /dev/null; done < "$STATE/pids"
   fi
@@ -99,9 +134,10 @@ down() {
     ip link del "$v" 2> /dev/null
   done
   ip link show "$BRIDGE" > /dev/null 2>&1 && ip link del "$BRIDGE" 2> /dev/null
-  rm -f "$STATE/pids" "$STATE/spark-defaults.conf"
+  remove_aeron_dirs
+  rm -f "$STATE/pids" "$STATE/spark-defaults.conf" "$STATE/job.pid"
   set -e
-  log "down: no ${NAME}-h* namespace, ${NAME}v* veth, $BRIDGE bridge or recorded JVM left"
+  log "down: no ${NAME}-h* namespace, ${NAME}v* veth, $BRIDGE bridge, recorded JVM or Aeron directory of them left"
 }
 
 # --- bring-up ---------------------------------------------------------------------------------------------------------
@@ -158,16 +194,54 @@ rogue_up() { # a namespace on the bridge for the attacker (not a Spark worker; i
   ip netns exec "$ns" ip link set lo up
 }
 
-rogue_attack() { # seconds out joblog: the rogue joins the job's Aeron mesh, sends forged/replayed/corrupted envelopes
+sniff_stream_id() { # seconds: the Aeron stream id of the traffic the rogue's eth0 sees (printed), or fail
+  # Aeron frames carry it in clear: data/setup frames at byte 16, status messages at byte 12 (little-endian, version 0)
+  ip netns exec "$(host_ns $ROGUE)" python3 - eth0 "$1" << 'PY'
+import collections, socket, struct, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(3))
+s.bind((sys.argv[1], 0)); s.settimeout(1)
+seen, end = collections.Counter(), time.time() + float(sys.argv[2])
+while time.time() < end:
+    try:
+        f = s.recv(65535)
+    except socket.timeout:
+        continue
+    if len(f) < 62 or f[12:14] != b"\x08\x00" or f[23] != 17 or struct.unpack("!H", f[20:22])[0] & 0x1FFF:
+        continue  # not IPv4 UDP, or a later fragment
+    a = f[14 + (f[14] & 15) * 4 + 8:]
+    if len(a) < 20 or a[4] != 0:
+        continue
+    kind = struct.unpack("<H", a[6:8])[0]
+    at = {1: 16, 5: 16, 3: 12}.get(kind)  # DATA, SETUP, status message
+    if at is None:
+        continue
+    sid = struct.unpack("<i", a[at:at + 4])[0]
+    seen[sid] += 1
+    if seen[sid] >= 5:
+        print(sid)
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+
+rogue_attack() { # seconds out joblog: the rogue sniffs the job's stream id, joins its Aeron mesh, sends forged/replayed/corrupted envelopes
   [ -e "/var/run/netns/$(host_ns $ROGUE)" ] || rogue_up
   # the driver's Aeron port is a free port per JVM (JvmFreePortSupplier), not DL4J's 49876: an attacker would scan
   # for it; this one reads it from the driver's log
-  local port; port="$(grep -o 'controller address to [0-9.]*:[0-9]*' "$3" | tail -1 | cut -d: -f2)"
-  log "rogue $(host_ip $ROGUE) attacks the driver's mesh ($MASTER_IP:${port:-?}) for $1 s"
+  local port sid; port="$(grep -o 'controller address to [0-9.]*:[0-9]*' "$3" | tail -1 | cut -d: -f2)"
+  # the stream id is drawn at random per job (SharedTrainingMaster): the rogue reads it off the wire. A Linux bridge
+  # forwards unicast only to the port behind the destination MAC; with ageing 0 it forgets every MAC and floods
+  # (a hub, or a switch under MAC flooding), so the rogue's eth0 sees the driver's frames to the executors.
+  ip link set "$BRIDGE" type bridge ageing_time 0
+  sid="$(sniff_stream_id 30 || true)"
+  ip link set "$BRIDGE" type bridge ageing_time 30000
+  log "rogue $(host_ip $ROGUE): captured stream id ${sid:-none} on the wire; attacks the driver's mesh ($MASTER_IP:${port:-?}) for $1 s"
+  [ -n "$sid" ] || log "rogue: no Aeron frame seen in 30 s; trying DL4J's default stream 119"
   ip netns exec "$(host_ns $ROGUE)" env OMP_NUM_THREADS=1 java -Xmx512m $OPENS $AERON \
     -Dlog4j.configuration=org/apache/spark/log4j-defaults.properties \
     -cp "$APP:$SPARK_HOME/jars/*" io.github.dl4jcompress.cli.Dl4jc cluster-rogue --controller "$MASTER_IP" \
-    --controller-port "${port:-40123}" --ip "$(host_ip $ROGUE)" --seconds "$1" --out "$2" > "$WORK/logs/rogue.log" 2>&1
+    --controller-port "${port:-40123}" --stream-id "${sid:-119}" --ip "$(host_ip $ROGUE)" --seconds "$1" --out "$2" \
+    > "$WORK/logs/rogue.log" 2>&1
 }
 
 kill_driver() { # SIGKILL the driver JVM of the running job (the child of its timeout process)
@@ -272,30 +346,47 @@ host_cpu_seconds() { # CPU seconds (user + system) of the processes now in host 
   awk -v t="$total" -v k="$ticks" 'BEGIN {printf "%.1f", t / k}'
 }
 
+machine_busy_seconds() { # CPU seconds all processes on this machine have used since boot (/proc/stat, all but idle and iowait)
+  awk -v k="$(getconf CLK_TCK)" '/^cpu / {printf "%.1f", ($2 + $3 + $4 + $7 + $8 + $9) / k}' /proc/stat
+}
+
+driver_cpu_seconds() { # CPU seconds (user + system) of the running job's driver JVM (0 before it starts)
+  local tpid pid total=0; tpid="$(cat "$STATE/job.pid" 2> /dev/null)"
+  if [ -n "$tpid" ]; then
+    for pid in $(ps -o pid= --ppid "$tpid" 2> /dev/null); do
+      total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2> /dev/null || echo 0)))
+    done
+  fi
+  awk -v t="$total" -v k="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / k}'
+}
+
 submit() { # name "dl4jc job args": results in $WORK/results/<name>/ (spark.json, cluster-run.json), log in logs/
   local n=$1 job=$2 logf="$WORK/logs/job-$1.log" out="$WORK/results/$1"
   local ifaces; ifaces="$(for i in $(seq "$HOSTS"); do printf '%s,' "$(host_veth "$i")"; done)"
   mkdir -p "$out"
   log "job $n: $job (log $logf)"
-  local start; start=$(date +%s.%N)
+  local start busy0; start=$(date +%s.%N); busy0="$(machine_busy_seconds)"
   for i in $(seq "$HOSTS"); do echo "$(host_bytes "$i")" > "$STATE/bytes0-h$i"; done
   : > "$STATE/cpu-$n"
+  : > "$STATE/job.pid"
   ( while sleep 2; do
       line=""; for i in $(seq "$HOSTS"); do line="$line $(host_cpu_seconds "$i")"; done
-      echo "$line" >> "$STATE/cpu-$n"
+      echo "$line $(driver_cpu_seconds)" >> "$STATE/cpu-$n"
+      note_aeron_dirs $(cluster_pids) || true
     done ) &
   local sampler=$!
+  record "$sampler" # so that down ends it too if the job is interrupted
   set +e
   # shellcheck disable=SC2086
   SPARK_LOCAL_IP="$MASTER_IP" OMP_NUM_THREADS=1 timeout --signal=TERM --kill-after=30 "$JOB_TIMEOUT" \
-    java -Xmx2g $OPENS $AERON --add-modules jdk.incubator.vector \
+    java -Xmx2g $OPENS $AERON ${JAVA_EXTRA:-} --add-modules jdk.incubator.vector \
     -cp "$SPARK_HOME/conf:$SPARK_HOME/jars/*" org.apache.spark.deploy.SparkSubmit \
     --master "spark://$MASTER_IP:$PORT" --deploy-mode client --properties-file "$STATE/spark-defaults.conf" \
     --class io.github.dl4jcompress.cli.Dl4jc \
     --conf spark.executor.cores=1 --total-executor-cores "$HOSTS" --executor-memory 1g \
     --conf spark.default.parallelism="$HOSTS" \
     --conf spark.driver.host="$MASTER_IP" --conf spark.driver.bindAddress="$MASTER_IP" --conf spark.ui.enabled=false \
-    --conf "spark.executor.extraJavaOptions=$OPENS $AERON --add-modules jdk.incubator.vector" \
+    --conf "spark.executor.extraJavaOptions=$OPENS $AERON ${JAVA_EXTRA:-} --add-modules jdk.incubator.vector" \
     --conf spark.executorEnv.OMP_NUM_THREADS=1 \
     "$APP" $job --controller "$MASTER_IP" --network-mask "$SUBNET.0/24" \
     --count-interfaces "${ifaces%,}" --out "$out" > "$logf" 2>&1 &
@@ -319,9 +410,15 @@ submit() { # name "dl4jc job args": results in $WORK/results/<name>/ (spark.json
       printf '{"host": %d, "ip": "%s", "bytesSent": %d, "bytesReceived": %d, "cpuSeconds": %s}' \
         "$i" "$(host_ip "$i")" $((rx1 - rx0)) $((tx1 - tx0)) "$cpu"
     done
-    printf '], "shape": "%s", "results": "%s"}\n' "$(cat "$STATE/shape")" "$out/spark.json"
+    # the driver JVM's CPU seconds over the whole job (its largest sample: start-up, data, fits, evaluations)
+    dcpu=$(awk -v c="$((HOSTS + 1))" 'NF && $c + 0 > v {v = $c + 0} END {print v + 0}' "$STATE/cpu-$n")
+    # every process's CPU on the machine during the job (ours and the other engineers'): what is left for ours
+    busy=$(awk -v a="$busy0" -v b="$(machine_busy_seconds)" 'BEGIN {printf "%.1f", b - a}')
+    printf '], "driverCpuSeconds": %s, "machineBusyCpuSeconds": %s, "machineCores": %d, "shape": "%s", "results": "%s"}\n' \
+      "$dcpu" "$busy" "$(nproc)" "$(cat "$STATE/shape")" "$out/spark.json"
   } > "$out/cluster-run.json"
   [ "$rc" -eq 124 ] && log "job $n: TIMED OUT after $JOB_TIMEOUT s (killed), see $logf"
+  remove_aeron_dirs # the job's driver and executors have exited
   log "job $n: exit $rc, $wall s wall; $(jq -c '[.hosts[] | {host, bytesSent, bytesReceived, cpuSeconds}]' "$out/cluster-run.json")"
   return 0
 }
@@ -387,6 +484,7 @@ case "$cmd" in
           fargs="--checkpoint-dir $ckpt --epoch-timeout ${EPOCH_TIMEOUT:-240}"
           ( await_checkpoint "$ckpt" && sleep "$fafter" && $action ) &
           fault_pid=$!
+          record "$fault_pid"
           submit "$n" "spark-terngrad $m ${JOBS[*]} $fargs"
           kill "$fault_pid" 2> /dev/null || true; wait "$fault_pid" 2> /dev/null || true
           for pid in $(ip netns pids "$(host_ns $ROGUE)" 2> /dev/null); do kill "$pid" 2> /dev/null; done

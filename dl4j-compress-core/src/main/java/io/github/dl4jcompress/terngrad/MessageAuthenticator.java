@@ -83,22 +83,44 @@ public final class MessageAuthenticator {
      * @throws IllegalArgumentException if {@code sequence} is outside {@code [0, 2³²)}
      */
     public byte[] seal(long senderId, long sequence, byte[] payload) {
+        byte[] envelope = new byte[OVERHEAD_BYTES + payload.length];
+        encrypt(senderId, sequence, payload, 0, payload.length, envelope);
+        return envelope;
+    }
+
+    /**
+     * Seals an envelope whose payload is already in place: {@code envelope} is {@code OVERHEAD_BYTES + P} bytes long
+     * with the payload at {@code [HEADER_BYTES, HEADER_BYTES + P)}; writes the header before it, encrypts it where
+     * it lies (no copy: GCM encrypts in place when input and output start at the same offset) and writes the tag
+     * after it. Same envelope, same rules as {@link #seal(long, long, byte[])}.
+     *
+     * @throws IllegalArgumentException if {@code sequence} is outside {@code [0, 2³²)} or the array cannot be an
+     *                                  envelope
+     */
+    public void sealInPlace(long senderId, long sequence, byte[] envelope) {
+        if (envelope == null || envelope.length < OVERHEAD_BYTES) {
+            throw new IllegalArgumentException("An envelope to seal in place needs at least " + OVERHEAD_BYTES
+                    + " bytes (header, payload, tag), got " + (envelope == null ? "none" : envelope.length));
+        }
+        encrypt(senderId, sequence, envelope, HEADER_BYTES, envelope.length - OVERHEAD_BYTES, envelope);
+    }
+
+    /** Header into {@code envelope[0, 24)}, {@code AES-GCM(in[inOffset, +length))} and tag from byte 24 on. */
+    private void encrypt(long senderId, long sequence, byte[] in, int inOffset, int length, byte[] envelope) {
         if (sequence < 0 || sequence >= SEQUENCE_LIMIT) {
             throw new IllegalArgumentException("Sequence number " + sequence + " outside [0, 2^32): the sender must "
                     + "start over with a new sender id (a new MessageSealer)");
         }
-        byte[] envelope = new byte[OVERHEAD_BYTES + payload.length];
-        ByteBuffer.wrap(envelope).putInt(MAGIC).putLong(senderId).putLong(sequence).putInt(payload.length);
+        ByteBuffer.wrap(envelope).putInt(MAGIC).putLong(senderId).putLong(sequence).putInt(length);
         Cipher cipher = ciphers.get();
         try {
             cipher.init(Cipher.ENCRYPT_MODE, key, nonce(senderId, sequence));
             cipher.updateAAD(envelope, 0, HEADER_BYTES);
-            cipher.doFinal(payload, 0, payload.length, envelope, HEADER_BYTES);
+            cipher.doFinal(in, inOffset, length, envelope, HEADER_BYTES);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM sealing failed for sender " + senderId + ", sequence " + sequence
                     + " (a repeated sequence number reuses a nonce and is refused)", e);
         }
-        return envelope;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.github.dl4jcompress.terngrad;
 
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -27,6 +28,22 @@ public final class MessageSealer {
     /** The envelope of {@code payload} with this sender's id and next sequence number. */
     public byte[] seal(byte[] payload) {
         return authenticator.seal(senderId, nextSequence.getAndIncrement(), payload);
+    }
+
+    /**
+     * The envelope of {@code message}: its bytes are written straight into the envelope and encrypted there, so
+     * sealing adds no copy of the payload to serializing it ({@link MessageAuthenticator#sealInPlace}).
+     */
+    public byte[] seal(TernaryMessage message) {
+        byte[] envelope = new byte[MessageAuthenticator.OVERHEAD_BYTES + message.sizeInBytes()];
+        message.writeTo(ByteBuffer.wrap(envelope, MessageAuthenticator.HEADER_BYTES, message.sizeInBytes()));
+        sealInPlace(envelope);
+        return envelope;
+    }
+
+    /** Seals, with this sender's id and next sequence number, an envelope whose payload is already in place. */
+    public void sealInPlace(byte[] envelope) {
+        authenticator.sealInPlace(senderId, nextSequence.getAndIncrement(), envelope);
     }
 
     public long senderId() {

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Property-style checks of the HMAC envelope: round trips, and every forgery, corruption and bit flip refused. */
+/** Property-style checks of the AES-GCM envelope: round trips, and every forgery, corruption and bit flip refused. */
 class MessageAuthenticatorTest {
 
     private static final byte[] KEY = key(1);
@@ -30,6 +30,47 @@ class MessageAuthenticatorTest {
             assertEquals(sender, opened.senderId());
             assertEquals(sequence, opened.sequence());
             assertArrayEquals(payload, opened.payload());
+        }
+    }
+
+    /** Sealing in place (the executors' path) writes exactly the envelope the copying seal makes, bit for bit. */
+    @Test
+    void sealingInPlaceEqualsSealingACopy() {
+        // another instance (own Cipher) for the reference: JDK's GCM refuses to encrypt twice under one key and nonce
+        MessageAuthenticator reference = new MessageAuthenticator(KEY);
+        Random random = new Random(12);
+        for (int trial = 0; trial < 100; trial++) {
+            byte[] payload = new byte[trial == 0 ? 0 : random.nextInt(3000)];
+            random.nextBytes(payload);
+            long sender = random.nextLong();
+            long sequence = random.nextInt(Integer.MAX_VALUE);
+            byte[] inPlace = new byte[MessageAuthenticator.OVERHEAD_BYTES + payload.length];
+            System.arraycopy(payload, 0, inPlace, MessageAuthenticator.HEADER_BYTES, payload.length);
+            auth.sealInPlace(sender, sequence, inPlace);
+            assertArrayEquals(reference.seal(sender, sequence, payload), inPlace);
+            assertArrayEquals(payload, auth.open(inPlace).payload());
+        }
+        assertThrows(IllegalArgumentException.class, () -> auth.sealInPlace(1, 1, new byte[MessageAuthenticator.OVERHEAD_BYTES - 1]));
+        assertThrows(IllegalArgumentException.class, () -> auth.sealInPlace(1, 1, null));
+        assertThrows(IllegalArgumentException.class,
+                () -> auth.sealInPlace(1, MessageAuthenticator.SEQUENCE_LIMIT, new byte[MessageAuthenticator.OVERHEAD_BYTES]));
+    }
+
+    /** A sealer's message envelope is its bytes sealed with the sealer's id and next sequence number. */
+    @Test
+    void aSealedTernaryMessageOpensToItsBytes() {
+        MessageSealer sealer = new MessageSealer(auth, 42);
+        for (int i = 0; i < 3; i++) {
+            float[] g = new float[1000 + i];
+            Random random = new Random(i);
+            for (int j = 0; j < g.length; j++) {
+                g[j] = (float) random.nextGaussian();
+            }
+            TernaryMessage message = new Ternarizer(2.5, i).encode(g, SegmentLayout.single(g.length));
+            MessageAuthenticator.Envelope opened = auth.open(sealer.seal(message));
+            assertEquals(42, opened.senderId());
+            assertEquals(i, opened.sequence());
+            assertArrayEquals(message.toBytes(), opened.payload());
         }
     }
 

@@ -1,7 +1,10 @@
 package io.github.dl4jcompress.spark;
 
+import java.util.concurrent.atomic.LongAdder;
+
 import io.github.dl4jcompress.terngrad.MessageSealer;
 import io.github.dl4jcompress.terngrad.MessageVerifier;
+import io.github.dl4jcompress.terngrad.TernaryMessage;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -21,15 +24,16 @@ final class AuthenticatedUpdates implements UpdatesHandler {
 
     private final MessageVerifier verifier;
     private final UpdatesHandler inner;
+    private final LongAdder openNanos = new LongAdder();
 
     AuthenticatedUpdates(MessageVerifier verifier, UpdatesHandler inner) {
         this.verifier = verifier;
         this.inner = inner;
     }
 
-    /** The envelope of {@code message} (an INT8 array) as an INT8 array. */
-    static INDArray seal(MessageSealer sealer, INDArray message) {
-        return Nd4j.createFromArray(sealer.seal(message.data().asBytes()));
+    /** The envelope of {@code message} as an INT8 array (serialized straight into the envelope, sealed in place). */
+    static INDArray seal(MessageSealer sealer, TernaryMessage message) {
+        return Nd4j.createFromArray(sealer.seal(message));
     }
 
     @Override
@@ -40,10 +44,17 @@ final class AuthenticatedUpdates implements UpdatesHandler {
                     + "encoding from another training master on this parameter server?");
             return;
         }
+        long t0 = System.nanoTime();
         byte[] payload = verifier.open(array.data().asBytes());
+        openNanos.add(System.nanoTime() - t0);
         if (payload != null) {
             inner.onNext(Nd4j.createFromArray(payload));
         }
+    }
+
+    /** Wall seconds spent checking and decrypting received envelopes (on the transport's thread). */
+    double openSeconds() {
+        return openNanos.sum() / 1e9;
     }
 
     MessageVerifier verifier() {

@@ -3,6 +3,8 @@ package io.github.dl4jcompress.spark;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import io.github.dl4jcompress.terngrad.SegmentLayout;
 import io.github.dl4jcompress.terngrad.MessageVerifier;
@@ -101,16 +103,31 @@ public final class PerLayerTernGradTrainingMaster extends SharedTrainingMaster {
      * Received messages each executor JVM refused so far (executor id → count), from a small probe job of
      * {@code 4·tasks} tasks; an executor none of them reached is missing from the map.
      */
-    public static java.util.Map<String, Long> messagesRefusedByExecutors(JavaSparkContext sc, int tasks) {
+    public static Map<String, Long> messagesRefusedByExecutors(JavaSparkContext sc, int tasks) {
+        Map<String, Long> out = new TreeMap<>();
+        executorTraffic(sc, tasks).forEach((id, t) -> out.put(id, (Long) t.get("refused")));
+        return out;
+    }
+
+    /**
+     * What each executor JVM's trainer has done so far (executor id → sent, bytesSent, received, minibatches,
+     * refused, and wall seconds fitSeconds, encodeSeconds, sealSeconds, transportSendSeconds, applySeconds,
+     * openSeconds; see
+     * {@code TernGradExecutorTrainer.Traffic}), from a small probe job of {@code 4·tasks} tasks; an executor none of
+     * them reached is missing from the map.
+     */
+    public static Map<String, Map<String, Object>> executorTraffic(JavaSparkContext sc, int tasks) {
         int n = 4 * Math.max(1, tasks);
-        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        Map<String, TernGradExecutorTrainer.Traffic> latest = new TreeMap<>();
         List<Integer> ids = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             ids.add(i);
         }
         for (TernGradExecutorTrainer.Traffic t : sc.parallelize(ids, n).map(i -> TernGradExecutorTrainer.traffic()).collect()) {
-            out.merge(t.executorId(), t.refused(), Math::max);
+            latest.merge(t.executorId(), t, (a, b) -> a.minibatches() >= b.minibatches() ? a : b);
         }
+        Map<String, Map<String, Object>> out = new TreeMap<>();
+        latest.forEach((id, t) -> out.put(id, t.asMap()));
         return out;
     }
 

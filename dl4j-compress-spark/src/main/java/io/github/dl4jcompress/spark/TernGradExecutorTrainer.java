@@ -5,7 +5,9 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 
 import io.github.dl4jcompress.terngrad.MessageAuthenticator;
@@ -64,6 +66,8 @@ final class TernGradExecutorTrainer {
     private TernGradSparkAccumulator accumulator;
     private AuthenticatedUpdates verified;
     private int minibatches;
+    private long fitNanos;
+    private long sealNanos;
 
     private TernGradExecutorTrainer(long instanceId) {
         this.instanceId = instanceId;
@@ -84,11 +88,13 @@ final class TernGradExecutorTrainer {
     static synchronized Traffic traffic() {
         String executor = SparkUtils.getSparkExecutorId();
         if (current == null || current.accumulator == null) {
-            return new Traffic(executor, 0, 0, 0, 0, 0);
+            return new Traffic(executor, 0, 0, 0, 0, 0, new double[6]);
         }
         TernGradExecutorTrainer t = current;
         return new Traffic(executor, t.accumulator.sent(), t.accumulator.bytesSent(), t.inbox.received(), t.minibatches,
-                t.verified.verifier().rejected());
+                t.verified.verifier().rejected(), new double[] {t.fitNanos / 1e9, t.accumulator.encodeSeconds(),
+                        t.sealNanos / 1e9, t.accumulator.sendSeconds() - t.sealNanos / 1e9, t.accumulator.applySeconds(),
+                        t.verified.openSeconds()});
     }
 
     synchronized SharedTrainingResult fit(SharedTrainingWorker worker, PerLayerTernGradSettings settings,
@@ -96,7 +102,9 @@ final class TernGradExecutorTrainer {
         setUp(worker, settings);
         CountingIterator<DataSet> counted = new CountingIterator<>(partition);
         ExistingDataSetIterator data = new ExistingDataSetIterator(counted);
+        long t0 = System.nanoTime();
         AnyNetwork.of(model).fit(data);
+        fitNanos += System.nanoTime() - t0;
         return result(counted.count);
     }
 
@@ -108,7 +116,9 @@ final class TernGradExecutorTrainer {
                     + model.getClass().getSimpleName());
         }
         CountingIterator<MultiDataSet> counted = new CountingIterator<>(partition);
+        long t0 = System.nanoTime();
         ((ComputationGraph) model).fit(new PartitionMultiDataSetIterator(counted));
+        fitNanos += System.nanoTime() - t0;
         return result(counted.count);
     }
 
@@ -145,8 +155,12 @@ final class TernGradExecutorTrainer {
         Ternarizer ternarizer = new Ternarizer(settings.clipFactor(),
                 ExecutorSeededTernGrad.executorSeed(settings.seed(), executorId));
         TernGradSparkAccumulator acc = new TernGradSparkAccumulator(layout, ternarizer,
-                (message, iteration, epoch) -> server.sendUpdate(AuthenticatedUpdates.seal(sealer, message), iteration,
-                        epoch), box);
+                (message, iteration, epoch) -> {
+                    long t0 = System.nanoTime();
+                    INDArray envelope = AuthenticatedUpdates.seal(sealer, message);
+                    sealNanos += System.nanoTime() - t0;
+                    server.sendUpdate(envelope, iteration, epoch);
+                }, box);
         AnyNetwork net = AnyNetwork.of(m);
         net.setCounts(position[0], position[1]);
         net.setGradientsAccumulator(acc);
@@ -254,7 +268,11 @@ final class TernGradExecutorTrainer {
 
     /**
      * Messages and bytes one executor JVM's trainer sent, messages it accepted, minibatches it trained, received
-     * messages it refused (unauthenticated, replayed, malformed envelopes). A plain class,
+     * messages it refused (unauthenticated, replayed, malformed envelopes), and wall seconds: in {@code fit} (the
+     * training thread: forward, backward, the accumulator's work), of which ternarizing ({@code encodeSeconds}),
+     * sealing ({@code sealSeconds}), DL4J's {@code sendUpdate} ({@code transportSendSeconds}) and summing own and
+     * received messages into the update ({@code applySeconds}); plus checking and decrypting received envelopes on
+     * the transport's thread ({@code openSeconds}). A plain class,
      * not a record: Spark 3.1's Kryo cannot serialize records, and job results go through {@code spark.serializer}.
      */
     static final class Traffic implements Serializable {
@@ -265,14 +283,34 @@ final class TernGradExecutorTrainer {
         private final long received;
         private final long minibatches;
         private final long refused;
+        private final double[] seconds;
 
-        Traffic(String executorId, long sent, long bytesSent, long received, long minibatches, long refused) {
+        Traffic(String executorId, long sent, long bytesSent, long received, long minibatches, long refused,
+                double[] seconds) {
             this.executorId = executorId;
             this.sent = sent;
             this.bytesSent = bytesSent;
             this.received = received;
             this.minibatches = minibatches;
             this.refused = refused;
+            this.seconds = seconds.clone();
+        }
+
+        /** The counts and wall seconds by name, for a job's JSON. */
+        Map<String, Object> asMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("sent", sent);
+            m.put("bytesSent", bytesSent);
+            m.put("received", received);
+            m.put("minibatches", minibatches);
+            m.put("refused", refused);
+            m.put("fitSeconds", seconds[0]);
+            m.put("encodeSeconds", seconds[1]);
+            m.put("sealSeconds", seconds[2]);
+            m.put("transportSendSeconds", seconds[3]);
+            m.put("applySeconds", seconds[4]);
+            m.put("openSeconds", seconds[5]);
+            return m;
         }
 
         long refused() {
@@ -301,8 +339,7 @@ final class TernGradExecutorTrainer {
 
         @Override
         public String toString() {
-            return executorId + ": sent " + sent + " (" + bytesSent + " bytes), received " + received + ", minibatches "
-                    + minibatches + ", refused " + refused;
+            return executorId + ": " + asMap();
         }
     }
 

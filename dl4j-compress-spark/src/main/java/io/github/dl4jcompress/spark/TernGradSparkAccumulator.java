@@ -36,7 +36,7 @@ final class TernGradSparkAccumulator implements GradientsAccumulator {
     /** Where this executor's messages go: DL4J's parameter server in a Spark job, a list in tests. */
     @FunctionalInterface
     interface Outbox {
-        void send(INDArray message, int iteration, int epoch);
+        void send(TernaryMessage message, int iteration, int epoch);
     }
 
     private final SegmentLayout layout;
@@ -45,6 +45,9 @@ final class TernGradSparkAccumulator implements GradientsAccumulator {
     private final transient TernaryInbox inbox;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicLong encodeNanos = new AtomicLong();
+    private final AtomicLong sendNanos = new AtomicLong();
+    private final AtomicLong applyNanos = new AtomicLong();
     private final transient List<TernaryMessage> own = new ArrayList<>();
     private transient float[] sum;
 
@@ -57,14 +60,18 @@ final class TernGradSparkAccumulator implements GradientsAccumulator {
 
     @Override
     public void storeUpdate(INDArray update, int iterationNumber, int epochNumber) {
+        long t0 = System.nanoTime();
         TernaryMessage message = ternarizer.encode(update, layout); // throws on NaN/Inf: nothing is sent
-        outbox.send(TernGradWire.wrap(message), iterationNumber, epochNumber);
+        long t1 = System.nanoTime();
+        encodeNanos.addAndGet(t1 - t0);
+        outbox.send(message, iterationNumber, epochNumber);
         sent.incrementAndGet();
         bytesSent.addAndGet(message.sizeInBytes());
         if (log.isDebugEnabled()) {
             log.debug("Iteration {}: sent {} bytes, {}", iterationNumber, message.sizeInBytes(), ternarizer.lastStatistics());
         }
         own.add(message);
+        sendNanos.addAndGet(System.nanoTime() - t1);
     }
 
     @Override
@@ -83,6 +90,15 @@ final class TernGradSparkAccumulator implements GradientsAccumulator {
 
     /** Overwrites {@code updates} with this executor's pending messages plus all received ones; false if none. */
     private boolean collectInto(INDArray updates) {
+        long t0 = System.nanoTime();
+        try {
+            return sumPending(updates);
+        } finally {
+            applyNanos.addAndGet(System.nanoTime() - t0);
+        }
+    }
+
+    private boolean sumPending(INDArray updates) {
         if (updates.length() != layout.totalLength()) {
             throw new IllegalStateException("Update vector has " + updates.length() + " elements but the TernGrad "
                     + "layout covers " + layout.totalLength());
@@ -126,6 +142,21 @@ final class TernGradSparkAccumulator implements GradientsAccumulator {
     /** Messages this executor sent. */
     long sent() {
         return sent.get();
+    }
+
+    /** Wall seconds spent ternarizing this executor's updates. */
+    double encodeSeconds() {
+        return encodeNanos.get() / 1e9;
+    }
+
+    /** Wall seconds spent handing this executor's messages to the outbox (sealing and the transport's send). */
+    double sendSeconds() {
+        return sendNanos.get() / 1e9;
+    }
+
+    /** Wall seconds spent summing this executor's own and the received messages into its updates. */
+    double applySeconds() {
+        return applyNanos.get() / 1e9;
     }
 
     /** Bytes of the TernGrad messages this executor sent (payload, before transport framing). */

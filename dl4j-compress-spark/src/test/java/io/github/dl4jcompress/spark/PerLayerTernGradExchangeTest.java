@@ -43,12 +43,14 @@ class PerLayerTernGradExchangeTest {
         TernaryInbox inboxB = new TernaryInbox(paramsB, LAYOUT);
         TernGradDriverApplier driver = new TernGradDriverApplier(paramsDriver, LAYOUT, SGD_STEP);
         List<INDArray> allSent = new ArrayList<>();
-        TernGradSparkAccumulator a = new TernGradSparkAccumulator(LAYOUT, new Ternarizer(2.5, 1), (m, it, ep) -> {
+        TernGradSparkAccumulator a = new TernGradSparkAccumulator(LAYOUT, new Ternarizer(2.5, 1), (t, it, ep) -> {
+            INDArray m = TernGradWire.wrap(t);
             allSent.add(m);
             inboxB.onNext(m);
             driver.onNext(m);
         }, inboxA);
-        TernGradSparkAccumulator b = new TernGradSparkAccumulator(LAYOUT, new Ternarizer(2.5, 2), (m, it, ep) -> {
+        TernGradSparkAccumulator b = new TernGradSparkAccumulator(LAYOUT, new Ternarizer(2.5, 2), (t, it, ep) -> {
+            INDArray m = TernGradWire.wrap(t);
             allSent.add(m);
             inboxA.onNext(m);
             driver.onNext(m);
@@ -93,7 +95,7 @@ class PerLayerTernGradExchangeTest {
         INDArray params = Nd4j.zeros(DataType.FLOAT, 1, LAYOUT.totalLength());
         List<INDArray> sent = new ArrayList<>();
         TernGradSparkAccumulator acc = new TernGradSparkAccumulator(LAYOUT, new Ternarizer(2.5, 1),
-                (m, it, ep) -> sent.add(m), new TernaryInbox(params, LAYOUT));
+                (t, it, ep) -> sent.add(TernGradWire.wrap(t)), new TernaryInbox(params, LAYOUT));
         float[] g = gradient(new Random(1));
         g[62] = Float.NaN; // 0_b, index 2
         NonFiniteGradientException e = assertThrows(NonFiniteGradientException.class,

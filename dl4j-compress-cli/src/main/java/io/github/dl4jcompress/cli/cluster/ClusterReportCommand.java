@@ -132,7 +132,8 @@ public final class ClusterReportCommand implements Callable<Integer> {
         if (forged != null || before == null || before.path("forged").isNull()) {
             doc.put("forged", forged);
             doc.put("forgedStatus", forged != null && Boolean.TRUE.equals(forged.get("rogueJoinedMesh"))
-                    ? "measured: cluster.sh FAULT=rogue vs FAULT=clean (same job settings)"
+                    ? "measured: cluster.sh FAULT=rogue vs FAULT=clean (same job settings); refused = the fewest any "
+                    + "receiver (driver, each executor) refused of the rogue's broadcasts"
                     : forged != null ? "not measured: the rogue (cluster.sh FAULT=rogue) never joined DL4J's mesh: "
                     + "SharedTrainingMaster picks a random Aeron stream id per job and the rogue published on the "
                     + "default 119 (see docs/cluster.md); in-memory evidence: AuthenticatedExchangeTest"
@@ -218,6 +219,32 @@ public final class ClusterReportCommand implements Callable<Integer> {
         r.put("communicationSecondsPerIteration", measured - compute);
         r.put("idealPredictedSecondsPerIteration", predicted);
         r.put("cpuSecondsPerHost", cluster.get("hosts").findValues("cpuSeconds"));
+        // the driver JVM's CPU during the fits (jobs from session 21 on), and the machine's CPU over the whole job:
+        // ours (executors + driver) and everybody else's (the other engineers' jobs on the same 2 cores)
+        if (run.has("driverCpuSecondsInFits")) {
+            r.put("driverCpuSecondsPerIteration", run.get("driverCpuSecondsInFits").asDouble() / iterations);
+        }
+        if (cluster.has("machineBusyCpuSeconds")) {
+            double ours = cpu + cluster.path("driverCpuSeconds").asDouble();
+            double busy = cluster.get("machineBusyCpuSeconds").asDouble();
+            r.put("jobCpuSeconds", Map.of("ours", ours, "machine", busy, "otherProcesses", Math.max(0, busy - ours),
+                    "otherProcessesCores", Math.max(0, busy - ours) / cluster.get("wallSeconds").asDouble()));
+        }
+        JsonNode traffic = run.get("executorTraffic");
+        if (traffic != null && traffic.size() > 0) { // per-layer TernGrad: wall seconds per minibatch on the executors
+            Map<String, Double> perIteration = new LinkedHashMap<>();
+            for (String k : List.of("fitSeconds", "encodeSeconds", "sealSeconds", "transportSendSeconds", "applySeconds",
+                    "openSeconds")) {
+                double sum = 0;
+                double minibatches = 0;
+                for (JsonNode t : traffic) {
+                    sum += t.path(k).asDouble();
+                    minibatches += t.path("minibatches").asDouble();
+                }
+                perIteration.put(k, minibatches == 0 ? null : sum / minibatches);
+            }
+            r.put("executorWallSecondsPerIteration", perIteration);
+        }
         r.put("jobWallSeconds", cluster.get("wallSeconds").asDouble());
         r.put("exit", cluster.get("exit").asInt());
         r.put("command", run.has("job") ? "cluster.sh measure: spark-terngrad " + dir.getName() : dir.getName());
@@ -314,13 +341,24 @@ public final class ClusterReportCommand implements Callable<Integer> {
                 ? json.readTree(new File(cleanDir, "spark.json")).get("runs").get(0) : null;
         Map<String, Object> f = new LinkedHashMap<>();
         long sent = rogue == null ? 0 : rogue.path("sentTotal").asLong();
-        long refused = run.path("messagesRefusedByDriver").asLong();
+        long refusedByDriver = run.path("messagesRefusedByDriver").asLong();
         long applied = run.path("ternGradMessages").asLong();
         long legit = run.path("messagesSentByExecutors").asLong();
+        // every receiver (driver and each executor) gets every rogue broadcast: refused = the fewest any receiver
+        // refused; parametersChanged = messages a receiver accepted beyond what the other real senders sent
+        long refused = refusedByDriver;
+        long changed = Math.max(0, applied - legit);
+        JsonNode traffic = run.path("executorTraffic");
+        for (JsonNode t : traffic) {
+            refused = Math.min(refused, t.path("refused").asLong());
+            changed += Math.max(0, t.path("received").asLong() - (legit - t.path("sent").asLong()));
+        }
         f.put("sent", sent);
         f.put("refused", refused);
-        f.put("parametersChanged", Math.max(0, applied - legit));
+        f.put("parametersChanged", changed);
+        f.put("refusedByDriver", refusedByDriver);
         f.put("rogueJoinedMesh", rogue == null ? null : rogue.path("joined").asBoolean());
+        f.put("streamId", rogue == null ? null : rogue.get("streamId"));
         if (rogue == null || !rogue.path("joined").asBoolean()) {
             f.put("note", "the rogue did not join the mesh before the job ended (no rogue.json or joined=false): "
                     + "nothing was sent, so nothing was tested");
@@ -330,6 +368,7 @@ public final class ClusterReportCommand implements Callable<Integer> {
         f.put("driverAppliedMessages", applied);
         f.put("executorsSentMessages", legit);
         f.put("refusedByExecutors", run.get("messagesRefusedByExecutors"));
+        f.put("executorTraffic", traffic.isMissingNode() ? null : traffic);
         f.put("finalAccuracy", run.path("accuracy").asDouble());
         f.put("accuracyByEpoch", run.get("accuracyByEpoch"));
         if (clean != null) {
@@ -339,8 +378,9 @@ public final class ClusterReportCommand implements Callable<Integer> {
                     "refusedByExecutors", clean.get("messagesRefusedByExecutors"),
                     "driverAppliedMessages", clean.path("ternGradMessages").asLong()));
         }
-        f.put("setting", dir.getName() + " (rogue in namespace " + "host 9, joins DL4J's Aeron mesh through the "
-                + "driver's controller port and broadcasts to the driver and every executor)");
+        f.put("setting", dir.getName() + " (rogue in namespace host 9 reads the job's Aeron stream id off the wire, "
+                + "joins DL4J's Aeron mesh through the driver's controller port and broadcasts to the driver and every "
+                + "executor)");
         f.put("parametersEqualToCleanRun", "not comparable bit for bit: asynchronous per-layer TernGrad applies "
                 + "messages in arrival order, so two runs differ by float rounding; see parametersChanged and the accuracies");
         return f;
@@ -376,49 +416,66 @@ public final class ClusterReportCommand implements Callable<Integer> {
     }
 
     /**
-     * {@link PerformanceModel#measuredComponentsSeconds} for every row: {@code T_cpu} = the row's executor CPU per
-     * iteration, {@code C} = {@code --cores}, {@code U}/{@code D} = the hosts' mean bytes sent/received per iteration,
-     * {@code f} = the averaging frequency (averaging) or the iterations per epoch (one fit per epoch), {@code S} = the
-     * median over the 2-host averaging runs of {@code (T_measured − T_cpu·max(1,(W+1)/C) − max(U,D)/B)·f} — calibrated
-     * on 2 hosts only, so the 4-host rows test the model. Adds {@code predictedSecondsPerIteration} and
-     * {@code predictedOverMeasured}; returns the model's description.
+     * {@link PerformanceModel#sharedCoresSeconds} for every row ({@code T_cpu} = the row's executor CPU per
+     * iteration, {@code T_drv} = the driver's CPU per iteration during the fits where recorded, {@code C} =
+     * {@code --cores}, {@code U}/{@code D} = the hosts' mean bytes sent/received per iteration, {@code f} = the
+     * averaging frequency or the iterations per epoch), with {@code S} calibrated on the 2-host averaging rows only,
+     * so the 4-host rows test the model; beside it the session-20 contended form for comparison. Adds
+     * {@code predictedSecondsPerIteration}, {@code predictedOverMeasured} and
+     * {@code contendedModelSecondsPerIteration}; returns the model's description.
      */
     private Map<String, Object> applyModel(List<Map<String, Object>> rows) {
-        List<Double> overheads = new ArrayList<>();
-        for (Map<String, Object> r : rows) {
-            if ((Integer) r.get("hosts") == 2 && ((String) r.get("mode")).startsWith("averaging")) {
-                double f = roundEvery(r);
-                overheads.add((num(r, "measuredSecondsPerIteration") - modelSeconds(r, 0)) * f);
-            }
-        }
-        overheads.sort(Double::compare);
-        int n = overheads.size();
-        double roundSeconds = n == 0 ? 0 : (overheads.get((n - 1) / 2) + overheads.get(n / 2)) / 2;
+        double previousRound = roundSeconds(rows, false);
+        double roundSeconds = roundSeconds(rows, true);
         List<Integer> within = new ArrayList<>();
+        List<Integer> previousWithin = new ArrayList<>();
         for (Map<String, Object> r : rows) {
-            double predicted = modelSeconds(r, roundSeconds);
             double measured = num(r, "measuredSecondsPerIteration");
+            double previous = modelSeconds(r, previousRound, false);
+            double predicted = modelSeconds(r, roundSeconds, true);
+            r.put("contendedModelSecondsPerIteration", previous);
             r.put("predictedSecondsPerIteration", predicted);
             r.put("predictedOverMeasured", predicted / measured);
             r.put("predictionWithin30Percent", Math.abs(predicted / measured - 1) <= 0.3);
+            r.put("driverCpuInModel", r.get("driverCpuSecondsPerIteration") != null);
             within.add(Math.abs(predicted / measured - 1) <= 0.3 ? 1 : 0);
+            previousWithin.add(Math.abs(previous / measured - 1) <= 0.3 ? 1 : 0);
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("predicted", "PerformanceModel.measuredComponentsSeconds: T = T_cpu·max(1,(W+1)/C) + max(U,D)/B + S/f "
-                + "(T_cpu executor CPU s/iteration, W hosts, C cores of this machine, U/D measured bytes up/down per "
-                + "iteration on a host link, B the tbf rate, no latency (no netem), S Spark's seconds per synchronization "
-                + "round, f iterations per round: the averaging frequency, or the iterations per epoch for shared training)");
+        m.put("predicted", "PerformanceModel.sharedCoresSeconds: T = max(T_cpu, (W·T_cpu + T_drv)/C) + max(U,D)/B + S/f "
+                + "(T_cpu executor CPU s/iteration per host, T_drv the driver JVM's CPU s/iteration during the fits (0 "
+                + "for rows measured before session 21, which did not record it: driverCpuInModel=false), W hosts, C "
+                + "cores of this machine, U/D measured bytes up/down per iteration on a host link, B the tbf rate, no "
+                + "latency (no netem), S Spark's seconds per synchronization round, f iterations per round: the "
+                + "averaging frequency, or the iterations per epoch for shared training); other processes' load is "
+                + "not in it");
         m.put("cores", cores);
         m.put("roundSeconds", roundSeconds);
-        m.put("roundSecondsCalibratedOn", "median of " + overheads.size() + " 2-host averaging runs: " + overheads);
+        m.put("roundSecondsCalibratedOn", "median over the 2-host averaging runs of (T_measured - compute - link)·f");
         m.put("pointsWithin30Percent", within.stream().mapToInt(Integer::intValue).sum() + " of " + within.size());
+        m.put("contendedModel", "PerformanceModel.measuredComponentsSeconds (session 20): T = T_cpu·max(1,(W+1)/C) "
+                + "+ max(U,D)/B + S/f, S = " + previousRound + " s; within 30% at "
+                + previousWithin.stream().mapToInt(Integer::intValue).sum() + " of " + previousWithin.size() + " points");
         m.put("idealPredicted", "PerformanceModel (paper form), Exchange.ALL_TO_ALL, workers = hosts, Link(rate, 0 "
                 + "latency), T_c = executor CPU s/iteration, ideal message sizes (4N fp32, TernGrad message)");
         return m;
     }
 
-    /** The measured-components model for row {@code r} with round overhead {@code s}. */
-    private double modelSeconds(Map<String, Object> r, double s) {
+    /** S: the median over the 2-host averaging rows of {@code (T_measured − compute − link)·f} under one form. */
+    private double roundSeconds(List<Map<String, Object>> rows, boolean sharedCores) {
+        List<Double> overheads = new ArrayList<>();
+        for (Map<String, Object> r : rows) {
+            if ((Integer) r.get("hosts") == 2 && ((String) r.get("mode")).startsWith("averaging")) {
+                overheads.add((num(r, "measuredSecondsPerIteration") - modelSeconds(r, 0, sharedCores)) * roundEvery(r));
+            }
+        }
+        overheads.sort(Double::compare);
+        int n = overheads.size();
+        return n == 0 ? 0 : (overheads.get((n - 1) / 2) + overheads.get(n / 2)) / 2;
+    }
+
+    /** A model of row {@code r} with round overhead {@code s}: shared cores, or the contended form of session 20. */
+    private double modelSeconds(Map<String, Object> r, double s, boolean sharedCores) {
         double iterations = num(r, "iterationsPerHost");
         double up = 0;
         double down = 0;
@@ -428,8 +485,15 @@ public final class ClusterReportCommand implements Callable<Integer> {
             up += ((Number) l.get("sentByHost")).doubleValue() / links.size() / iterations;
             down += ((Number) l.get("receivedByHost")).doubleValue() / links.size() / iterations;
         }
-        return PerformanceModel.measuredComponentsSeconds(num(r, "computeSecondsPerIteration"), (Integer) r.get("hosts"),
-                cores, up, down, new Link(num(r, "bandwidthMbit") * 1e6 / 8, 0), s, roundEvery(r));
+        Link link = new Link(num(r, "bandwidthMbit") * 1e6 / 8, 0);
+        int hosts = (Integer) r.get("hosts");
+        double cpu = num(r, "computeSecondsPerIteration");
+        if (!sharedCores) {
+            return PerformanceModel.measuredComponentsSeconds(cpu, hosts, cores, up, down, link, s, roundEvery(r));
+        }
+        Object driver = r.get("driverCpuSecondsPerIteration");
+        return PerformanceModel.sharedCoresSeconds(cpu, driver == null ? 0 : ((Number) driver).doubleValue(), hosts,
+                cores, up, down, link, s, roundEvery(r));
     }
 
     /** Iterations per synchronization round: the averaging frequency, else the iterations of one epoch's fit. */
@@ -478,7 +542,9 @@ public final class ClusterReportCommand implements Callable<Integer> {
         Map<String, Map<String, Double>> perIteration = new LinkedHashMap<>();
         Map<String, Map<String, Double>> bytes = new LinkedHashMap<>();
         for (Map<String, Object> r : rows) {
-            String series = r.get("mode") + " (" + r.get("hosts") + " hosts)";
+            // iterations per host tell the settings apart (session 20's 4-host runs: 70; session 21's: 141)
+            String series = r.get("mode") + " (" + r.get("hosts") + " hosts, "
+                    + Math.round(((Number) r.get("iterationsPerHost")).doubleValue()) + " it)";
             String point = String.format("%dh %s %.0fM", (Integer) r.get("hosts"),
                     SHORT.getOrDefault((String) r.get("mode"), (String) r.get("mode")), (Double) r.get("bandwidthMbit"));
             if (r.get("secondsToTarget") != null) {
@@ -489,7 +555,7 @@ public final class ClusterReportCommand implements Callable<Integer> {
                     (Double) r.get("measuredSecondsPerIteration"));
             perIteration.computeIfAbsent("compute (CPU)", k -> new LinkedHashMap<>()).put(point,
                     (Double) r.get("computeSecondsPerIteration"));
-            perIteration.computeIfAbsent("predicted (measured components)", k -> new LinkedHashMap<>()).put(point,
+            perIteration.computeIfAbsent("predicted (shared cores)", k -> new LinkedHashMap<>()).put(point,
                     (Double) r.get("predictedSecondsPerIteration"));
             bytes.computeIfAbsent(String.format("%d hosts, %.0f Mbit", (Integer) r.get("hosts"), (Double) r.get("bandwidthMbit")),
                     k -> new LinkedHashMap<>())

@@ -48,6 +48,11 @@ public final class RogueCommand implements Callable<Integer> {
             defaultValue = "" + VoidConfiguration.DEFAULT_AERON_UDP_PORT)
     int controllerPort;
 
+    @Option(names = "--stream-id", description = "the job's Aeron stream id (SharedTrainingMaster draws one per job; "
+            + "cluster.sh reads it from a captured frame); default ${DEFAULT-VALUE}, DL4J's",
+            defaultValue = "119")
+    int streamId;
+
     @Option(names = "--ip", required = true, description = "this process's address")
     String ip;
 
@@ -79,6 +84,7 @@ public final class RogueCommand implements Callable<Integer> {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("rogue", ip + ":" + port);
         result.put("controller", controller + ":" + controllerPort);
+        result.put("streamId", streamId);
         long t0 = System.currentTimeMillis();
         AeronUdpTransport transport = null;
         ModelParameterServer server = null;
@@ -90,10 +96,12 @@ public final class RogueCommand implements Callable<Integer> {
             VoidConfiguration vc = VoidConfiguration.builder().controllerAddress(controller)
                     .portSupplier(new StaticPortSupplier(p)).build();
             vc.setUnicastControllerPort(controllerPort);
+            vc.setStreamId(streamId);
             transport = new AeronUdpTransport(ip, p, controller, controllerPort, vc);
             server = new ModelParameterServer(vc, transport, false);
             server.addUpdatesSubscriber(new Recorder(recorded, heard));
-            log.info("rogue {}:{}: joining the mesh of {}:{} (attempt {})", ip, p, controller, controllerPort, attempts);
+            log.info("rogue {}:{}: joining the mesh of {}:{} on stream {} (attempt {})", ip, p, controller, controllerPort,
+                    streamId, attempts);
             try {
                 server.launch();
                 long until = System.currentTimeMillis() + 15_000;

@@ -176,7 +176,9 @@ final class SparkJobRunner {
             List<Double> fitSecondsByEpoch = resumed == null ? new ArrayList<>() : new ArrayList<>(resumed.fitSecondsByEpoch());
             long fitNanos = fitSecondsByEpoch.isEmpty() ? 0 : Math.round(fitSecondsByEpoch.get(fitSecondsByEpoch.size() - 1) * 1e9);
             EpochWatchdog watchdog = new EpochWatchdog(o.epochTimeout);
+            long driverCpuNanos = 0; // this JVM's CPU time during the fits (all threads)
             for (int e = firstEpoch; e < o.epochs.epochs(); e++) {
+                long cpu0 = processCpuNanos();
                 long t = System.nanoTime();
                 watchdog.start(job + " / " + name, e + 1, checkpoint == null ? "No checkpoint (--checkpoint-dir not given)."
                         : e == 0 ? "No epoch finished: nothing to resume." : "Resume with --resume from " + checkpoint.zip()
@@ -184,6 +186,7 @@ final class SparkJobRunner {
                 spark.fit(rdd);
                 watchdog.done();
                 fitNanos += System.nanoTime() - t;
+                driverCpuNanos += processCpuNanos() - cpu0;
                 fitSecondsByEpoch.add(fitNanos / 1e9);
                 // the driver's model after this epoch, evaluated locally (not counted in the fit time)
                 double epochAccuracy = spark.getNetwork().evaluate(new ListDataSetIterator<>(test.batchBy(256))).accuracy();
@@ -213,6 +216,7 @@ final class SparkJobRunner {
             run.put("seconds", seconds);
             run.put("accuracyByEpoch", accuracyByEpoch);
             run.put("fitSecondsByEpoch", fitSecondsByEpoch); // cumulative fit time after each epoch
+            run.put("driverCpuSecondsInFits", driverCpuNanos / 1e9); // of the epochs this run fitted
             if (!interfaceBytes.isEmpty()) {
                 run.put("interfaceBytesDuringFits", interfaceBytes);
             }
@@ -234,7 +238,12 @@ final class SparkJobRunner {
                 run.put("ternGradMessages", messages);
                 run.put("messagesSentByExecutors", perLayer.messagesSentByExecutors());
                 run.put("messagesRefusedByDriver", perLayer.messagesRefusedByDriver());
-                run.put("messagesRefusedByExecutors", PerLayerTernGradTrainingMaster.messagesRefusedByExecutors(sc, partitions));
+                // per executor JVM: counts, and wall seconds in fit / sending / applying / opening envelopes
+                Map<String, Map<String, Object>> traffic = PerLayerTernGradTrainingMaster.executorTraffic(sc, partitions);
+                Map<String, Long> refusedByExecutors = new LinkedHashMap<>();
+                traffic.forEach((id, t) -> refusedByExecutors.put(id, (Long) t.get("refused")));
+                run.put("messagesRefusedByExecutors", refusedByExecutors);
+                run.put("executorTraffic", traffic);
                 run.put("ternGradPayloadBytes", messages * TernaryMessage.sizeInBytes(
                         SegmentLayout.perParameter(net).count(), net.numParams()));
             }
@@ -344,4 +353,11 @@ final class SparkJobRunner {
         writeChart(runs, new File(o.out.dir(), job + ".png"));
         return file;
     }
+
+    /** CPU time of this JVM (all threads) in ns, or 0 where the platform does not report it. */
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? Math.max(0, os.getProcessCpuTime()) : 0;
+    }
+
 }

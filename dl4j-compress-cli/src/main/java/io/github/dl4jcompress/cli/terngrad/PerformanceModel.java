@@ -40,6 +40,16 @@ package io.github.dl4jcompress.cli.terngrad;
  * </pre>
  * The first term is the wall time of the computation when {@code W+1} busy JVMs share {@code C} cores; a link is
  * full duplex (tbf shapes each direction), hence {@code max(U, D)}.
+ *
+ * <p><b>Shared cores</b> ({@link #sharedCoresSeconds}, session 21): the first term above counts contention twice at
+ * 4 hosts, because the measured CPU seconds per iteration already grow under contention (and not every JVM is busy
+ * all the time). Conservation of CPU work instead: every iteration the machine must do the {@code W} executors' and
+ * the driver's measured CPU work ({@code T_drv} = the driver JVM's CPU seconds during the fits per iteration) on
+ * {@code C} cores, and no host can be faster than its own CPU work:
+ * <pre>
+ *   T = max(T_cpu, (W·T_cpu + T_drv)/C) + max(U, D)/B + α + S/f
+ * </pre>
+ * Other processes on the machine are not in it: their load makes the measured times longer than predicted.
  */
 public final class PerformanceModel {
 
@@ -105,6 +115,24 @@ public final class PerformanceModel {
         }
         return cpuSeconds * Math.max(1.0, (workers + 1.0) / cores) + Math.max(upBytes, downBytes) / link.bytesPerSecond()
                 + link.latencySeconds() + roundSeconds / iterationsPerRound;
+    }
+
+    /**
+     * Seconds per iteration with the CPU work of the {@code workers} executors ({@code hostCpuSeconds} each) and
+     * the driver ({@code driverCpuSeconds}) spread over {@code cores} (see the class comment), plus the busier link
+     * direction, latency and Spark's round overhead as in {@link #measuredComponentsSeconds}.
+     */
+    public static double sharedCoresSeconds(double hostCpuSeconds, double driverCpuSeconds, int workers, int cores,
+                                            double upBytes, double downBytes, Link link, double roundSeconds,
+                                            double iterationsPerRound) {
+        requireWorkers(workers);
+        if (cores < 1 || iterationsPerRound <= 0 || hostCpuSeconds < 0 || driverCpuSeconds < 0) {
+            throw new IllegalArgumentException("cores must be >= 1, iterationsPerRound > 0 and CPU seconds >= 0, got "
+                    + cores + ", " + iterationsPerRound + ", " + hostCpuSeconds + ", " + driverCpuSeconds);
+        }
+        double compute = Math.max(hostCpuSeconds, (workers * hostCpuSeconds + driverCpuSeconds) / cores);
+        return compute + Math.max(upBytes, downBytes) / link.bytesPerSecond() + link.latencySeconds()
+                + roundSeconds / iterationsPerRound;
     }
 
     private static void requireWorkers(int workers) {

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * and its own names ({@code NAME=dlct}, 10.78.0.0/24), so that it never touches a real cluster. Skipped, with the
  * reason, where the test does not run as root or network namespaces are unavailable.
  */
-@Timeout(value = 90, unit = TimeUnit.SECONDS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClusterTeardownTest {
 
     private static final File SCRIPT = new File("cluster.sh"); // surefire runs in the module directory
@@ -89,6 +89,58 @@ class ClusterTeardownTest {
         assertTrue(up.exit != 0, up.output);
         assertTrue(up.output.contains("failure injected") && up.output.contains("tearing down"), up.output);
         assertNothingLeft(List.of());
+    }
+
+    /**
+     * DL4J's Aeron media driver leaves a {@code /dev/shm/aeron-*} directory per JVM; {@code down} removes those its
+     * own JVMs mapped and nothing else: here a process in a host namespace maps one fake directory (removed), and
+     * this test JVM, outside the cluster, maps another (kept).
+     */
+    @Test
+    void downRemovesTheAeronDirectoriesOfItsOwnProcessesOnly() throws Exception {
+        assumeTrue(run(List.of("python3", "--version"), Map.of()).exit == 0, "python3 (to map a file in a namespace) missing");
+        String tag = "aeron-" + NAME + "-test-" + ProcessHandle.current().pid();
+        File own = new File("/dev/shm/" + tag + "-own");
+        File other = new File("/dev/shm/" + tag + "-other");
+        try {
+            for (File d : List.of(own, other)) {
+                assertTrue(d.mkdirs() || d.isDirectory(), d.toString());
+                Files.write(new File(d, "cnc.dat").toPath(), new byte[4096]);
+            }
+            assertEquals(0, script(List.of("up", "--hosts", "1", "--no-spark"), Map.of()).exit);
+            Process mapper = new ProcessBuilder("ip", "netns", "exec", NAME + "-h1", "python3", "-c",
+                    "import mmap,time; f=open('" + own + "/cnc.dat','r+b'); m=mmap.mmap(f.fileno(),4096); time.sleep(300)")
+                    .redirectErrorStream(true).start();
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(new File(other, "cnc.dat").toPath(),
+                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.MappedByteBuffer mine = ch.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, 4096);
+                long deadline = System.currentTimeMillis() + 20_000;
+                while (!mapsFile(mapper.pid(), own)) { // ip netns exec execs python3 in place: same pid
+                    assertTrue(mapper.isAlive() && System.currentTimeMillis() < deadline, "the mapper did not start");
+                    Thread.sleep(100);
+                }
+                Result down = script(List.of("down"), Map.of());
+                assertEquals(0, down.exit, down.output);
+                assertFalse(own.exists(), "the cluster process's Aeron directory was left: " + down.output);
+                assertTrue(other.isDirectory(), "down removed a directory another process maps");
+                mine.put(0, (byte) 1);
+            } finally {
+                mapper.destroyForcibly();
+            }
+        } finally {
+            for (File d : List.of(own, other)) {
+                new File(d, "cnc.dat").delete();
+                d.delete();
+            }
+        }
+    }
+
+    private static boolean mapsFile(long pid, File dir) {
+        try {
+            return Files.readString(new File("/proc/" + pid + "/maps").toPath()).contains(dir.getName());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void assertNothingLeft(List<Long> pids) throws Exception {

@@ -77,4 +77,20 @@ class PerformanceModelTest {
         assertThrows(IllegalArgumentException.class, () -> PerformanceModel.measuredComponentsSeconds(0.4, 4, 0, 0, 0, link, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> PerformanceModel.measuredComponentsSeconds(0.4, 1, 2, 0, 0, link, 0, 1));
     }
+
+    @Test
+    void sharedCoresSpreadAllCpuWorkOverTheCoresOnceAndNeverBelowOneHostsWork() {
+        Link link = new Link(100e6 / 8, 0.001);
+        // 4 executors of 0.4 s CPU and a driver of 0.2 s on 2 cores: 0.9 s of compute, counted once
+        double t = PerformanceModel.sharedCoresSeconds(0.4, 0.2, 4, 2, 1e6, 2.5e6, link, 0.5, 5);
+        assertEquals((4 * 0.4 + 0.2) / 2 + 2.5e6 / (100e6 / 8) + 0.001 + 0.1, t, 1e-12);
+        // many cores: one host's own CPU work bounds it
+        assertEquals(0.4 + 0.2 + 0.001 + 0.1, PerformanceModel.sharedCoresSeconds(0.4, 0.2, 4, 16, 2.5e6, 1e6, link, 0.5, 5), 1e-12);
+        // against the contended form: at 4 hosts on 2 cores it stretches CPU 2.5x, this one 2x plus the driver's share
+        assertTrue(PerformanceModel.sharedCoresSeconds(0.4, 0, 4, 2, 0, 0, link, 0, 1)
+                < PerformanceModel.measuredComponentsSeconds(0.4, 4, 2, 0, 0, link, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> PerformanceModel.sharedCoresSeconds(0.4, -1, 4, 2, 0, 0, link, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> PerformanceModel.sharedCoresSeconds(0.4, 0, 1, 2, 0, 0, link, 0, 1));
+    }
+
 }
