@@ -8,8 +8,16 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +32,22 @@ class ExamplesTest {
         INDArray x = ToyImages.make(8, 16, 9).getFeatures();
         assertEquals(8, pruned.output(x).rows());
         assertTrue(small.report() != null);
+    }
+
+    @Test
+    void aSavedModelIsCompressedToItsBudgetAndItsZipLeftAsItWas(@TempDir Path dir) throws Exception {
+        File zip = dir.resolve("trained.zip").toFile();
+        CompressSavedModel.trainAndSave(ToyImages.iterator(512, 16, 32, 1), 16, 4, zip);
+        byte[] before = Files.readAllBytes(zip.toPath());
+        File out = dir.resolve("compressed.zip").toFile();
+        CompressionResult<MultiLayerNetwork> r = CompressSavedModel.run(zip, ToyImages.iterator(512, 16, 32, 1),
+                ToyImages.iterator(256, 16, 64, 2), InputType.convolutionalFlat(16, 16, 1), 0.5, out);
+        assertArrayEquals(before, Files.readAllBytes(zip.toPath()), "the input zip changed");
+        assertEquals("met", r.report().status);
+        assertTrue(r.report().result.macs <= 0.5 * 1.05 * r.report().baseline.macs, r.report().result.macs + " of " + r.report().baseline.macs);
+        MultiLayerNetwork saved = ModelSerializer.restoreMultiLayerNetwork(out, true);
+        assertEquals(r.network().params(), saved.params());
+        assertTrue(saved.numParams() < ModelSerializer.restoreMultiLayerNetwork(zip, false).numParams());
     }
 
     @Test
