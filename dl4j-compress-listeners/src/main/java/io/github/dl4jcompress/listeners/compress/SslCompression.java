@@ -361,6 +361,7 @@ public final class SslCompression {
             Trainee result = tuned;
             CompressionReport.Snapshot resultSnapshot = report.compressed;
             report.budgetMet = last.budgetMet;
+            report.notes.clear();             // the notes come from this decision only: a resumed run makes it again
             boolean dense = false;
             if (best - report.compressed.accuracy > b.maxDrop) {
                 report.backedOff = true;
