@@ -43,6 +43,9 @@ public final class CompressCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL.zip", description = "trained model zip (MultiLayerNetwork or ComputationGraph)")
     File model;
 
+    /** Fraction of the training data (the last, in file order) held out as the stop rule's validation set. */
+    static final double VALIDATION_FRACTION = 0.1;
+
     @Option(names = "--data", required = true, paramLabel = "DIR|FILE.csv",
             description = "IDX directory (train-/t10k- images and labels, MNIST layout) or a CSV with one example per line and a label column")
     File data;
@@ -120,7 +123,15 @@ public final class CompressCommand implements Callable<Integer> {
         AnyNetwork net = ModelFiles.load(model);
         LabeledData d = LabeledData.read(data, testCsv, labelColumn, skipLines, scale, 0.1);
         Layout layout = Layout.of(net, shape, d.train());
-        DataSet train = d.train();
+        // the stop rule's validation set: the last 10% of the training data in file order (as ssl-lenet holds it out),
+        // split before the batches are shuffled — a shuffled split mixes in examples a model trained on the first 90% saw
+        if (d.train().numExamples() < 2) {
+            throw new UnusableInputException("--data " + data + ": " + d.train().numExamples() + " training example(s); at least 2 are needed "
+                    + "(the last " + Math.round(100 * VALIDATION_FRACTION) + "% are the validation set)");
+        }
+        int nValidation = Math.max(1, (int) Math.round(d.train().numExamples() * VALIDATION_FRACTION));
+        DataSet train = (DataSet) d.train().getRange(0, d.train().numExamples() - nValidation);
+        DataSet validation = (DataSet) d.train().getRange(d.train().numExamples() - nValidation, d.train().numExamples());
         DataSet test = d.test();
         InputShape image = layout.nchw ? shape : null;
         CompressionBudget budget = targetLatencyMs != null ? CompressionBudget.latencyMs(targetLatencyMs, latencyBatch)
@@ -136,8 +147,8 @@ public final class CompressCommand implements Callable<Integer> {
         CompressionReport report;
         Model result;
         try {
-            CompressionResult<Model> r = procedure.compress(net.model(), ImageBatches.of(train, batch, seed.seed(), true, image), null,
-                    ImageBatches.of(test, 500, 0, false, image));
+            CompressionResult<Model> r = procedure.compress(net.model(), ImageBatches.of(train, batch, seed.seed(), true, image),
+                    ImageBatches.of(validation, 500, 0, false, image), ImageBatches.of(test, 500, 0, false, image));
             report = r.report();
             result = r.network();
         } catch (IllegalArgumentException e) {

@@ -106,8 +106,10 @@ class SslCompressionTest {
         if (best - rep.compressed.accuracy > 0) {
             assertTrue(rep.backedOff, "lost accuracy but did not back off");
             assertTrue(rep.notes.stream().anyMatch(n -> n.startsWith("stop rule")), rep.notes.toString());
-            assertFalse(rep.budgetMet);
-            assertTrue(rep.status.startsWith("not met"), rep.status);
+            // a back-off (more MACs) meets the budget only if its own MAC fraction is still within the budget's 5% slack
+            boolean within = rep.result.macFraction <= 0.06 * 1.05;
+            assertEquals(within, rep.budgetMet, "result MAC fraction " + rep.result.macFraction);
+            assertEquals(within, !rep.status.startsWith("not met"), rep.status);
         }
         assertTrue(best - rep.result.accuracy <= 1e-9, "result accuracy " + rep.result.accuracy + " below " + best);
         assertTrue(rep.dropMet);
