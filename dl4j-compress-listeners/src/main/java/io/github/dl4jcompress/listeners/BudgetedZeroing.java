@@ -88,7 +88,7 @@ public final class BudgetedZeroing {
     private final boolean ranked;
     private final InputType[] inputTypes;
     private final CostModel costModel = new CostModel(0.0);
-    private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).build();
+    private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).trial().build();
     private final Map<String, Double> reference = new HashMap<>();
     /** Per "layer/KIND": 1 = kept, 0 = zeroed for good. */
     private final Map<String, INDArray> masks = new LinkedHashMap<>();

@@ -97,7 +97,7 @@ public class MacBudgetController extends BaseTrainingListener {
     private final double tolerance;
     private final double rankedLead;
     private final double maxScale;
-    private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).build();
+    private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).trial().build();
     private final List<Step> history = Collections.synchronizedList(new ArrayList<>());
     private double scale = 1.0;
 

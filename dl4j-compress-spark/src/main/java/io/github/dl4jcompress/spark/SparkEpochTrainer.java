@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
@@ -99,7 +100,9 @@ public final class SparkEpochTrainer implements EpochTrainer {
     /** One parameter-averaging fit of {@code rdd}; the averaged parameters and updater state end up in {@code net}. */
     private void fitRound(AnyNetwork net, JavaRDD<DataSet> rdd, int batchSize) {
         ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(batchSize).batchSizePerWorker(batchSize)
-                .averagingFrequency(averagingFrequency).workerPrefetchNumBatches(0).rngSeed(seed + rounds).build();
+                .averagingFrequency(averagingFrequency).workerPrefetchNumBatches(0).rngSeed(seed + rounds)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)   // Export needs a shared file system off local[*]
+                .build();
         Model trained;
         if (net.isGraph()) {
             SparkComputationGraph spark = new SparkComputationGraph(sc, (ComputationGraph) net.model(), tm);

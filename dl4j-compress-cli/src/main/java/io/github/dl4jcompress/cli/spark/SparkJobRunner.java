@@ -11,6 +11,10 @@ import io.github.dl4jcompress.cli.data.FashionMnist;
 import io.github.dl4jcompress.cli.ssl.LeNet;
 import io.github.dl4jcompress.listeners.Charts;
 import io.github.dl4jcompress.listeners.ZeroingListener;
+import io.github.dl4jcompress.listeners.compress.CompressionReport;
+import io.github.dl4jcompress.listeners.compress.CompressionResult;
+import io.github.dl4jcompress.listeners.compress.SslCompression;
+import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.prune.PruneResult;
 import io.github.dl4jcompress.prune.StructuredPruner;
 import io.github.dl4jcompress.spark.Batches;
@@ -18,6 +22,7 @@ import io.github.dl4jcompress.spark.ExecutorClasspathCheck;
 import io.github.dl4jcompress.spark.ExecutorListener;
 import io.github.dl4jcompress.spark.PerLayerTernGradTrainingMaster;
 import io.github.dl4jcompress.spark.SafeSharedTrainingMaster;
+import io.github.dl4jcompress.spark.SparkEpochTrainer;
 import io.github.dl4jcompress.spark.SparkSettings;
 import io.github.dl4jcompress.terngrad.SegmentLayout;
 import io.github.dl4jcompress.terngrad.TernaryMessage;
@@ -265,6 +270,83 @@ final class SparkJobRunner {
                 run.put("model", zip.getPath());
             }
             log.info("{} / {}: {}", job, name, run);
+            return run;
+        } finally {
+            sc.stop();
+        }
+    }
+
+    /**
+     * The SSL procedure on Spark ({@code spark-ssl --modes procedure}): a plain LeNet trained {@code --epochs} epochs
+     * with parameter averaging, then {@link SslCompression} to {@code macFraction} of its MACs with its training phases
+     * (control, Group Lasso, fine-tuning) on the executors, one averaging round at a time ({@link SparkEpochTrainer}:
+     * the budget controller and the zeroing run on the driver after each round), pruning, the stop rule and the
+     * evaluations on the driver.
+     */
+    Map<String, Object> runProcedure(MultiLayerConfiguration conf, double macFraction, double maxDrop, int sslEpochs,
+                                     int finetuneEpochs) throws Exception {
+        FashionMnist data = o.data.load();
+        DataSet train = limit(data.train(), o.trainSize);
+        DataSet test = limit(data.test(), o.testSize);
+        log.info("{} / procedure: {} on {} ({} train, {} test examples, {} baseline epochs, target {} of the MACs)", job,
+                master(), data.source(), train.numExamples(), test.numExamples(), o.epochs.epochs(), macFraction);
+        JavaSparkContext sc = context("procedure");
+        try {
+            waitForExecutors(sc);
+            ExecutorClasspathCheck.verify(sc, conf);
+            int partitions = Math.max(1, sc.defaultParallelism());
+            long t0 = System.nanoTime();
+            SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, conf, new ParameterAveragingTrainingMaster.Builder(o.batch)
+                    .batchSizePerWorker(o.batch).averagingFrequency(o.averagingFrequency).workerPrefetchNumBatches(2)
+                    .rngSeed(o.seed.seed()).rddTrainingApproach(RDDTrainingApproach.Direct).build());
+            JavaRDD<DataSet> rdd = Batches.of(sc, train, o.batch, partitions);
+            for (int e = 0; e < o.epochs.epochs(); e++) {
+                spark.fit(rdd);
+                log.info("{} / procedure: baseline epoch {}/{} done", job, e + 1, o.epochs.epochs());
+            }
+            double baselineSeconds = (System.nanoTime() - t0) / 1e9;
+            SparkEpochTrainer trainer = new SparkEpochTrainer(sc, partitions, o.averagingFrequency, o.seed.seed());
+            long t1 = System.nanoTime();
+            CompressionResult<MultiLayerNetwork> r = SslCompression.builder().targetMacFraction(macFraction)
+                    .maxAccuracyDrop(maxDrop).inputTypes(LeNet.INPUT).sslEpochs(sslEpochs).finetuneEpochs(finetuneEpochs)
+                    .seed(o.seed.seed()).trainer(trainer)
+                    .measureOverhead(false).lowerTraining(false)   // both time local training
+                    .build()
+                    .compress(spark.getNetwork(), new ListDataSetIterator<>(train.batchBy(o.batch), 1), null,
+                            new ListDataSetIterator<>(test.batchBy(256), 1));
+            double procedureSeconds = (System.nanoTime() - t1) / 1e9;
+            File dir = new File(o.out.dir(), "spark");
+            dir.mkdirs();
+            File zip = new File(dir, job + "-procedure.zip");
+            AnyNetwork.of(r.network()).save(zip);
+            CompressionReport report = r.report();
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("job", job);
+            run.put("mode", "procedure");
+            run.put("status", report.status);
+            run.put("accuracy", report.result.testAccuracy);
+            run.put("baselineAccuracy", report.baseline.testAccuracy);
+            run.put("controlAccuracy", report.control == null ? null : report.control.testAccuracy);
+            run.put("targetMacFraction", macFraction);
+            run.put("maxDrop", maxDrop);
+            run.put("macsBefore", report.baseline.macs);
+            run.put("macsAfter", report.result.macs);
+            run.put("paramsBefore", report.baseline.params);
+            run.put("paramsAfter", report.result.params);
+            run.put("phases", report.completed);
+            run.put("averagingRounds", trainer.rounds());
+            run.put("averagingFrequency", o.averagingFrequency);
+            run.put("baselineSeconds", baselineSeconds);
+            run.put("seconds", procedureSeconds);
+            run.put("epochs", o.epochs.epochs());
+            run.put("sslEpochs", sslEpochs);
+            run.put("finetuneEpochs", finetuneEpochs);
+            run.put("trainExamples", train.numExamples());
+            run.put("testExamples", test.numExamples());
+            run.put("batchPerWorker", o.batch);
+            run.put("trainingMaster", "ParameterAveragingTrainingMaster, one fit per averaging round (SparkEpochTrainer)");
+            run.put("model", zip.getPath());
+            log.info("{} / procedure: {}", job, run);
             return run;
         } finally {
             sc.stop();

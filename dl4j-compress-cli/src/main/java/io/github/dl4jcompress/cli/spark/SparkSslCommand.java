@@ -13,10 +13,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code dl4jc spark-ssl}: LeNet with Group Lasso (conv filters/channels, fc1 units/inputs, output inputs) trained on
- * Spark — parameter averaging (zeroing listener on the executors) and threshold-encoded gradient sharing — then
- * zeroed (groups below {@code --zero-threshold} of the layer's largest), pruned and saved on the driver. Writes
- * {@code results/spark.json} and {@code results/spark/spark-ssl-<mode>-pruned.zip}.
+ * {@code dl4jc spark-ssl}: Structured Sparsity Learning on Spark. Mode {@code procedure} (the default) is the one SSL
+ * path, {@code SslCompression}: a plain LeNet trained with parameter averaging, then compressed to {@code --target-macs}
+ * with its training phases on the executors, one averaging round at a time, the budget controller and zeroing on the
+ * driver ({@code results/spark/spark-ssl-procedure.zip}). The shared-training modes (threshold, TernGrad) keep a
+ * fixed-strength Group Lasso with SSL's zeroing at the end: the procedure steers λ between rounds, and each round of
+ * DL4J's shared training would start a new Aeron mesh (tens of seconds); mode {@code averaging} is that fixed recipe
+ * with parameter averaging, for comparison. Writes {@code results/spark.json}.
  */
 @Command(name = "spark-ssl", mixinStandardHelpOptions = true,
         description = "Structured sparsity on Spark: SSL LeNet with parameter averaging and shared training, pruned and saved.")
@@ -35,8 +38,23 @@ public final class SparkSslCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.01")
     double lr;
 
-    @Option(names = "--modes", split = ",", description = "averaging,threshold,terngradGlobal,terngradPerLayer (default ${DEFAULT-VALUE})", defaultValue = "averaging,threshold")
+    @Option(names = "--modes", split = ",", description = "procedure,averaging,threshold,terngradGlobal,terngradPerLayer (default ${DEFAULT-VALUE})",
+            defaultValue = "procedure")
     List<String> modes;
+
+    @Option(names = "--target-macs", description = "mode procedure: MAC budget, fraction of the dense LeNet (default ${DEFAULT-VALUE})",
+            defaultValue = "0.15")
+    double targetMacs;
+
+    @Option(names = "--max-drop", description = "mode procedure: largest validation accuracy drop below the better of "
+            + "baseline and control, fraction (default ${DEFAULT-VALUE})", defaultValue = "0.005")
+    double maxDrop;
+
+    @Option(names = "--ssl-epochs", description = "mode procedure: Group Lasso epochs (default ${DEFAULT-VALUE})", defaultValue = "4")
+    int sslEpochs;
+
+    @Option(names = "--finetune-epochs", description = "mode procedure: fine-tuning epochs (default ${DEFAULT-VALUE})", defaultValue = "4")
+    int finetuneEpochs;
 
     MultiLayerConfiguration configuration() {
         MultiLayerConfiguration conf = LeNet.configuration(options.seed.seed(), lr);
@@ -52,18 +70,24 @@ public final class SparkSslCommand implements Callable<Integer> {
         SparkJobRunner runner = new SparkJobRunner(options, "spark-ssl");
         List<Map<String, Object>> runs = new ArrayList<>();
         for (String m : modes) {
+            if (m.trim().equals("procedure")) {
+                runs.add(runner.runProcedure(LeNet.configuration(options.seed.seed(), lr), targetMacs, maxDrop, sslEpochs, finetuneEpochs));
+                continue;
+            }
             SparkJobRunner.Mode mode = switch (m.trim()) {
                 case "averaging" -> SparkJobRunner.Mode.AVERAGING;
                 case "threshold" -> SparkJobRunner.Mode.THRESHOLD;
                 case "terngradGlobal" -> SparkJobRunner.Mode.TERNGRAD_GLOBAL;
                 case "terngradPerLayer" -> SparkJobRunner.Mode.TERNGRAD_PER_LAYER;
                 default -> throw new IllegalArgumentException("--modes: unknown mode '" + m
-                        + "' (averaging, threshold, terngradGlobal, terngradPerLayer)");
+                        + "' (procedure, averaging, threshold, terngradGlobal, terngradPerLayer)");
             };
             runs.add(runner.run(mode, configuration(), true, zeroThreshold));
         }
         System.out.println("wrote " + runner.write(runs, "dl4jc spark-ssl" + options.echo() + " --strength " + strength
-                + " --zero-threshold " + zeroThreshold + " --lr " + lr + " --modes " + String.join(",", modes)));
+                + " --zero-threshold " + zeroThreshold + " --lr " + lr + " --modes " + String.join(",", modes)
+                + " --target-macs " + targetMacs + " --max-drop " + maxDrop + " --ssl-epochs " + sslEpochs
+                + " --finetune-epochs " + finetuneEpochs));
         return 0;
     }
 }

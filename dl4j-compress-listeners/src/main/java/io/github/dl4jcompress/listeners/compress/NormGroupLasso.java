@@ -92,7 +92,7 @@ final class NormGroupLasso extends BaseTrainingListener {
     private final Set<Group> zeroed = new LinkedHashSet<>();
     private final Map<Group, Double> lastNorm = new HashMap<>();
     private final List<Group> groups = new ArrayList<>();
-    private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).build();
+    private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).trial().build();
     private final CostModel costModel = new CostModel();
     private double denseMacs = -1;
 

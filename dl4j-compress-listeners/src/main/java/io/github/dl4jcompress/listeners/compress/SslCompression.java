@@ -249,7 +249,7 @@ public final class SslCompression {
                 }
             }
             try {
-                NetworkCost c = reg.prune(StructuredPruner.builder().threshold(0.0).build()).network().cost(types);
+                NetworkCost c = reg.prune(StructuredPruner.builder().threshold(0.0).trial().build()).network().cost(types);
                 return b.budget.getKind() == CompressionBudget.Kind.PARAM_FRACTION
                         ? (double) c.getParams() / dense.getParams() : (double) c.getMacs() / dense.getMacs();
             } catch (PruningException e) {
@@ -719,7 +719,7 @@ public final class SslCompression {
 
         private double prunedFraction(AnyNetwork net) {
             try {
-                return (double) net.prune(StructuredPruner.builder().threshold(0.0).build()).network().cost(types).getMacs() / dense.getMacs();
+                return (double) net.prune(StructuredPruner.builder().threshold(0.0).trial().build()).network().cost(types).getMacs() / dense.getMacs();
             } catch (PruningException e) {
                 return (double) net.cost(types).getEffectiveMacs() / dense.getMacs();
             }
