@@ -123,6 +123,11 @@ public final class BenchmarkJob {
                 "speedup: dense over compressed median forward time at batch " + r.latencyBatch + ", interleaved in the same run; "
                         + "OMP_NUM_THREADS=" + System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)") + ", load average "
                         + loadAverage()));
+        if (net instanceof ComputationGraph && s.blocks.startsWith("residual")) {
+            List<Map<String, Object>> depth = DepthTable.rows((ComputationGraph) net, dir, te, inputType);
+            json.put("depthTable", depth);
+            log.info("{}: depth vs accuracy (test)\n{}", s.name, DepthTable.markdown(depth));
+        }
         json.put("report", r);
         json.put("totalSeconds", (System.nanoTime() - t0) / 1e9);
         s.outputDir.mkdirs();
