@@ -127,6 +127,7 @@ public final class BenchmarkJob {
             List<Map<String, Object>> depth = DepthTable.rows((ComputationGraph) net, dir, te, inputType);
             json.put("depthTable", depth);
             log.info("{}: depth vs accuracy (test)\n{}", s.name, DepthTable.markdown(depth));
+            DepthTable.chart(new File(s.outputDir, s.name + "-depth.png"), s.model + ": depth vs test accuracy", depth);
         }
         json.put("report", r);
         json.put("totalSeconds", (System.nanoTime() - t0) / 1e9);

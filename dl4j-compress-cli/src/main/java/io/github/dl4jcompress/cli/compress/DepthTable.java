@@ -86,6 +86,18 @@ final class DepthTable {
         return r;
     }
 
+    /** A bar chart: test accuracy (%), MACs (%) and layers (x4) per network of the table. */
+    static void chart(File png, String title, List<Map<String, Object>> rows) throws IOException {
+        Map<String, Map<String, Double>> series = new LinkedHashMap<>();
+        for (Map<String, Object> r : rows) {
+            String n = (String) r.get("network");
+            series.computeIfAbsent("test accuracy %", k -> new LinkedHashMap<>()).put(n, 100 * (Double) r.get("accuracy"));
+            series.computeIfAbsent("MACs %", k -> new LinkedHashMap<>()).put(n, 100 * (Double) r.get("macsRatio"));
+            series.computeIfAbsent("layers x4", k -> new LinkedHashMap<>()).put(n, 4.0 * (Integer) r.get("layers"));
+        }
+        io.github.dl4jcompress.listeners.Charts.bars(png, title, "", "", series);
+    }
+
     /** The rows as a Markdown table. */
     static String markdown(List<Map<String, Object>> rows) {
         StringBuilder sb = new StringBuilder("| network | residual blocks | layers | MACs | test accuracy | what |\n|---|---|---|---|---|---|\n");
