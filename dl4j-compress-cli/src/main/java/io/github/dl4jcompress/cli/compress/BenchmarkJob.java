@@ -10,6 +10,7 @@ import io.github.dl4jcompress.listeners.compress.SslCompression;
 import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.regularization.GroupKind;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -117,6 +118,12 @@ public final class BenchmarkJob {
                 "speedup: dense over compressed median forward time at batch " + r.latencyBatch + ", interleaved in the same run; "
                         + "OMP_NUM_THREADS=" + System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)") + ", load average "
                         + loadAverage()));
+        if (AnyNetwork.of(net).isGraph() && s.blocks.startsWith("residual")) {
+            List<Map<String, Object>> depth = DepthTable.rows((ComputationGraph) net, dir, te, inputType);
+            json.put("depthTable", depth);
+            log.info("{}: depth vs accuracy (test)\n{}", s.name, DepthTable.markdown(depth));
+            DepthTable.chart(new File(s.outputDir, s.name + "-depth.png"), s.model + ": depth vs test accuracy", depth);
+        }
         json.put("report", r);
         json.put("totalSeconds", (System.nanoTime() - t0) / 1e9);
         s.outputDir.mkdirs();

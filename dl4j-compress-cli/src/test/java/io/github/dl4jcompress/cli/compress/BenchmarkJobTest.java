@@ -40,6 +40,12 @@ class BenchmarkJobTest {
         assertEquals(0, code);
         assertSchema(new File(dir, "ssl-resnet.json"), 9);
         assertTrue(new File(dir, "ssl-resnet.png").isFile() && new File(dir, "ssl-resnet.html").isFile());
+        assertTrue(new File(dir, "ssl-resnet-depth.png").isFile(), "depth-vs-accuracy chart");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> depth = (List<Map<String, Object>>) new ObjectMapper().readValue(new File(dir, "ssl-resnet.json"), Map.class).get("depthTable");
+        assertEquals("baseline", depth.get(0).get("network"));
+        assertEquals(9, ((Number) depth.get(0).get("blocks")).intValue());
+        assertEquals(20, ((Number) depth.get(0).get("layers")).intValue());
     }
 
     @Test

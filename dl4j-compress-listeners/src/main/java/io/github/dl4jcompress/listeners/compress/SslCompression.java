@@ -82,6 +82,9 @@ public final class SslCompression {
     /** Measured blocks per side of the interleaved overhead measurement (after one warm-up block each). */
     private static final int OVERHEAD_BLOCKS = 4;
 
+    /** Layer scale of the strength carrier ({@code attachStrengthCarrier}): steered like every strength, shrinks nothing. */
+    static final double CARRIER_SCALE = 1e-6;
+
     private final Builder b;
 
     private SslCompression(Builder b) {
@@ -131,6 +134,29 @@ public final class SslCompression {
             throw new IllegalArgumentException("SslCompression: the network is not initialised (call init()) or has no parameters");
         }
         return any;
+    }
+
+    /**
+     * When every weight layer is batch-norm-coupled (its groups live in the norms, e.g. a ResNet), the controller
+     * still needs a Group Lasso strength to steer ({@link NormGroupLasso} reads its scale): the output layer's input
+     * channels carry one, at a negligible layer scale ({@link #CARRIER_SCALE}), so that it never shrinks them. At
+     * full scale the steered λ (tens of times λ0 when the norm groups lag) emptied the output layer's inputs — every
+     * channel, one budgeted zeroing at a time, each lowering the MACs by only 10 — and killed the network
+     * (ResNet-20 width 4, session 21: sparse validation accuracy 8%, 0 residual branches zeroed).
+     */
+    static void attachStrengthCarrier(AnyConfiguration conf, double lambda0, Set<GroupKind> groups) {
+        String output = null;
+        for (NamedLayer n : conf.layers()) {
+            if (n.layer() instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer && WeightLayout.isSupported(n.layer())) {
+                output = n.name();
+            }
+        }
+        if (output == null) {
+            throw new IllegalArgumentException("SslCompression: no layer can carry a Group Lasso (no ungrouped weight layer and no "
+                    + "dense output layer); groups " + groups);
+        }
+        conf.apply(StructuredSparsity.builder().normalizeBySize().layers(output)
+                .layerScales(Map.of(output, CARRIER_SCALE)).channels(new SteeredStrength(lambda0)).build());
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -499,21 +525,11 @@ public final class SslCompression {
                         sb.groupLasso(k, new SteeredStrength(lambda0));
                     }
                 }
-                Map<String, List<org.nd4j.linalg.learning.regularization.Regularization>> added = conf.apply(sb.build());
+                // DEPTH only (e.g. the ResNet depth experiment): no weight Group Lasso at all, the branches live in NormGroupLasso
+                boolean weightGroups = b.groups.stream().anyMatch(k -> k != GroupKind.DEPTH);
+                Map<String, List<org.nd4j.linalg.learning.regularization.Regularization>> added = weightGroups ? conf.apply(sb.build()) : Map.of();
                 if (added.isEmpty()) {
-                    // every weight layer is batch-norm-coupled (its groups live in the norms): the output layer's input
-                    // channels carry the strength the controller steers (and NormGroupLasso reads through its scale)
-                    String output = null;
-                    for (NamedLayer n : conf.layers()) {
-                        if (n.layer() instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer && WeightLayout.isSupported(n.layer())) {
-                            output = n.name();
-                        }
-                    }
-                    if (output == null) {
-                        throw new IllegalArgumentException("SslCompression: no layer can carry a Group Lasso (no ungrouped weight layer and no "
-                                + "dense output layer); groups " + b.groups);
-                    }
-                    conf.apply(StructuredSparsity.builder().normalizeBySize().layers(output).channels(new SteeredStrength(lambda0)).build());
+                    SslCompression.attachStrengthCarrier(conf, lambda0, b.groups);
                 }
             });
         }
