@@ -143,9 +143,7 @@ final class SparkJobRunner {
             waitForExecutors(sc);
             ExecutorClasspathCheck.verify(sc, conf);
             TrainingMaster<?, ?> tm = switch (mode) {
-                case AVERAGING -> new ParameterAveragingTrainingMaster.Builder(o.batch).batchSizePerWorker(o.batch)
-                        .averagingFrequency(o.averagingFrequency).workerPrefetchNumBatches(2).rngSeed(o.seed.seed())
-                        .rddTrainingApproach(RDDTrainingApproach.Direct).build();
+                case AVERAGING -> averaging();
                 case THRESHOLD -> shared(sc.getConf()).build(sc.getConf());
                 case TERNGRAD_GLOBAL -> shared(sc.getConf()).ternGrad(2.5, o.seed.seed()).build(sc.getConf());
                 case TERNGRAD_PER_LAYER -> shared(sc.getConf()).ternGradPerLayer(2.5, o.seed.seed()).build(sc.getConf());
@@ -296,9 +294,7 @@ final class SparkJobRunner {
             ExecutorClasspathCheck.verify(sc, conf);
             int partitions = Math.max(1, sc.defaultParallelism());
             long t0 = System.nanoTime();
-            SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, conf, new ParameterAveragingTrainingMaster.Builder(o.batch)
-                    .batchSizePerWorker(o.batch).averagingFrequency(o.averagingFrequency).workerPrefetchNumBatches(2)
-                    .rngSeed(o.seed.seed()).rddTrainingApproach(RDDTrainingApproach.Direct).build());
+            SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, conf, averaging());
             JavaRDD<DataSet> rdd = Batches.of(sc, train, o.batch, partitions);
             for (int e = 0; e < o.epochs.epochs(); e++) {
                 spark.fit(rdd);
@@ -351,6 +347,13 @@ final class SparkJobRunner {
         } finally {
             sc.stop();
         }
+    }
+
+    /** Parameter averaging every {@code --averaging-frequency} minibatches, Direct RDD approach (no shared file system needed). */
+    private ParameterAveragingTrainingMaster averaging() {
+        return new ParameterAveragingTrainingMaster.Builder(o.batch).batchSizePerWorker(o.batch)
+                .averagingFrequency(o.averagingFrequency).workerPrefetchNumBatches(2).rngSeed(o.seed.seed())
+                .rddTrainingApproach(RDDTrainingApproach.Direct).build();
     }
 
     /**
