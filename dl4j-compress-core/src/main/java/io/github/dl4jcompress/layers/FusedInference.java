@@ -420,7 +420,7 @@ public final class FusedInference {
             var = new float[logStd.length];
             for (int i = 0; i < var.length; i++) {
                 double std = Math.pow(10, logStd[i]);
-                var[i] = (float) (std * std - bn.getEps());
+                var[i] = (float) (std * std); // DL4J: var = (10^log10std)^2, then sqrt(var + eps)
             }
         } else {
             var = floats(rt.getParam("var"));

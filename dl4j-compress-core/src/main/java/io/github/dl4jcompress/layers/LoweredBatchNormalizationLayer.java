@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code dx = γ/s (dy − Σdy/M − x̂ Σ(dy x̂)/M)}, {@code dγ = Σ dy x̂}, {@code dβ = Σ dy} and DL4J's running-statistics
  * "gradients" {@code (1 − decay)(mean − μ)} and {@code (1 − decay)(var − σ²)} (or, with log10 std,
  * {@code log(v/(decay·v + (1 − decay)σ²))/(2 ln 10)}, {@code v = 10^(2·log10std)}), which DL4J's no-op updater
- * subtracts. Inference uses the running mean and {@code s = sqrt(var + ε)} (or {@code 10^log10std}). Buffers are
+ * subtracts. Inference uses the running mean and {@code s = sqrt(var + ε)} with, under log10 std, {@code var = 10^(2·log10std)} (as DL4J). Buffers are
  * reused across iterations.
  */
 public class LoweredBatchNormalizationLayer extends BatchNormalization {
@@ -148,7 +148,8 @@ public class LoweredBatchNormalizationLayer extends BatchNormalization {
         if (conf.isUseLogStd()) {
             float[] logStd = floats(getParam(BatchNormalizationParamInitializer.GLOBAL_LOG_STD));
             for (int ch = 0; ch < c; ch++) {
-                a[ch] = (float) (gamma[ch] / Math.pow(10, logStd[ch]));
+                double std = Math.pow(10, logStd[ch]);
+                a[ch] = (float) (gamma[ch] / Math.sqrt(std * std + conf.getEps()));
             }
         } else {
             float[] var = floats(getParam(BatchNormalizationParamInitializer.GLOBAL_VAR));
