@@ -26,9 +26,11 @@ import java.util.Arrays;
  * GEMM {@code Z[nOut, M] = W col[kept, M]} ({@code M = batch*outH*outW}), then bias and activation; backprop
  * {@code dZ = act'(z) * eps}, {@code db = sum_j dZ}, {@code dW = dZ col^T}, {@code dx = col2im(W^T dZ)} (only kept
  * positions receive gradient). Float data with ReLU or identity runs in Java arrays end to end (GEMMs by
- * {@link SmallGemm}, bias and activation fused into the reorder); other cases use ND4J's BLAS. Float and double. The column matrix and pre-activation of a
- * training forward pass are kept for the backward pass; all matrices are reused across iterations (reallocated only
- * when the input geometry changes), outside DL4J's workspaces.
+ * {@link SmallGemm}, bias and activation fused into the reorder), by groups of images whose column matrix fits in
+ * the L2 cache (the backward pass lowers each group again instead of keeping a batch-sized column matrix); other
+ * cases use ND4J's BLAS on the whole batch, keeping the column matrix and pre-activation of a training forward pass
+ * for the backward pass. Float and double. All buffers are reused across iterations (reallocated only when the
+ * input geometry changes), outside DL4J's workspaces.
  */
 public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
 
@@ -47,6 +49,17 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
      * its gradient), W and dW in Java arrays; the GEMMs by {@link SmallGemm}, so no column matrix crosses to native memory.
      */
     private transient float[] zJ, outJ, epsJ, biasJ, wJ, dwJ;
+    /** Java float path: images per group ({@link #GROUP_FLOATS}), and the column matrix of a shorter last group. */
+    private transient int group;
+    private transient float[] colTailJ;
+
+    /** Column-matrix floats per group of images in the Java path (512 KB, within a core's L2 cache). */
+    private static final int GROUP_FLOATS = 1 << 17;
+
+    /** Row length of the Java path's matrices: a multiple of 16 floats (whole vectors; zero columns past the data). */
+    private static int padded(int columns) {
+        return (columns + 15) / 16 * 16;
+    }
 
     public LoweredConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -131,19 +144,25 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         boolean f = dt == DataType.FLOAT;
         xJ = f ? new float[(int) inLen] : new double[(int) inLen];
         dxJ = f ? new float[(int) inLen] : new double[(int) inLen];
-        colJ = f ? new float[(int) (k * m)] : new double[(int) (k * m)];
-        dcolJ = f ? new float[(int) (k * m)] : new double[(int) (k * m)];
         if (f && fusable()) {
+            int plane = g[4] * g[5];
+            group = Math.max(1, Math.min(mb, GROUP_FLOATS / Math.max(1, k * plane)));
+            int tail = mb % group;
+            colJ = new float[k * padded(group * plane)];
+            colTailJ = tail == 0 ? null : new float[k * padded(tail * plane)];
+            dcolJ = new float[k * padded(group * plane)];
             col = null;
             z = null;
             pre = null;
-            zJ = new float[(int) (nOut * m)];
+            zJ = new float[nOut * padded(group * plane)];
             outJ = new float[(int) (nOut * m)];
             epsJ = new float[(int) (nOut * m)];
             biasJ = new float[nOut];
             wJ = new float[nOut * k];
             dwJ = new float[nOut * k];
         } else {
+            colJ = f ? new float[(int) (k * m)] : new double[(int) (k * m)];
+            dcolJ = f ? new float[(int) (k * m)] : new double[(int) (k * m)];
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
                 col = Nd4j.createUninitialized(dt, new long[]{k, m}, 'c');
                 z = Nd4j.createUninitialized(dt, new long[]{nOut, m}, 'c');
@@ -156,12 +175,18 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         cached = false;
     }
 
-    /** im2col of {@code in} into {@link #colJ} (and {@link #col} outside the Java path); returns the geometry. */
+    /**
+     * Copies {@code in} into {@link #xJ} and, outside the Java float path, im2col of the whole batch into
+     * {@link #colJ} and {@link #col} (the Java path lowers group by group); returns the geometry.
+     */
     private int[] lower(INDArray in) {
         int[] g = geometry(in);
         DataType dt = in.dataType();
         prepare(g, dt);
         DataCopy.read(in, xJ);
+        if (zJ != null) {
+            return g;
+        }
         if (dt == DataType.FLOAT) {
             LoweredKernels.im2col(plan, (float[]) xJ, g[0], (float[]) colJ);
         } else {
@@ -230,14 +255,24 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
     }
 
     /**
-     * {@code out[n, f, p] = act(z[f, n*plane + p] + b[f])}, {@code z = W col} by one GEMM; the output stays in
-     * {@link #outJ} and is copied to {@code out} unless it is null.
+     * The column matrix of images {@code [n0, n0 + count)}, {@code col[kept, padded(count*plane)]}, into {@link #colJ} (or
+     * {@link #colTailJ} for a shorter last group, whose layout differs: each buffer keeps its zeros outside the image).
+     */
+    private float[] lowerGroup(int[] g, int n0, int count) {
+        float[] c = count == group ? (float[]) colJ : colTailJ;
+        LoweredKernels.im2col(plan, (float[]) xJ, n0 * g[1] * g[2] * g[3], count, c, padded(count * g[4] * g[5]));
+        return c;
+    }
+
+    /**
+     * {@code out[n, f, p] = act(z[f, n*plane + p] + b[f])}, {@code z = W col}, by groups of {@link #group} images
+     * (their column matrix stays in cache); the output stays in {@link #outJ} and is copied to {@code out} unless
+     * it is null.
      */
     private void activateFused(INDArray w, INDArray b, int[] g, INDArray out) {
         int nOut = (int) layerConf().getNOut();
         int k = layerConf().keptCount();
         DataCopy.read(w, wJ);
-        SmallGemm.simd().nn(wJ, nOut, k, (float[]) colJ, g[0] * g[4] * g[5], zJ);
         if (b != null) {
             DataCopy.read(b, biasJ);
         } else {
@@ -245,20 +280,24 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         }
         int mb = g[0];
         int plane = g[4] * g[5];
-        int m = mb * plane;
         boolean relu = relu();
-        for (int n = 0; n < mb; n++) {
-            for (int f = 0; f < nOut; f++) {
-                int src = f * m + n * plane;
-                int dst = (n * nOut + f) * plane;
-                float bf = biasJ[f];
-                if (relu) {
-                    for (int p = 0; p < plane; p++) {
-                        outJ[dst + p] = Math.max(zJ[src + p] + bf, 0f);
-                    }
-                } else {
-                    for (int p = 0; p < plane; p++) {
-                        outJ[dst + p] = zJ[src + p] + bf;
+        for (int n0 = 0; n0 < mb; n0 += group) {
+            int count = Math.min(group, mb - n0);
+            int m = padded(count * plane);
+            SmallGemm.simd().nn(wJ, nOut, k, lowerGroup(g, n0, count), m, zJ);
+            for (int i = 0; i < count; i++) {
+                for (int f = 0; f < nOut; f++) {
+                    int src = f * m + i * plane;
+                    int dst = ((n0 + i) * nOut + f) * plane;
+                    float bf = biasJ[f];
+                    if (relu) {
+                        for (int p = 0; p < plane; p++) {
+                            outJ[dst + p] = Math.max(zJ[src + p] + bf, 0f);
+                        }
+                    } else {
+                        for (int p = 0; p < plane; p++) {
+                            outJ[dst + p] = zJ[src + p] + bf;
+                        }
                     }
                 }
             }
@@ -268,31 +307,63 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         }
     }
 
-    /** {@code dZ[f, n*plane + p] = eps[n, f, p] * act'}, {@code db[f] = sum dZ[f, :]}, in one pass; dZ into {@link #zJ}. */
-    private void deltaFused(INDArray epsilon, int[] g, INDArray bGrad) {
+    /**
+     * Backward pass of the Java path, group by group: {@code dZ[f, i*plane + p] = eps[n0 + i, f, p] * act'} (into
+     * {@link #zJ}), {@code db[f] += sum dZ[f, :]}, the group's column matrix again (unless one group holds the batch
+     * and the forward pass left it in place), {@code dW += dZ col^T}, {@code dcol = W^T dZ}, {@code dx = col2im(dcol)}.
+     */
+    private Pair<Gradient, INDArray> backwardFused(INDArray epsilon, INDArray w, int[] g, LayerWorkspaceMgr workspaceMgr) {
         DataCopy.read(epsilon.dataType() == DataType.FLOAT ? epsilon : epsilon.castTo(DataType.FLOAT), epsJ);
+        DataCopy.read(w, wJ);
         int nOut = (int) layerConf().getNOut();
+        int k = layerConf().keptCount();
         int mb = g[0];
         int plane = g[4] * g[5];
-        int m = mb * plane;
+        int imageSize = g[1] * g[2] * g[3];
         boolean relu = relu();
         Arrays.fill(biasJ, 0f);
-        for (int n = 0; n < mb; n++) {
+        Arrays.fill(dwJ, 0f);
+        float[] dx = (float[]) dxJ;
+        SmallGemm gemm = SmallGemm.simd();
+        for (int n0 = 0; n0 < mb; n0 += group) {
+            int count = Math.min(group, mb - n0);
+            int m = padded(count * plane);
             for (int f = 0; f < nOut; f++) {
-                int src = (n * nOut + f) * plane;
-                int dst = f * m + n * plane;
-                float sum = 0f;
-                for (int p = 0; p < plane; p++) {
-                    float d = relu && outJ[src + p] <= 0f ? 0f : epsJ[src + p];
-                    zJ[dst + p] = d;
-                    sum += d;
-                }
-                biasJ[f] += sum;
+                Arrays.fill(zJ, f * m + count * plane, (f + 1) * m, 0f);
             }
+            for (int i = 0; i < count; i++) {
+                for (int f = 0; f < nOut; f++) {
+                    int src = ((n0 + i) * nOut + f) * plane;
+                    int dst = f * m + i * plane;
+                    float sum = 0f;
+                    for (int p = 0; p < plane; p++) {
+                        float d = relu && outJ[src + p] <= 0f ? 0f : epsJ[src + p];
+                        zJ[dst + p] = d;
+                        sum += d;
+                    }
+                    biasJ[f] += sum;
+                }
+            }
+            float[] c = count == mb ? (float[]) colJ : lowerGroup(g, n0, count);
+            gemm.ntAdd(zJ, nOut, m, c, k, dwJ);
+            gemm.tn(wJ, nOut, k, zJ, m, (float[]) dcolJ);
+            Arrays.fill(dx, n0 * imageSize, (n0 + count) * imageSize, 0f);
+            LoweredKernels.col2imAdd(plan, (float[]) dcolJ, count, dx, n0 * imageSize, m);
         }
-        if (bGrad != null) {
+        Gradient ret = new DefaultGradient();
+        INDArray wGrad = gradientViews.get(LoweredConvolutionParamInitializer.WEIGHT_KEY);
+        DataCopy.write(dwJ, wGrad);
+        ret.gradientForVariable().put(LoweredConvolutionParamInitializer.WEIGHT_KEY, wGrad);
+        if (hasBias()) {
+            INDArray bGrad = gradientViews.get(LoweredConvolutionParamInitializer.BIAS_KEY);
             DataCopy.write(biasJ, bGrad);
+            ret.gradientForVariable().put(LoweredConvolutionParamInitializer.BIAS_KEY, bGrad);
         }
+        INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
+        DataCopy.write(dx, epsNext);
+        weightNoiseParams.clear();
+        epsNext = backpropDropOutIfPresent(epsNext);
+        return new Pair<>(ret, epsNext);
     }
 
     @Override
@@ -308,9 +379,7 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
                 activateFused(w, bias(true, workspaceMgr), g, null);
             }
             cached = false;
-            INDArray bGrad = hasBias() ? gradientViews.get(LoweredConvolutionParamInitializer.BIAS_KEY) : null;
-            deltaFused(epsilon, g, bGrad);
-            return javaGradients(w, g, bGrad, workspaceMgr);
+            return backwardFused(epsilon, w, g, workspaceMgr);
         }
         int[] g;
         if (cached) {
@@ -334,30 +403,6 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
             bGrad.assign(z.sum(1).reshape(bGrad.shape()));
         }
         return weightAndInputGradients(w, g, bGrad, workspaceMgr);
-    }
-
-    /** The Java path's {@code dW = dZ col^T}, {@code dx = col2im(W^T dZ)} from dZ in {@link #zJ} and {@link #colJ}. */
-    private Pair<Gradient, INDArray> javaGradients(INDArray w, int[] g, INDArray bGrad, LayerWorkspaceMgr workspaceMgr) {
-        int nOut = (int) layerConf().getNOut();
-        int k = layerConf().keptCount();
-        int m = g[0] * g[4] * g[5];
-        Gradient ret = new DefaultGradient();
-        INDArray wGrad = gradientViews.get(LoweredConvolutionParamInitializer.WEIGHT_KEY);
-        SmallGemm.simd().nt(zJ, nOut, m, (float[]) colJ, k, dwJ);
-        DataCopy.write(dwJ, wGrad);
-        ret.gradientForVariable().put(LoweredConvolutionParamInitializer.WEIGHT_KEY, wGrad);
-        if (bGrad != null) {
-            ret.gradientForVariable().put(LoweredConvolutionParamInitializer.BIAS_KEY, bGrad);
-        }
-        DataCopy.read(w, wJ);
-        SmallGemm.simd().tn(wJ, nOut, k, zJ, m, (float[]) dcolJ);
-        Arrays.fill((float[]) dxJ, 0f);
-        LoweredKernels.col2imAdd(plan, (float[]) dcolJ, g[0], (float[]) dxJ);
-        INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
-        DataCopy.write(dxJ, epsNext);
-        weightNoiseParams.clear();
-        epsNext = backpropDropOutIfPresent(epsNext);
-        return new Pair<>(ret, epsNext);
     }
 
     /** From dZ in {@link #z} and the column matrix in {@link #col}: {@code dW = dZ col^T}, {@code dx = col2im(W^T dZ)}. */
