@@ -52,6 +52,17 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
     /** Java float path: images per group ({@link #GROUP_FLOATS}), and the column matrix of a shorter last group. */
     private transient int group;
     private transient float[] colTailJ;
+    /**
+     * Implicit GEMM (stride 1, Java float path): one image zero-padded to {@code hp x wp} per channel ({@link #xpJ};
+     * {@link #dxpJ} its gradient), where row {@code p} of the column matrix is {@code xp[rowStart[p] + j]} with
+     * {@code j = y*wp + x} (columns {@code x >= ow} computed and discarded), so nothing is lowered.
+     */
+    private transient float[] xpJ, dxpJ;
+    private transient int[] rowStart;
+    private transient int hp, wp;
+
+    /** Largest ratio of computed to useful output columns ({@code wp / ow}) for which the implicit GEMM is used. */
+    private static final double IMPLICIT_MAX_WASTE = 1.2;
 
     /** Column-matrix floats per group of images in the Java path (512 KB, within a core's L2 cache). */
     private static final int GROUP_FLOATS = 1 << 17;
@@ -147,8 +158,25 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         if (f && fusable()) {
             int plane = g[4] * g[5];
             group = Math.max(1, Math.min(mb, GROUP_FLOATS / Math.max(1, k * plane)));
+            int[] st = c.getStride();
+            int kh = c.getKernelSize()[0], kw = c.getKernelSize()[1];
+            rowStart = null;
+            if (st[0] == 1 && st[1] == 1 && (g[5] + kw - 1) <= IMPLICIT_MAX_WASTE * g[5]) {
+                hp = g[4] + kh - 1;
+                wp = g[5] + kw - 1;
+                int[] kept = c.keptPositions();
+                rowStart = new int[k];
+                for (int i = 0; i < k; i++) {
+                    rowStart[i] = kept[i] / (kh * kw) * hp * wp + (kept[i] / kw) % kh * wp + kept[i] % kw;
+                }
+                int slack = 2 * 16 + kw;
+                xpJ = new float[g[1] * hp * wp + slack];
+                dxpJ = new float[g[1] * hp * wp + slack];
+                group = 1;
+                plane = padded(g[4] * wp);
+            }
             int tail = mb % group;
-            colJ = new float[k * padded(group * plane)];
+            colJ = rowStart != null ? null : new float[k * padded(group * plane)];
             colTailJ = tail == 0 ? null : new float[k * padded(tail * plane)];
             dcolJ = new float[k * padded(group * plane)];
             col = null;
@@ -224,7 +252,11 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(),
                 new long[]{g[0], nOut, g[4], g[5]}, 'c');
         if (input.dataType() == DataType.FLOAT && fusable()) {
-            activateFused(w, bias(training, workspaceMgr), g, out);
+            if (rowStart != null) {
+                activateImplicit(w, bias(training, workspaceMgr), g, out);
+            } else {
+                activateFused(w, bias(training, workspaceMgr), g, out);
+            }
             cached = training;
             return out;
         }
@@ -307,6 +339,113 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         }
     }
 
+    /** Image {@code n} of {@link #xJ} into the interior of {@link #xpJ} (its zero border is never written). */
+    private void padImage(int[] g, int n) {
+        int c = g[1], h = g[2], w = g[3], ph = g[6], pw = g[7];
+        int x0 = Math.max(0, -pw), x1 = Math.min(w, wp - pw);
+        float[] x = (float[]) xJ;
+        for (int ch = 0; ch < c; ch++) {
+            for (int iy = Math.max(0, -ph); iy < Math.min(h, hp - ph); iy++) {
+                System.arraycopy(x, ((n * c + ch) * h + iy) * w + x0, xpJ, (ch * hp + iy + ph) * wp + x0 + pw, x1 - x0);
+            }
+        }
+    }
+
+    /**
+     * Forward pass by implicit GEMM, image by image: {@code z[f, y*wp + x] = sum_p W[f, p] xp[rowStart[p] + y*wp + x]},
+     * then {@code out[n, f, y, x] = act(z + b[f])} for {@code x < ow}.
+     */
+    private void activateImplicit(INDArray w, INDArray b, int[] g, INDArray out) {
+        int nOut = (int) layerConf().getNOut();
+        int k = layerConf().keptCount();
+        DataCopy.read(w, wJ);
+        if (b != null) {
+            DataCopy.read(b, biasJ);
+        } else {
+            Arrays.fill(biasJ, 0f);
+        }
+        int oh = g[4], ow = g[5];
+        int n = padded(oh * wp);
+        boolean relu = relu();
+        for (int img = 0; img < g[0]; img++) {
+            padImage(g, img);
+            SmallGemm.simd().productRows(wJ, k, 1, nOut, k, xpJ, rowStart, n, zJ);
+            for (int f = 0; f < nOut; f++) {
+                float bf = biasJ[f];
+                for (int y = 0; y < oh; y++) {
+                    int src = f * n + y * wp;
+                    int dst = ((img * nOut + f) * oh + y) * ow;
+                    if (relu) {
+                        for (int x = 0; x < ow; x++) {
+                            outJ[dst + x] = Math.max(zJ[src + x] + bf, 0f);
+                        }
+                    } else {
+                        for (int x = 0; x < ow; x++) {
+                            outJ[dst + x] = zJ[src + x] + bf;
+                        }
+                    }
+                }
+            }
+        }
+        if (out != null) {
+            DataCopy.write(outJ, out);
+        }
+    }
+
+    /**
+     * Backward pass by implicit GEMM, image by image: {@code dZ[f, y*wp + x] = eps * act'} (0 for {@code x >= ow}, so
+     * the discarded columns add nothing), {@code dW += dZ Xp^T} over the shifted rows, {@code dcol = W^T dZ} and
+     * {@code dxp[rowStart[p] + j] += dcol[p, j]}, whose interior is the input gradient.
+     */
+    private Pair<Gradient, INDArray> backwardImplicit(INDArray epsilon, INDArray w, int[] g, LayerWorkspaceMgr workspaceMgr) {
+        DataCopy.read(epsilon.dataType() == DataType.FLOAT ? epsilon : epsilon.castTo(DataType.FLOAT), epsJ);
+        DataCopy.read(w, wJ);
+        int nOut = (int) layerConf().getNOut();
+        int k = layerConf().keptCount();
+        int c = g[1], h = g[2], wIn = g[3], oh = g[4], ow = g[5], ph = g[6], pw = g[7];
+        int n = padded(oh * wp);
+        boolean relu = relu();
+        Arrays.fill(biasJ, 0f);
+        Arrays.fill(dwJ, 0f);
+        Arrays.fill(zJ, 0f);
+        float[] dx = (float[]) dxJ;
+        float[] dcol = (float[]) dcolJ;
+        SmallGemm gemm = SmallGemm.simd();
+        int x0 = Math.max(0, -pw), x1 = Math.min(wIn, wp - pw);
+        for (int img = 0; img < g[0]; img++) {
+            for (int f = 0; f < nOut; f++) {
+                float sum = 0f;
+                for (int y = 0; y < oh; y++) {
+                    int src = ((img * nOut + f) * oh + y) * ow;
+                    int dst = f * n + y * wp;
+                    for (int x = 0; x < ow; x++) {
+                        float d = relu && outJ[src + x] <= 0f ? 0f : epsJ[src + x];
+                        zJ[dst + x] = d;
+                        sum += d;
+                    }
+                }
+                biasJ[f] += sum;
+            }
+            padImage(g, img);
+            gemm.ntAddRows(zJ, nOut, n, xpJ, rowStart, k, dwJ);
+            gemm.tn(wJ, nOut, k, zJ, n, dcol);
+            Arrays.fill(dxpJ, 0f);
+            for (int p = 0; p < k; p++) {
+                int to = rowStart[p], from = p * n;
+                for (int j = 0; j < n; j++) {
+                    dxpJ[to + j] += dcol[from + j];
+                }
+            }
+            Arrays.fill(dx, img * c * h * wIn, (img + 1) * c * h * wIn, 0f);
+            for (int ch = 0; ch < c; ch++) {
+                for (int iy = Math.max(0, -ph); iy < Math.min(h, hp - ph); iy++) {
+                    System.arraycopy(dxpJ, (ch * hp + iy + ph) * wp + x0 + pw, dx, ((img * c + ch) * h + iy) * wIn + x0, x1 - x0);
+                }
+            }
+        }
+        return gradients(g, dx, workspaceMgr);
+    }
+
     /**
      * Backward pass of the Java path, group by group: {@code dZ[f, i*plane + p] = eps[n0 + i, f, p] * act'} (into
      * {@link #zJ}), {@code db[f] += sum dZ[f, :]}, the group's column matrix again (unless one group holds the batch
@@ -350,6 +489,11 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
             Arrays.fill(dx, n0 * imageSize, (n0 + count) * imageSize, 0f);
             LoweredKernels.col2imAdd(plan, (float[]) dcolJ, count, dx, n0 * imageSize, m);
         }
+        return gradients(g, dx, workspaceMgr);
+    }
+
+    /** The Java path's gradients ({@link #dwJ}, {@link #biasJ}) and epsilon ({@code dx}) as DL4J expects them. */
+    private Pair<Gradient, INDArray> gradients(int[] g, float[] dx, LayerWorkspaceMgr workspaceMgr) {
         Gradient ret = new DefaultGradient();
         INDArray wGrad = gradientViews.get(LoweredConvolutionParamInitializer.WEIGHT_KEY);
         DataCopy.write(dwJ, wGrad);
@@ -376,10 +520,14 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
                 g = geometry(input);
             } else {
                 g = lower(input);
-                activateFused(w, bias(true, workspaceMgr), g, null);
+                if (rowStart != null) {
+                    activateImplicit(w, bias(true, workspaceMgr), g, null);
+                } else {
+                    activateFused(w, bias(true, workspaceMgr), g, null);
+                }
             }
             cached = false;
-            return backwardFused(epsilon, w, g, workspaceMgr);
+            return rowStart != null ? backwardImplicit(epsilon, w, g, workspaceMgr) : backwardFused(epsilon, w, g, workspaceMgr);
         }
         int[] g;
         if (cached) {

@@ -62,6 +62,16 @@ abstract class SmallGemm {
      */
     abstract void product(float[] a, int rowStride, int depthStride, int rows, int depth, float[] b, int n, float[] c, int cOff);
 
+    /**
+     * {@link #product} with row {@code p} of {@code b} starting at {@code b[bRow[p]]} (rows may overlap: the shifted
+     * rows of a padded image are the column matrix of a stride-1 convolution), into {@code c[rows, n]}; {@code n} a
+     * multiple of the vector length, and {@code b} readable {@code n} floats past every row start.
+     */
+    abstract void productRows(float[] a, int rowStride, int depthStride, int rows, int depth, float[] b, int[] bRow, int n, float[] c);
+
+    /** {@code c[m, k] += a[m, n] B^T} with row {@code q} of {@code B} at {@code b[bRow[q]]}, {@code n} long. */
+    abstract void ntAddRows(float[] a, int m, int n, float[] b, int[] bRow, int k, float[] c);
+
     /** {@code c[m, k] = a[m, n] b[k, n]^T}. */
     final void nt(float[] a, int m, int n, float[] b, int k, float[] c) {
         java.util.Arrays.fill(c, 0, m * k, 0f);

@@ -128,14 +128,18 @@ class LoweredConvolutionTest {
     }
 
     /**
-     * Large images (3 x 40 x 40 into c0, 39 x 39 into the lowered layer): the Java path lowers a few images per cache
-     * group (about 3 and 12 images here) and the batch of 7 / 13 ends with a shorter group, whose column matrix has its own layout.
+     * Large images (3 x 40 x 40 into c0, 39 x 39 into the lowered layer). Stride 2 and the wide 1 x 9 kernel (41 of 39
+     * computed columns would be wasted) lower a few images per cache group (about 12 and 4 here), and the batch of 7 / 13
+     * ends with a shorter group, whose column matrix has its own layout; the 3 x 3 and 2 x 2 stride-1 kernels (Same:
+     * padding 1 all round, and 0 before / 1 after) run as implicit GEMMs on the padded image.
      */
     @Test
-    void gradientsEqualDl4jOverSeveralCacheGroupsWithAShorterLastGroup() {
+    void gradientsEqualDl4jOverSeveralCacheGroupsAndByImplicitGemm() {
         Object[][] cases = {
                 {new int[]{3, 3}, new int[]{1, 1}, new int[]{0, 0}, ConvolutionMode.Same, Activation.RELU, 8},
+                {new int[]{2, 2}, new int[]{1, 1}, new int[]{0, 0}, ConvolutionMode.Same, Activation.IDENTITY, 6},
                 {new int[]{3, 3}, new int[]{2, 2}, new int[]{1, 1}, ConvolutionMode.Truncate, Activation.IDENTITY, 12},
+                {new int[]{1, 9}, new int[]{1, 1}, new int[]{0, 0}, ConvolutionMode.Truncate, Activation.RELU, 5},
         };
         gradientsAndOneStepMatch(cases, 21, 7, 40, 40);
         gradientsAndOneStepMatch(cases, 31, 13, 40, 40);
