@@ -60,6 +60,14 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
     private transient float[] xpJ, dxpJ;
     private transient int[] rowStart;
     private transient int hp, wp;
+    /**
+     * Implicit input gradient: dZ of one image zero-padded by {@code kh-1, kw-1} all round ({@link #dzqJ},
+     * {@code hq x wq} per filter), the flipped weights {@code W'[c, (f, kh-1-ky, kw-1-kx)] = W[f, (c, ky, kx)]}
+     * ({@link #wtJ}) and their shifted row starts, so that {@code dx} is another implicit GEMM.
+     */
+    private transient float[] dzqJ, wtJ;
+    private transient int[] rowStartT;
+    private transient int hq, wq;
 
     /** Largest ratio of computed to useful output columns ({@code wp / ow}) for which the implicit GEMM is used. */
     private static final double IMPLICIT_MAX_WASTE = 1.2;
@@ -171,14 +179,23 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
                 }
                 int slack = 2 * 16 + kw;
                 xpJ = new float[g[1] * hp * wp + slack];
-                dxpJ = new float[g[1] * hp * wp + slack];
+                hq = g[4] + 2 * (kh - 1);
+                wq = g[5] + 2 * (kw - 1);
+                int taps = nOut * kh * kw;
+                rowStartT = new int[taps];
+                for (int t = 0; t < taps; t++) {
+                    rowStartT[t] = t / (kh * kw) * hq * wq + (t / kw) % kh * wq + t % kw + g[6] * wq;
+                }
+                dzqJ = new float[nOut * hq * wq + slack];
+                wtJ = new float[g[1] * taps];
+                dxpJ = new float[g[1] * padded(g[2] * wq)];
                 group = 1;
                 plane = padded(g[4] * wp);
             }
             int tail = mb % group;
             colJ = rowStart != null ? null : new float[k * padded(group * plane)];
             colTailJ = tail == 0 ? null : new float[k * padded(tail * plane)];
-            dcolJ = new float[k * padded(group * plane)];
+            dcolJ = rowStart != null ? null : new float[k * padded(group * plane)];
             col = null;
             z = null;
             pre = null;
@@ -394,33 +411,45 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
 
     /**
      * Backward pass by implicit GEMM, image by image: {@code dZ[f, y*wp + x] = eps * act'} (0 for {@code x >= ow}, so
-     * the discarded columns add nothing), {@code dW += dZ Xp^T} over the shifted rows, {@code dcol = W^T dZ} and
-     * {@code dxp[rowStart[p] + j] += dcol[p, j]}, whose interior is the input gradient.
+     * the discarded columns add nothing), {@code dW += dZ Xp^T} over the shifted rows, and the input gradient as the
+     * full correlation {@code dx[c, iy, ix] = sum_{f, ky', kx'} W'[c, (f, ky', kx')] dzq[f, iy + ph + ky', ix + pw + kx']}
+     * (one implicit GEMM over {@link #dzqJ}'s shifted rows; no column-matrix gradient).
      */
     private Pair<Gradient, INDArray> backwardImplicit(INDArray epsilon, INDArray w, int[] g, LayerWorkspaceMgr workspaceMgr) {
         DataCopy.read(epsilon.dataType() == DataType.FLOAT ? epsilon : epsilon.castTo(DataType.FLOAT), epsJ);
         DataCopy.read(w, wJ);
         int nOut = (int) layerConf().getNOut();
         int k = layerConf().keptCount();
-        int c = g[1], h = g[2], wIn = g[3], oh = g[4], ow = g[5], ph = g[6], pw = g[7];
+        int c = g[1], h = g[2], wIn = g[3], oh = g[4], ow = g[5], pw = g[7];
         int n = padded(oh * wp);
         boolean relu = relu();
         Arrays.fill(biasJ, 0f);
         Arrays.fill(dwJ, 0f);
         Arrays.fill(zJ, 0f);
         float[] dx = (float[]) dxJ;
-        float[] dcol = (float[]) dcolJ;
         SmallGemm gemm = SmallGemm.simd();
-        int x0 = Math.max(0, -pw), x1 = Math.min(wIn, wp - pw);
+        int kh = layerConf().getKernelSize()[0], kw = layerConf().getKernelSize()[1];
+        int taps = nOut * kh * kw;
+        int nx = padded(h * wq);
+        Arrays.fill(wtJ, 0f);
+        int[] kept = layerConf().keptPositions();
+        for (int f = 0; f < nOut; f++) {
+            for (int p = 0; p < k; p++) {
+                int ky = kept[p] / kw % kh, kx = kept[p] % kw;
+                wtJ[kept[p] / (kh * kw) * taps + f * kh * kw + (kh - 1 - ky) * kw + kw - 1 - kx] = wJ[f * k + p];
+            }
+        }
         for (int img = 0; img < g[0]; img++) {
             for (int f = 0; f < nOut; f++) {
                 float sum = 0f;
                 for (int y = 0; y < oh; y++) {
                     int src = ((img * nOut + f) * oh + y) * ow;
                     int dst = f * n + y * wp;
+                    int q = (f * hq + y + kh - 1) * wq + kw - 1;
                     for (int x = 0; x < ow; x++) {
                         float d = relu && outJ[src + x] <= 0f ? 0f : epsJ[src + x];
                         zJ[dst + x] = d;
+                        dzqJ[q + x] = d;
                         sum += d;
                     }
                 }
@@ -428,18 +457,10 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
             }
             padImage(g, img);
             gemm.ntAddRows(zJ, nOut, n, xpJ, rowStart, k, dwJ);
-            gemm.tn(wJ, nOut, k, zJ, n, dcol);
-            Arrays.fill(dxpJ, 0f);
-            for (int p = 0; p < k; p++) {
-                int to = rowStart[p], from = p * n;
-                for (int j = 0; j < n; j++) {
-                    dxpJ[to + j] += dcol[from + j];
-                }
-            }
-            Arrays.fill(dx, img * c * h * wIn, (img + 1) * c * h * wIn, 0f);
+            gemm.productRows(wtJ, taps, 1, c, taps, dzqJ, rowStartT, nx, dxpJ);
             for (int ch = 0; ch < c; ch++) {
-                for (int iy = Math.max(0, -ph); iy < Math.min(h, hp - ph); iy++) {
-                    System.arraycopy(dxpJ, (ch * hp + iy + ph) * wp + x0 + pw, dx, ((img * c + ch) * h + iy) * wIn + x0, x1 - x0);
+                for (int iy = 0; iy < h; iy++) {
+                    System.arraycopy(dxpJ, ch * nx + iy * wq + pw, dx, ((img * c + ch) * h + iy) * wIn, wIn);
                 }
             }
         }
