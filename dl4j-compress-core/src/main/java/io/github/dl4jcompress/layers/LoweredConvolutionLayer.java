@@ -27,9 +27,10 @@ import java.util.Arrays;
  * {@code dZ = act'(z) * eps}, {@code db = sum_j dZ}, {@code dW = dZ col^T}, {@code dx = col2im(W^T dZ)} (only kept
  * positions receive gradient). Float data with ReLU or identity runs in Java arrays end to end (GEMMs by
  * {@link SmallGemm}, bias and activation fused into the reorder), by groups of images whose column matrix fits in
- * the L2 cache (the backward pass lowers each group again instead of keeping a batch-sized column matrix); other
- * cases use ND4J's BLAS on the whole batch, keeping the column matrix and pre-activation of a training forward pass
- * for the backward pass. Float and double. All buffers are reused across iterations (reallocated only when the
+ * the L2 cache (the backward pass lowers each group again instead of keeping a batch-sized column matrix), or, for
+ * stride 1 with few wasted columns, image by image as implicit GEMMs over the zero-padded image (no column matrix);
+ * other cases use ND4J's BLAS on the whole batch, keeping the column matrix and pre-activation of a training forward
+ * pass for the backward pass. Float and double. All buffers are reused across iterations (reallocated only when the
  * input geometry changes), outside DL4J's workspaces.
  */
 public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
