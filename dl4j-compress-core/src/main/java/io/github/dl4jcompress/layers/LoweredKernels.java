@@ -77,7 +77,14 @@ final class LoweredKernels {
 
     /** {@link #im2col(Plan, float[], int, float[])} of the {@code mb} images starting at {@code x[xOff]}. */
     static void im2col(Plan p, float[] x, int xOff, int mb, float[] col) {
-        int m = mb * p.plane();
+        im2col(p, x, xOff, mb, col, mb * p.plane());
+    }
+
+    /**
+     * {@link #im2col(Plan, float[], int, int, float[])} into a column matrix whose rows are {@code m >= mb*plane}
+     * apart (columns past {@code mb*plane} untouched: zero padding for whole vectors).
+     */
+    static void im2col(Plan p, float[] x, int xOff, int mb, float[] col, int m) {
         for (int r = 0; r < p.runs; r++) {
             int len = p.len[r];
             for (int n = 0; n < mb; n++) {
@@ -115,12 +122,19 @@ final class LoweredKernels {
 
     /** Adjoint of {@link #im2col}: {@code dx[...] += col[k][j]} at the plan's runs; dx is not cleared. */
     static void col2imAdd(Plan p, float[] col, int mb, float[] dx) {
-        int m = mb * p.plane();
+        col2imAdd(p, col, mb, dx, 0, mb * p.plane());
+    }
+
+    /**
+     * {@link #col2imAdd(Plan, float[], int, float[])} into the {@code mb} images starting at {@code dx[dxOff]}, from
+     * a column matrix whose rows are {@code m >= mb*plane} apart.
+     */
+    static void col2imAdd(Plan p, float[] col, int mb, float[] dx, int dxOff, int m) {
         int sw = p.sw;
         for (int r = 0; r < p.runs; r++) {
             int len = p.len[r];
             for (int n = 0; n < mb; n++) {
-                int s = n * p.imageSize() + p.src[r];
+                int s = dxOff + n * p.imageSize() + p.src[r];
                 int d = p.row[r] * m + n * p.plane() + p.dst[r];
                 if (sw == 1) {
                     // unit stride: a loop the JIT vectorizes

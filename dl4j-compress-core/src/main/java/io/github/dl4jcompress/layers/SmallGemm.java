@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link #nn}: {@code c[m, n] = a[m, k] b[k, n]} (forward {@code Z = W col});</li>
  *   <li>{@link #tn}: {@code c[k, n] = a[m, k]^T b[m, n]} (input gradient {@code dcol = W^T dZ});</li>
- *   <li>{@link #nt}: {@code c[m, k] = a[m, n] b[k, n]^T} (weight gradient {@code dW = dZ col^T}).</li>
+ *   <li>{@link #nt}: {@code c[m, k] = a[m, n] b[k, n]^T} (weight gradient {@code dW = dZ col^T}); {@link #ntAdd}
+ *   accumulates it.</li>
  * </ul>
  * Implemented with the JDK Vector API ({@code VectorSmallGemm}, register-blocked); {@link #simd()} is null when the JVM
  * lacks {@code --add-modules jdk.incubator.vector}, and callers then use ND4J's BLAS instead (plain Java loops were
@@ -61,6 +62,22 @@ abstract class SmallGemm {
      */
     abstract void product(float[] a, int rowStride, int depthStride, int rows, int depth, float[] b, int n, float[] c, int cOff);
 
+    /**
+     * {@link #product} with row {@code p} of {@code b} starting at {@code b[bRow[p]]} (rows may overlap: the shifted
+     * rows of a padded image are the column matrix of a stride-1 convolution), into {@code c[rows, n]}; {@code n} a
+     * multiple of the vector length, and {@code b} readable {@code n} floats past every row start.
+     */
+    abstract void productRows(float[] a, int rowStride, int depthStride, int rows, int depth, float[] b, int[] bRow, int n, float[] c);
+
+    /** {@code c[m, k] += a[m, n] B^T} with row {@code q} of {@code B} at {@code b[bRow[q]]}, {@code n} long. */
+    abstract void ntAddRows(float[] a, int m, int n, float[] b, int[] bRow, int k, float[] c);
+
     /** {@code c[m, k] = a[m, n] b[k, n]^T}. */
-    abstract void nt(float[] a, int m, int n, float[] b, int k, float[] c);
+    final void nt(float[] a, int m, int n, float[] b, int k, float[] c) {
+        java.util.Arrays.fill(c, 0, m * k, 0f);
+        ntAdd(a, m, n, b, k, c);
+    }
+
+    /** {@code c[m, k] += a[m, n] b[k, n]^T} (accumulates, e.g. a weight gradient over groups of images). */
+    abstract void ntAdd(float[] a, int m, int n, float[] b, int k, float[] c);
 }

@@ -32,19 +32,30 @@ class LoweredConvolutionTest {
 
     /** conv c0 (DL4J) -> conv "mid" (DL4J or lowered) -> MSE output, on 3x12x11 input. */
     private static MultiLayerConfiguration conf(org.deeplearning4j.nn.conf.layers.Layer mid, int midOut) {
+        return conf(mid, 12, 11);
+    }
+
+    /** {@link #conf(org.deeplearning4j.nn.conf.layers.Layer, int)} on 3 x h x w input. */
+    private static MultiLayerConfiguration conf(org.deeplearning4j.nn.conf.layers.Layer mid, int h, int w) {
         return new NeuralNetConfiguration.Builder().seed(7).updater(new Sgd(0.05)).dataType(DataType.FLOAT).list()
                 .layer(new ConvolutionLayer.Builder(2, 2).name("c0").nOut(6).activation(Activation.TANH).build())
                 .layer(mid)
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).name("out").nOut(3).activation(Activation.IDENTITY).build())
-                .setInputType(InputType.convolutional(12, 11, 3)).build();
+                .setInputType(InputType.convolutional(h, w, 3)).build();
     }
 
     /** Dense DL4J network with a random half of mid's kernel positions zeroed across all filters, and its lowered twin. */
     private static MultiLayerNetwork[] pair(int[] kernel, int[] stride, int[] pad, ConvolutionMode mode, Activation act,
                                             int nOut, long seed) {
+        return pair(kernel, stride, pad, mode, act, nOut, seed, 12, 11);
+    }
+
+    /** {@link #pair(int[], int[], int[], ConvolutionMode, Activation, int, long)} on 3 x h x w input. */
+    private static MultiLayerNetwork[] pair(int[] kernel, int[] stride, int[] pad, ConvolutionMode mode, Activation act,
+                                            int nOut, long seed, int inH, int inW) {
         ConvolutionLayer mid = new ConvolutionLayer.Builder(kernel).stride(stride).padding(pad).convolutionMode(mode)
                 .name("mid").nOut(nOut).activation(act).build();
-        MultiLayerNetwork dense = new MultiLayerNetwork(conf(mid, nOut));
+        MultiLayerNetwork dense = new MultiLayerNetwork(conf(mid, inH, inW));
         dense.init();
         INDArray w = dense.getLayer(1).getParam("W").dup('c');
         int total = (int) (w.length() / nOut);
@@ -113,12 +124,34 @@ class LoweredConvolutionTest {
 
     @Test
     void gradientsEqualDl4jAtKeptPositionsAndOneSgdStepMatches() {
-        long seed = 11;
-        for (Object[] c : CASES) {
+        gradientsAndOneStepMatch(CASES, 11, 4, 12, 11);
+    }
+
+    /**
+     * Large images (3 x 40 x 40 into c0, 39 x 39 into the lowered layer). Stride 2 and the wide 1 x 9 kernel (41 of 39
+     * computed columns would be wasted) lower a few images per cache group (about 12 and 4 here), and the batch of 7 / 13
+     * ends with a shorter group, whose column matrix has its own layout; the 3 x 3 and 2 x 2 stride-1 kernels (Same:
+     * padding 1 all round, and 0 before / 1 after) run as implicit GEMMs on the padded image.
+     */
+    @Test
+    void gradientsEqualDl4jOverSeveralCacheGroupsAndByImplicitGemm() {
+        Object[][] cases = {
+                {new int[]{3, 3}, new int[]{1, 1}, new int[]{0, 0}, ConvolutionMode.Same, Activation.RELU, 8},
+                {new int[]{2, 2}, new int[]{1, 1}, new int[]{0, 0}, ConvolutionMode.Same, Activation.IDENTITY, 6},
+                {new int[]{3, 3}, new int[]{2, 2}, new int[]{1, 1}, ConvolutionMode.Truncate, Activation.IDENTITY, 12},
+                {new int[]{1, 9}, new int[]{1, 1}, new int[]{0, 0}, ConvolutionMode.Truncate, Activation.RELU, 5},
+        };
+        gradientsAndOneStepMatch(cases, 21, 7, 40, 40);
+        gradientsAndOneStepMatch(cases, 31, 13, 40, 40);
+    }
+
+    /** Score, dW, db, the epsilon passed back (via c0's gradient) and one SGD step equal DL4J's to 1e-5. */
+    private static void gradientsAndOneStepMatch(Object[][] cases, long seed, int batch, int h, int w0) {
+        for (Object[] c : cases) {
             int nOut = (int) c[5];
-            MultiLayerNetwork[] p = pair((int[]) c[0], (int[]) c[1], (int[]) c[2], (ConvolutionMode) c[3], (Activation) c[4], nOut, seed++);
-            INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 12, 11).subi(0.5);
-            INDArray y = Nd4j.rand(DataType.FLOAT, 4, 3);
+            MultiLayerNetwork[] p = pair((int[]) c[0], (int[]) c[1], (int[]) c[2], (ConvolutionMode) c[3], (Activation) c[4], nOut, seed++, h, w0);
+            INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, h, w0).subi(0.5);
+            INDArray y = Nd4j.rand(DataType.FLOAT, batch, 3);
             p[0].setInput(x);
             p[0].setLabels(y);
             p[0].computeGradientAndScore();

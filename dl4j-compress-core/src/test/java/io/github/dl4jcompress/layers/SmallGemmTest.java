@@ -111,4 +111,52 @@ class SmallGemmTest {
             }
         }
     }
+
+    /**
+     * The implicit-GEMM kernels read row {@code p} of {@code B} at an arbitrary (overlapping) offset: productRows writes
+     * {@code c = A B} whole, ntAddRows adds {@code a B^T} to what {@code c} held; widths are whole vectors (as callers pad).
+     */
+    @Test
+    void productRowsAndNtAddRowsEqualDoublePrecisionProductsOverShiftedRows() {
+        Random r = new Random(13);
+        SmallGemm g = kernels().get(0);
+        for (int rows : new int[]{1, 3, 4, 7, 16}) {
+            for (int depth : new int[]{1, 5, 9, 36}) {
+                for (int n : new int[]{16, 48, 64, 848}) {
+                    String where = "rows=" + rows + " depth=" + depth + " n=" + n;
+                    float[] b = random(r, 3 * n + 64);
+                    int[] start = new int[depth];
+                    for (int p = 0; p < depth; p++) {
+                        start[p] = r.nextInt(2 * n + 32);
+                    }
+                    float[] a = random(r, rows * depth);
+                    float[] c = random(r, rows * n);
+                    g.productRows(a, depth, 1, rows, depth, b, start, n, c);
+                    double[] want = new double[rows * n];
+                    for (int i = 0; i < rows; i++) {
+                        for (int j = 0; j < n; j++) {
+                            for (int p = 0; p < depth; p++) {
+                                want[i * n + j] += (double) a[i * depth + p] * b[start[p] + j];
+                            }
+                        }
+                    }
+                    assertTrue(relDiff(want, c) < 1e-5, "productRows " + where + ": " + relDiff(want, c));
+
+                    float[] x = random(r, rows * n);
+                    float[] d = random(r, rows * depth);
+                    double[] wantD = new double[rows * depth];
+                    for (int i = 0; i < rows; i++) {
+                        for (int q = 0; q < depth; q++) {
+                            wantD[i * depth + q] = d[i * depth + q];
+                            for (int j = 0; j < n; j++) {
+                                wantD[i * depth + q] += (double) x[i * n + j] * b[start[q] + j];
+                            }
+                        }
+                    }
+                    g.ntAddRows(x, rows, n, b, start, depth, d);
+                    assertTrue(relDiff(wantD, d) < 1e-5, "ntAddRows " + where + ": " + relDiff(wantD, d));
+                }
+            }
+        }
+    }
 }

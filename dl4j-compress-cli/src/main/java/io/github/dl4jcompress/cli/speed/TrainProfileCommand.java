@@ -59,6 +59,10 @@ public final class TrainProfileCommand implements Callable<Integer> {
     @Option(names = "--arch", defaultValue = "lenet", description = "lenet, lenet-ssl, lenet-sslShapes or resnet20 (width 16)")
     String arch;
 
+    @Option(names = "--impls", split = ",", defaultValue = "dl4j,lowered",
+            description = "implementations to profile: dl4j (DL4J's layers), lowered (Lowering.lower), comma-separated")
+    List<String> impls;
+
     @Option(names = "--rounds", defaultValue = "5")
     int rounds;
 
@@ -70,6 +74,12 @@ public final class TrainProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        for (String impl : impls) {
+            if (!impl.equals("dl4j") && !impl.equals("lowered")) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--impls: unknown implementation '" + impl + "' (dl4j or lowered)");
+            }
+        }
         if (arch.equals("resnet20")) {
             return profileGraph();
         }
@@ -93,7 +103,7 @@ public final class TrainProfileCommand implements Callable<Integer> {
         result.put("ompNumThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
         List<String> names = new ArrayList<>();
         List<Runnable> tasks = new ArrayList<>();
-        for (String impl : new String[]{"dl4j", "lowered"}) {
+        for (String impl : impls) {
             MultiLayerNetwork net = impl.equals("dl4j") ? dl4j : lowered;
             DataSet ds = new DataSet(x, y);
             names.add(impl + "/fit");
@@ -134,7 +144,7 @@ public final class TrainProfileCommand implements Callable<Integer> {
         List<String> names = new ArrayList<>();
         List<Runnable> tasks = new ArrayList<>();
         Map<String, String> typeOf = new LinkedHashMap<>();
-        for (String impl : new String[]{"dl4j", "lowered"}) {
+        for (String impl : impls) {
             ComputationGraph net = impl.equals("dl4j") ? dl4j : lowered;
             names.add(impl + "/fit");
             tasks.add(() -> net.fit(new INDArray[]{x}, new INDArray[]{y}));
