@@ -450,7 +450,7 @@ public final class ClusterReportCommand implements Callable<Integer> {
             r.put("firstFitExtraSeconds", firstFitExtraSeconds(r));
             Double background = backgroundCores(r);
             r.put("backgroundCoresJobAverage", background);
-            if (background != null) {
+            if (background != null && background < cores) { // (all cores taken: no prediction)
                 double loaded = modelSeconds(r, roundSeconds, startupSeconds, Form.SHARED_CORES, background);
                 r.put("predictedWithJobBackgroundSecondsPerIteration", loaded);
                 r.put("predictedWithJobBackgroundOverMeasured", loaded / measured);
@@ -476,9 +476,11 @@ public final class ClusterReportCommand implements Callable<Integer> {
         m.put("cores", cores);
         m.put("roundSeconds", roundSeconds);
         m.put("startupSeconds", startupSeconds);
-        m.put("calibratedOn", "the 10 two-host rows only, jointly: S = median over the averaging rows of "
+        long twoHost = rows.stream().filter(r -> (Integer) r.get("hosts") == 2).count();
+        m.put("calibratedOn", "the " + twoHost + " two-host rows only, jointly: S = median over the averaging rows of "
                 + "(T_measured − model without S)·f, J = median over the shared-training rows (threshold, TernGrad) of "
-                + "(T_measured − model without J)·I/W, iterated to a fixed point; the 12 four-host rows test it");
+                + "(T_measured − model without J)·I/W, iterated to a fixed point; the other " + (rows.size() - twoHost)
+                + " rows test it");
         m.put("pointsWithin30Percent", within + " of " + rows.size());
         m.put("withJobBackground", "the same model and S, J with L = jobCpuSeconds.otherProcessesCores (the other "
                 + "processes' CPU over the whole job / its wall time, recorded since session 21): within 30% at "
@@ -669,7 +671,7 @@ public final class ClusterReportCommand implements Callable<Integer> {
             String name = h.getKey() == 4 ? "cluster-seconds-per-iteration.png"
                     : "cluster-seconds-per-iteration-" + h.getKey() + "hosts.png";
             Charts.bars(new File(out, name), "Seconds per iteration, " + h.getKey() + " hosts: measured, compute, "
-                    + "PerformanceModel", "a1/a5 averaging every 1/5, thr threshold, tgg/tgl TernGrad global/per-layer; link Mbit/s",
+                    + "PerformanceModel", "a1/a5 averaging every 1/5, thr threshold, gl/pl TernGrad global/per-layer; link Mbit/s",
                     "seconds", h.getValue());
         }
         Charts.bars(new File(out, "cluster-bytes-per-iteration.png"), "MB per host link per iteration (both ways, "
@@ -677,7 +679,7 @@ public final class ClusterReportCommand implements Callable<Integer> {
     }
 
     private static final Map<String, String> SHORT = Map.of("averaging1", "a1", "averaging5", "a5",
-            "threshold", "thr", "terngradGlobal", "tgg", "terngradPerLayer", "tgl");
+            "threshold", "thr", "terngradGlobal", "gl", "terngradPerLayer", "pl");
 
     private static double rateMbit(String rate) {
         String r = rate.toLowerCase().replace("bit", "");
