@@ -230,6 +230,12 @@ public final class ClusterReportCommand implements Callable<Integer> {
             r.put("jobCpuSeconds", Map.of("ours", ours, "machine", busy, "otherProcesses", Math.max(0, busy - ours),
                     "otherProcessesCores", Math.max(0, busy - ours) / cluster.get("wallSeconds").asDouble()));
         }
+        if (cluster.hasNonNull("otherProcessesCoresBeforeJob")) { // session 22 on: the others' load without our job
+            r.put("backgroundCoresBeforeJob", cluster.get("otherProcessesCoresBeforeJob").asDouble());
+        }
+        if (cluster.hasNonNull("loadAverageBeforeJob")) {
+            r.put("loadAverageBeforeJob", cluster.get("loadAverageBeforeJob").asDouble());
+        }
         JsonNode traffic = run.get("executorTraffic");
         if (traffic != null && traffic.size() > 0) { // per-layer TernGrad: wall seconds per minibatch on the executors
             Map<String, Double> perIteration = new LinkedHashMap<>();
@@ -539,7 +545,8 @@ public final class ClusterReportCommand implements Callable<Integer> {
 
     /**
      * {S, J} of the start-up form, fitted on the 2-host rows: S on the averaging rows given J, J on the
-     * shared-training rows given S, repeated until neither moves (each step is a median, so this settles in a few).
+     * shared-training rows given S, repeated until neither moves (each step is a median, so this settles in a few);
+     * neither below 0.
      */
     private double[] roundAndStartupSeconds(List<Map<String, Object>> rows) {
         double s = 0;
@@ -553,8 +560,8 @@ public final class ClusterReportCommand implements Callable<Integer> {
                             / unit);
                 }
             }
-            double nextJ = median(startups);
-            double nextS = roundSeconds(rows, Form.SHARED_CORES, nextJ);
+            double nextJ = Math.max(0, median(startups)); // a start-up cannot save time (few or odd rows)
+            double nextS = Math.max(0, roundSeconds(rows, Form.SHARED_CORES, nextJ));
             if (nextJ == j && nextS == s) {
                 break;
             }

@@ -53,6 +53,19 @@ class ClusterModelCalibrationTest {
         }
     }
 
+    @Test
+    void aStartUpThatWouldSaveTimeIsFittedAsZero() {
+        // one 2-host shared-training job that ran faster than the model without start-up (a one-off, or noise)
+        Map<String, Object> r = row(2, 100, "terngradPerLayer", 0.5, 16, 0.1, null);
+        r.put("measuredSecondsPerIteration", 0.3);
+        ClusterReportCommand report = new ClusterReportCommand();
+        report.cores = 2;
+        Map<String, Object> model = report.applyModel(new ArrayList<>(List.of(r)));
+        assertEquals(0.0, (Double) model.get("startupSeconds"));
+        assertEquals(0.0, (Double) model.get("roundSeconds"));
+        assertTrue((Double) r.get("predictedOverMeasured") > 1.0);
+    }
+
     /** A row as cluster-report keeps it, its measured seconds per iteration made by the model itself. */
     private static Map<String, Object> row(int hosts, double mbit, String mode, double cpu, double iterations,
                                            Double driverCpu, Double otherCores) {
