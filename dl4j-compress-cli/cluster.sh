@@ -37,6 +37,9 @@
 # Environment: NAME (default dlc), NET (second octet, default 77), WORK (default dl4j-compress-cli/target/cluster),
 # WORKER_MEM (default 1200m), SKIP_BUILD=1, MVN_ARGS (e.g. -Dmaven.repo.local=...), JOB_TIMEOUT (s, default 1800), RATES and MODES (measure),
 # JAVA_EXTRA (JVM options for the driver and the executors, e.g. -Ddl4jcompress.terngrad.kernel=scalar).
+# LOAD_SAMPLE (s, default 10; 0: off): before each job, how many cores the machine's other processes use while no job
+# of ours runs (machine busy CPU minus this cluster's processes' CPU over that many seconds), for cluster-report;
+# the 1-minute load average then is recorded too (their demand, which can exceed the cores).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NAME="${NAME:-dlc}"
@@ -49,6 +52,7 @@ MASTER_IP="$SUBNET.1"
 PORT=7077
 WORKER_MEM="${WORKER_MEM:-1200m}"
 JOB_TIMEOUT="${JOB_TIMEOUT:-1800}"
+LOAD_SAMPLE="${LOAD_SAMPLE:-10}"
 
 log() { echo "== $(date -u +%H:%M:%S) $*" >&2; }
 die() { echo "cluster.sh: $*" >&2; exit 2; }
@@ -360,11 +364,37 @@ driver_cpu_seconds() { # CPU seconds (user + system) of the running job's driver
   awk -v t="$total" -v k="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / k}'
 }
 
+pids_cpu_seconds() { # CPU seconds (user + system) of the given processes so far
+  local pid total=0
+  for pid in "$@"; do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2> /dev/null || echo 0)))
+  done
+  awk -v t="$total" -v k="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / k}'
+}
+
+others_cores() { # seconds: cores the machine's other processes used over that many seconds (this cluster's excluded)
+  local s=$1 busy0 ours0 pids
+  pids="$(cluster_pids | sort -u)"
+  # shellcheck disable=SC2086
+  busy0="$(machine_busy_seconds)"; ours0="$(pids_cpu_seconds $pids)"
+  sleep "$s"
+  # shellcheck disable=SC2086
+  awk -v b0="$busy0" -v b1="$(machine_busy_seconds)" -v o0="$ours0" -v o1="$(pids_cpu_seconds $pids)" -v s="$s" \
+    'BEGIN {v = ((b1 - b0) - (o1 - o0)) / s; printf "%.3f", v < 0 ? 0 : v}'
+}
+
 submit() { # name "dl4jc job args": results in $WORK/results/<name>/ (spark.json, cluster-run.json), log in logs/
   local n=$1 job=$2 logf="$WORK/logs/job-$1.log" out="$WORK/results/$1"
   local ifaces; ifaces="$(for i in $(seq "$HOSTS"); do printf '%s,' "$(host_veth "$i")"; done)"
   mkdir -p "$out"
   log "job $n: $job (log $logf)"
+  local before=null loadavg
+  if [ "$LOAD_SAMPLE" -gt 0 ]; then
+    before="$(others_cores "$LOAD_SAMPLE")"
+  fi
+  # runnable threads, 1-minute average: with this cluster idle, the others' demand (usage stops at the cores)
+  loadavg="$(awk '{print $1}' /proc/loadavg)"
+  log "job $n: before it, other processes used $before cores (over $LOAD_SAMPLE s), load average $loadavg"
   local start busy0; start=$(date +%s.%N); busy0="$(machine_busy_seconds)"
   for i in $(seq "$HOSTS"); do echo "$(host_bytes "$i")" > "$STATE/bytes0-h$i"; done
   : > "$STATE/cpu-$n"
@@ -414,8 +444,8 @@ submit() { # name "dl4jc job args": results in $WORK/results/<name>/ (spark.json
     dcpu=$(awk -v c="$((HOSTS + 1))" 'NF && $c + 0 > v {v = $c + 0} END {print v + 0}' "$STATE/cpu-$n")
     # every process's CPU on the machine during the job (ours and the other engineers'): what is left for ours
     busy=$(awk -v a="$busy0" -v b="$(machine_busy_seconds)" 'BEGIN {printf "%.1f", b - a}')
-    printf '], "driverCpuSeconds": %s, "machineBusyCpuSeconds": %s, "machineCores": %d, "shape": "%s", "results": "%s"}\n' \
-      "$dcpu" "$busy" "$(nproc)" "$(cat "$STATE/shape")" "$out/spark.json"
+    printf '], "driverCpuSeconds": %s, "machineBusyCpuSeconds": %s, "otherProcessesCoresBeforeJob": %s, "loadAverageBeforeJob": %s, "machineCores": %d, "shape": "%s", "results": "%s"}\n' \
+      "$dcpu" "$busy" "$before" "$loadavg" "$(nproc)" "$(cat "$STATE/shape")" "$out/spark.json"
   } > "$out/cluster-run.json"
   [ "$rc" -eq 124 ] && log "job $n: TIMED OUT after $JOB_TIMEOUT s (killed), see $logf"
   remove_aeron_dirs # the job's driver and executors have exited

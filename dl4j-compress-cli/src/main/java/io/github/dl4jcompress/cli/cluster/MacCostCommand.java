@@ -34,19 +34,28 @@ import picocli.CommandLine.Option;
  * larger single-segment vectors, the median time of {@code Ternarizer.encode(g, layout).toBytes()} (encode), of
  * {@link MessageSealer#seal} (AES-256-GCM envelope) and of {@link MessageVerifier#open} (tag check, decryption + replay window),
  * measured interleaved in one loop so that machine load hits all three alike; writes
- * {@code results/terngrad-mac.json} with {@code (seal + open) / encode} per size (target ≤ 5%).
+ * {@code results/terngrad-mac.json} with {@code seal in place / encode} per size (the executors' seal; target ≤ 5%)
+ * and {@code (seal + open) / encode}, the first envelopes' cost in this still cold JVM ({@code coldStart}, what a
+ * short-lived Spark executor pays) and the JDK's other authenticators on LeNet's envelope ({@code alternatives},
+ * {@link MacAlternatives}).
  */
 @Command(name = "terngrad-mac-cost", mixinStandardHelpOptions = true,
         description = "Cost of the AES-256-GCM envelope of per-layer TernGrad messages vs encode time (results/terngrad-mac.json)")
 public final class MacCostCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(MacCostCommand.class);
+    /** Untimed rounds per size first: C2 needs a few hundred same-size AES-GCM calls (see the JSON's coldStart). */
+    private static final int WARM_UP_ROUNDS = 300;
 
     @Option(names = "--repeats", description = "timed messages per size (median; with a few hundred, AES-GCM is still interpreted and its cost overstated; default ${DEFAULT-VALUE})")
     int repeats = 2000;
 
     @Option(names = "--sizes", split = ",", description = "extra single-segment vector sizes (default ${DEFAULT-VALUE})")
     int[] sizes = {1_000_000, 4_000_000};
+
+    @Option(names = "--cold-messages", description = "LeNet-size envelopes sealed and opened first, in the still cold "
+            + "JVM, as a short-lived Spark executor does (default ${DEFAULT-VALUE})")
+    int coldMessages = 300;
 
     @Option(names = "--out", description = "output directory (default ${DEFAULT-VALUE})")
     File out = new File("results");
@@ -57,18 +66,25 @@ public final class MacCostCommand implements Callable<Integer> {
         json.put("what", "median seconds per message of encode (ternarize + bytes), seal (AES-256-GCM envelope of the "
                 + "bytes, a copy), seal in place (the message serialized straight into its envelope, as the executors "
                 + "send it, then encrypted where it lies) and open (tag check, decryption + replay window), "
-                + "interleaved in one loop, one thread");
+                + "interleaved in one loop, one thread, after " + WARM_UP_ROUNDS + " untimed rounds per size; coldStart: the "
+                + "first envelopes sealed and opened in this JVM; alternatives: the JDK's other authenticators on "
+                + "LeNet's envelope");
         json.put("loadAverageBefore", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         json.put("kernel", Ternarizer.kernelName());
         json.put("repeats", repeats);
+        json.put("java", System.getProperty("java.runtime.version") + " (" + System.getProperty("java.vm.name") + ")");
         MultiLayerNetwork lenet = new MultiLayerNetwork(LeNet.configuration(1, new Sgd(0.02)));
         lenet.init();
+        SegmentLayout lenetLayout = SegmentLayout.perParameter(lenet);
+        int lenetBytes = (int) TernaryMessage.sizeInBytes(lenetLayout.count(), lenetLayout.totalLength());
+        json.put("coldStart", MacAlternatives.coldStart(lenetBytes, coldMessages)); // first: this JVM is still cold
         Map<String, Object> rows = new LinkedHashMap<>();
-        rows.put("lenet-per-layer", measure(SegmentLayout.perParameter(lenet)));
+        rows.put("lenet-per-layer", measure(lenetLayout));
         for (int n : sizes) {
             rows.put("single-" + n, measure(SegmentLayout.single(n)));
         }
         json.put("messages", rows);
+        json.put("alternatives", MacAlternatives.compare(lenetBytes, repeats));
         json.put("loadAverageAfter", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         out.mkdirs();
         File file = new File(out, "terngrad-mac.json");
@@ -93,7 +109,7 @@ public final class MacCostCommand implements Callable<Integer> {
         long[] open = new long[repeats];
         long sink = 0;
         int bytes = 0;
-        for (int i = -5; i < repeats; i++) { // 5 warm-up rounds
+        for (int i = -WARM_UP_ROUNDS; i < repeats; i++) {
             long t0 = System.nanoTime();
             TernaryMessage m = ternarizer.encode(g, layout);
             long t1 = System.nanoTime();

@@ -49,7 +49,17 @@ package io.github.dl4jcompress.cli.terngrad;
  * <pre>
  *   T = max(T_cpu, (W·T_cpu + T_drv)/C) + max(U, D)/B + α + S/f
  * </pre>
- * Other processes on the machine are not in it: their load makes the measured times longer than predicted.
+ *
+ * <p><b>Start-up and foreign load</b> ({@link #sharedCoresWithStartupSeconds}, session 22): every job's first fit
+ * also waits, once per executor, for things that are not CPU work of the iterations: Spark launching its first task,
+ * the model's arrival, DL4J's transport set-up and the driver's introduction of the executor to the mesh (shared
+ * training). {@code J} seconds per executor, so {@code J·W} per job, {@code /I} per iteration ({@code I} iterations
+ * per host in the job); the CPU that start-up burns is already in {@code T_cpu} (measured over the executor's whole
+ * life). Cores that other processes take ({@code L}, in cores on average) are not ours: {@code C} becomes
+ * {@code C − L}:
+ * <pre>
+ *   T = max(T_cpu, (W·T_cpu + T_drv)/(C − L)) + max(U, D)/B + α + S/f + J·W/I
+ * </pre>
  */
 public final class PerformanceModel {
 
@@ -120,19 +130,42 @@ public final class PerformanceModel {
     /**
      * Seconds per iteration with the CPU work of the {@code workers} executors ({@code hostCpuSeconds} each) and
      * the driver ({@code driverCpuSeconds}) spread over {@code cores} (see the class comment), plus the busier link
-     * direction, latency and Spark's round overhead as in {@link #measuredComponentsSeconds}.
+     * direction, latency and Spark's round overhead as in {@link #measuredComponentsSeconds}; no start-up, no other
+     * processes ({@link #sharedCoresWithStartupSeconds} with {@code J = 0}, {@code L = 0}).
      */
     public static double sharedCoresSeconds(double hostCpuSeconds, double driverCpuSeconds, int workers, int cores,
                                             double upBytes, double downBytes, Link link, double roundSeconds,
                                             double iterationsPerRound) {
+        return sharedCoresWithStartupSeconds(hostCpuSeconds, driverCpuSeconds, workers, cores, 0, upBytes, downBytes,
+                link, roundSeconds, iterationsPerRound, 0, 1);
+    }
+
+    /**
+     * {@link #sharedCoresSeconds} on the {@code cores − backgroundCores} cores other processes leave, plus the job's
+     * start-up wait ({@code startupSeconds} = {@code J} per executor, once per job) spread over its
+     * {@code iterationsPerJob} iterations per host (see the class comment).
+     *
+     * @throws IllegalArgumentException if fewer than 2 workers, no core left, or a negative or non-finite input
+     */
+    public static double sharedCoresWithStartupSeconds(double hostCpuSeconds, double driverCpuSeconds, int workers,
+                                                       int cores, double backgroundCores, double upBytes,
+                                                       double downBytes, Link link, double roundSeconds,
+                                                       double iterationsPerRound, double startupSeconds,
+                                                       double iterationsPerJob) {
         requireWorkers(workers);
-        if (cores < 1 || iterationsPerRound <= 0 || hostCpuSeconds < 0 || driverCpuSeconds < 0) {
-            throw new IllegalArgumentException("cores must be >= 1, iterationsPerRound > 0 and CPU seconds >= 0, got "
-                    + cores + ", " + iterationsPerRound + ", " + hostCpuSeconds + ", " + driverCpuSeconds);
+        double available = cores - backgroundCores;
+        if (cores < 1 || !(backgroundCores >= 0) || !(available > 0) || !(iterationsPerRound > 0)
+                || !(iterationsPerJob > 0) || !(hostCpuSeconds >= 0) || !(driverCpuSeconds >= 0)
+                || !(startupSeconds >= 0)) {
+            throw new IllegalArgumentException("cores must be >= 1 with some left after backgroundCores (>= 0), "
+                    + "iterationsPerRound and iterationsPerJob > 0, CPU and start-up seconds >= 0; got cores " + cores
+                    + ", backgroundCores " + backgroundCores + ", iterationsPerRound " + iterationsPerRound
+                    + ", iterationsPerJob " + iterationsPerJob + ", CPU " + hostCpuSeconds + " / " + driverCpuSeconds
+                    + ", start-up " + startupSeconds);
         }
-        double compute = Math.max(hostCpuSeconds, (workers * hostCpuSeconds + driverCpuSeconds) / cores);
+        double compute = Math.max(hostCpuSeconds, (workers * hostCpuSeconds + driverCpuSeconds) / available);
         return compute + Math.max(upBytes, downBytes) / link.bytesPerSecond() + link.latencySeconds()
-                + roundSeconds / iterationsPerRound;
+                + roundSeconds / iterationsPerRound + startupSeconds * workers / iterationsPerJob;
     }
 
     private static void requireWorkers(int workers) {

@@ -93,4 +93,29 @@ class PerformanceModelTest {
         assertThrows(IllegalArgumentException.class, () -> PerformanceModel.sharedCoresSeconds(0.4, 0, 1, 2, 0, 0, link, 0, 1));
     }
 
+    @Test
+    void startUpIsPaidOncePerExecutorAndForeignLoadTakesCores() {
+        Link link = new Link(100e6 / 8, 0.001);
+        double base = PerformanceModel.sharedCoresSeconds(0.4, 0.2, 4, 2, 1e6, 2.5e6, link, 0.5, 5);
+        // no start-up, no foreign load: the shared-cores form exactly
+        assertEquals(base, PerformanceModel.sharedCoresWithStartupSeconds(0.4, 0.2, 4, 2, 0, 1e6, 2.5e6, link, 0.5, 5,
+                0, 100), 1e-12);
+        // J = 10 s per executor, once per job of 100 iterations per host: 4 executors, 40 s (a wait, not CPU work)
+        assertEquals(base + 40.0 / 100, PerformanceModel.sharedCoresWithStartupSeconds(0.4, 0.2, 4, 2, 0, 1e6,
+                2.5e6, link, 0.5, 5, 10, 100), 1e-12);
+        double two = PerformanceModel.sharedCoresSeconds(0.4, 0.2, 2, 2, 1e6, 2.5e6, link, 0.5, 5);
+        assertEquals(two + 20.0 / 100, PerformanceModel.sharedCoresWithStartupSeconds(0.4, 0.2, 2, 2, 0, 1e6, 2.5e6,
+                link, 0.5, 5, 10, 100), 1e-12);
+        // others take 1 of the 2 cores: compute (4·0.4 + 0.2)/1
+        assertEquals(1.8 + 2.5e6 / (100e6 / 8) + 0.001 + 0.1 + 40.0 / 100,
+                PerformanceModel.sharedCoresWithStartupSeconds(0.4, 0.2, 4, 2, 1, 1e6, 2.5e6, link, 0.5, 5, 10, 100),
+                1e-12);
+        assertThrows(IllegalArgumentException.class, () -> PerformanceModel.sharedCoresWithStartupSeconds(0.4, 0.2,
+                4, 2, 2, 0, 0, link, 0, 1, 0, 1)); // no core left
+        assertThrows(IllegalArgumentException.class, () -> PerformanceModel.sharedCoresWithStartupSeconds(0.4, 0.2,
+                4, 2, 0, 0, 0, link, 0, 1, -1, 1));
+        assertThrows(IllegalArgumentException.class, () -> PerformanceModel.sharedCoresWithStartupSeconds(0.4, 0.2,
+                4, 2, Double.NaN, 0, 0, link, 0, 1, 0, 1));
+    }
+
 }

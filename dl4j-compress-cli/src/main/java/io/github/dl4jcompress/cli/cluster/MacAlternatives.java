@@ -1,0 +1,174 @@
+package io.github.dl4jcompress.cli.cluster;
+
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+import io.github.dl4jcompress.cost.Median;
+import io.github.dl4jcompress.terngrad.MessageAuthenticator;
+import io.github.dl4jcompress.terngrad.MessageSealer;
+import io.github.dl4jcompress.terngrad.MessageVerifier;
+
+/**
+ * The evidence behind {@link MessageAuthenticator}'s choice, for {@code terngrad-mac-cost}: (1) what sealing and
+ * opening cost in a JVM that has not run them yet (a Spark executor lives for one job), message by message; (2) the
+ * JDK's other authenticators on the same envelope, timed interleaved with the one in use: AES-128-GCM in place,
+ * GMAC (AES-256-GCM with the whole envelope as associated data, nothing encrypted), HMAC-SHA256 and
+ * ChaCha20-Poly1305 in place. Which of them the JIT turns into CPU instructions (AES-NI/VAES, PCLMULQDQ, SHA-NI,
+ * AVX-512) depends on the JDK, so the JSON names the JDK.
+ */
+final class MacAlternatives {
+
+    private MacAlternatives() {
+    }
+
+    /**
+     * Seals and opens {@code messages} envelopes of {@code payloadBytes} random bytes with a fresh key, one after the
+     * other, and reports the seconds of message 0, 1, 2, 10, 30, 100, ... and the sums over the first 141 (one
+     * executor's messages in the 4-host grid) and over all.
+     */
+    static Map<String, Object> coldStart(int payloadBytes, int messages) {
+        MessageAuthenticator auth = new MessageAuthenticator(MessageAuthenticator.newKey());
+        MessageSealer sealer = new MessageSealer(auth);
+        MessageVerifier verifier = new MessageVerifier(auth, "cold-start benchmark");
+        byte[] payload = new byte[payloadBytes];
+        new SecureRandom().nextBytes(payload);
+        double[] seal = new double[messages];
+        double[] open = new double[messages];
+        for (int i = 0; i < messages; i++) {
+            byte[] envelope = new byte[MessageAuthenticator.OVERHEAD_BYTES + payloadBytes];
+            System.arraycopy(payload, 0, envelope, MessageAuthenticator.HEADER_BYTES, payloadBytes);
+            long t0 = System.nanoTime();
+            sealer.sealInPlace(envelope);
+            long t1 = System.nanoTime();
+            byte[] opened = verifier.open(envelope);
+            long t2 = System.nanoTime();
+            if (opened == null || opened.length != payloadBytes) {
+                throw new IllegalStateException("cold-start envelope " + i + " refused");
+            }
+            seal[i] = (t1 - t0) / 1e9;
+            open[i] = (t2 - t1) / 1e9;
+        }
+        Map<String, Object> sealAt = new LinkedHashMap<>();
+        Map<String, Object> openAt = new LinkedHashMap<>();
+        for (int i : new int[] {0, 1, 2, 10, 30, 100, 200, 300, 500, 1000, 2000}) {
+            if (i < messages) {
+                sealAt.put("#" + i, seal[i]);
+                openAt.put("#" + i, open[i]);
+            }
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("payloadBytes", payloadBytes);
+        r.put("messages", messages);
+        r.put("sealSecondsAtMessage", sealAt);
+        r.put("openSecondsAtMessage", openAt);
+        r.put("sealSecondsFirst141", sum(seal, 141));
+        r.put("openSecondsFirst141", sum(open, 141));
+        r.put("sealSecondsAll", sum(seal, messages));
+        r.put("openSecondsAll", sum(open, messages));
+        return r;
+    }
+
+    /** Median seconds per envelope of {@code payloadBytes} for each authenticator, interleaved, after a warm-up. */
+    static Map<String, Object> compare(int payloadBytes, int repeats) throws GeneralSecurityException {
+        byte[] key = MessageAuthenticator.newKey();
+        List<Sealing> all = List.of(
+                new Sealing("AES-256-GCM in place (in use)", gcm(new SecretKeySpec(key, 0, 32, "AES"), false)),
+                new Sealing("AES-128-GCM in place", gcm(new SecretKeySpec(key, 0, 16, "AES"), false)),
+                new Sealing("GMAC (AES-256-GCM, envelope as associated data)", gcm(new SecretKeySpec(key, 0, 32, "AES"), true)),
+                new Sealing("HMAC-SHA256", hmac(key)),
+                new Sealing("ChaCha20-Poly1305 in place", chacha(key)));
+        byte[] envelope = new byte[MessageAuthenticator.OVERHEAD_BYTES + payloadBytes];
+        new SecureRandom().nextBytes(envelope);
+        List<long[]> times = new ArrayList<>();
+        for (int a = 0; a < all.size(); a++) {
+            times.add(new long[repeats]);
+        }
+        long sequence = 0;
+        for (int i = -Math.min(repeats, 1000); i < repeats; i++) { // warm-up rounds first
+            for (int a = 0; a < all.size(); a++) {
+                long t0 = System.nanoTime();
+                all.get(a).body.seal(envelope, payloadBytes, ++sequence);
+                long t1 = System.nanoTime();
+                if (i >= 0) {
+                    times.get(a)[i] = t1 - t0;
+                }
+            }
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("payloadBytes", payloadBytes);
+        r.put("what", "median seconds to authenticate one envelope (header 24 B + payload, tag after it), interleaved, "
+                + repeats + " repeats after " + Math.min(repeats, 1000) + " warm-up rounds, one thread");
+        Map<String, Object> seconds = new LinkedHashMap<>();
+        for (int a = 0; a < all.size(); a++) {
+            seconds.put(all.get(a).name, Median.of(times.get(a)) / 1e9);
+        }
+        r.put("seconds", seconds);
+        return r;
+    }
+
+    private static double sum(double[] v, int n) {
+        double s = 0;
+        for (int i = 0; i < Math.min(n, v.length); i++) {
+            s += v[i];
+        }
+        return s;
+    }
+
+    private static byte[] nonce(long sequence) {
+        return ByteBuffer.allocate(12).putLong(4, sequence).array();
+    }
+
+    /** AES-GCM, encrypting the payload in place, or (gmac) authenticating header and payload as associated data. */
+    private static Body gcm(SecretKeySpec key, boolean gmac) throws GeneralSecurityException {
+        Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+        return (env, p, seq) -> {
+            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce(seq)));
+            if (gmac) {
+                c.updateAAD(env, 0, MessageAuthenticator.HEADER_BYTES + p);
+                c.doFinal(env, 0, 0, env, MessageAuthenticator.HEADER_BYTES + p);
+            } else {
+                c.updateAAD(env, 0, MessageAuthenticator.HEADER_BYTES);
+                c.doFinal(env, MessageAuthenticator.HEADER_BYTES, p, env, MessageAuthenticator.HEADER_BYTES);
+            }
+        };
+    }
+
+    private static Body hmac(byte[] key) throws GeneralSecurityException {
+        Mac m = Mac.getInstance("HmacSHA256");
+        m.init(new SecretKeySpec(key, "HmacSHA256"));
+        // the 32-byte HMAC ends where the 16-byte tag would (a truncated HMAC tag is 16 bytes)
+        return (env, p, seq) -> {
+            m.update(env, 0, MessageAuthenticator.HEADER_BYTES + p);
+            m.doFinal(env, env.length - 32);
+        };
+    }
+
+    private static Body chacha(byte[] key) throws GeneralSecurityException {
+        Cipher c = Cipher.getInstance("ChaCha20-Poly1305");
+        SecretKeySpec k = new SecretKeySpec(key, "ChaCha20");
+        return (env, p, seq) -> {
+            c.init(Cipher.ENCRYPT_MODE, k, new IvParameterSpec(nonce(seq)));
+            c.updateAAD(env, 0, MessageAuthenticator.HEADER_BYTES);
+            c.doFinal(env, MessageAuthenticator.HEADER_BYTES, p, env, MessageAuthenticator.HEADER_BYTES);
+        };
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        void seal(byte[] envelope, int payloadBytes, long sequence) throws GeneralSecurityException;
+    }
+
+    private record Sealing(String name, Body body) {
+    }
+}
