@@ -149,11 +149,16 @@ final class NormGroupLasso extends BaseTrainingListener {
                 shrinkBranch(model, g, lambda, iteration, epoch);
             }
         }
-        for (Group g : zeroed) {
-            zero(model, g);
-        }
+        rezero(model);
         if (iteration % frequency == 0) {
             ration(model, iteration);
+        }
+    }
+
+    /** Sets every group zeroed so far back to exactly 0 (DL4J's update revives them: γ has a gradient, W momentum). */
+    void rezero(Model model) {
+        for (Group g : zeroed) {
+            zero(model, g);
         }
     }
 

@@ -603,6 +603,7 @@ public final class SslCompression {
                     b.initialStrength, b.candidateThreshold, frequency(), (long) byEpoch * ipe, types, b.maxTrials);
             if (norms != null) {
                 extra.add(norms);
+                controller.getBudgetedZeroing().keepZeroedBy(norms::rezero);
             }
             CompressionReport.Round round = new CompressionReport.Round();
             round.round = k;
@@ -662,7 +663,7 @@ public final class SslCompression {
          */
         private MacBudgetController controller(double relativeTarget, int byEpoch, int iterationsPerEpoch, boolean rankable) {
             MacBudgetController.Builder cb = MacBudgetController.builder().target(relativeTarget).byEpoch(byEpoch, iterationsPerEpoch)
-                    .budgetedZeroing(b.candidateThreshold).tolerance(b.tolerance).frequency(frequency())
+                    .budgetedZeroing(b.candidateThreshold).tolerance(b.tolerance).budgetSlack(b.budgetSlack).frequency(frequency())
                     .maxStep(maxStep(byEpoch, iterationsPerEpoch)).trajectory(b.trajectory).inputTypes(types);
             if (b.rankedLead > 0 && rankable) {
                 cb.rankedZeroing(b.rankedLead).maxScale(b.rankedMaxScale);
@@ -687,8 +688,10 @@ public final class SslCompression {
             List<TrainingListener> listeners = new ArrayList<>();
             listeners.add(controller);
             if (!coupled.isEmpty() || !branches.isEmpty()) {
-                listeners.add(new NormGroupLasso(coupled, branches, controller, b.initialStrength, b.candidateThreshold, frequency(),
-                        (long) byEpoch * ipe, types, b.maxTrials));
+                NormGroupLasso norms = new NormGroupLasso(coupled, branches, controller, b.initialStrength, b.candidateThreshold, frequency(),
+                        (long) byEpoch * ipe, types, b.maxTrials);
+                listeners.add(norms);
+                controller.getBudgetedZeroing().keepZeroedBy(norms::rezero);
             }
             reg.setListeners(listeners);
             List<MultiDataSet> all = train.epoch(b.seed, 98, 0);
