@@ -60,7 +60,7 @@ class ZeroBranchMeasureTest {
 
     /**
      * Through the procedure (DEPTH only, budget 53%: the block is 48% of the MACs): the controller's history sees the
-     * branch go (it read 100% to the end before), and once the budget is reached λ no longer grows.
+     * branch go (it read 100% to the end before), λ never grows above λ0 (ranked depth), in particular not at budget.
      */
     @Test
     void theControllerSeesTheRemovedBranchAndHoldsTheStrengthAtBudget() {
@@ -83,6 +83,10 @@ class ZeroBranchMeasureTest {
             }
         }
         assertTrue(reached >= 0, "budget never seen");
+        // DEPTH alone: the branches are ranked along the floor and λ is held at or below λ0 (rankedDepth)
+        for (CompressionReport.Step st : h) {
+            assertTrue(st.strength <= h.get(0).strength * (1 + 1e-12), "λ grew above λ0 at iteration " + st.iteration);
+        }
         for (int i = reached + 1; i < h.size(); i++) {
             assertTrue(h.get(i).strength <= h.get(i - 1).strength * (1 + 1e-12), "λ grew at budget: step " + i + " " + h.get(i).strength);
         }
