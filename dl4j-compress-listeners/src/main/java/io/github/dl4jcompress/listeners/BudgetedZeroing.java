@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Rationed (budgeted) SSL zeroing: groups are made exactly zero only as far as a MAC floor allows, so irreversible
@@ -47,6 +48,11 @@ import java.util.Map;
  * share of its layer's MACs ({@code (‖w_g‖ / ref) / sqrt(MACs(l) / groups(l, k))}): a group that costs many MACs is
  * removed before an equally small cheap one (plain magnitude ranking emptied LeNet's fc1, 800 MACs a unit, first). The prefix search gallops (1, 2, 4, … groups, then bisection), so an update
  * that zeroes k groups costs about 2·log2(k) trial prunes.
+ *
+ * <p>Structures zeroed by another listener (batch-norm filter groups, residual branches: {@link #keepZeroedBy}) are
+ * set back to zero with the masks, before every measurement: DL4J's update revives them (a zeroed γ still has a
+ * gradient, momentum moves a zeroed W), and a measurement taken before their owner re-zeroes them would see a live
+ * branch — the pruner's zero-branch finder removes a branch only when its output is exactly 0.
  *
  * <p>Guards, checked before anything is changed: the masks are bound to the network first seen (a pruned or other
  * network with different group counts is refused naming the layer), and non-finite parameters are refused.
@@ -92,6 +98,8 @@ public final class BudgetedZeroing {
     private final Map<String, Double> reference = new HashMap<>();
     /** Per "layer/KIND": 1 = kept, 0 = zeroed for good. */
     private final Map<String, INDArray> masks = new LinkedHashMap<>();
+    /** Re-zeroing of structures another listener zeroed for good, run with the masks. */
+    private final List<Consumer<Model>> alsoZeroed = new ArrayList<>();
     private long zeroedTotal;
     private int lastZeroed;
     /** MACs of the unpruned network (its architecture does not change while the masks are bound to it). */
@@ -143,12 +151,25 @@ public final class BudgetedZeroing {
     }
 
     /**
+     * Registers the re-zeroing of structures zeroed for good by someone else (e.g. the residual branches and batch-norm
+     * filters of the procedure's norm groups): it runs in {@link #reapply} and before every {@link #ration}, so the
+     * measured MAC fraction counts them as removed — exactly as the pruner will.
+     */
+    public void keepZeroedBy(Consumer<Model> rezero) {
+        if (rezero == null) {
+            throw new IllegalArgumentException("BudgetedZeroing: the re-zeroing must not be null");
+        }
+        alsoZeroed.add(rezero);
+    }
+
+    /**
      * Finds the candidates on {@code model}, zeroes as many of them (smallest normalized norm first) as keep the pruned
      * MAC fraction at or above {@code floor}, and returns the measurements. The model's weights are changed only by the
      * zeroing; measurements use a copy.
      */
     public Result ration(Model model, double floor) {
         requireFitAndFinite(model);
+        alsoZeroed.forEach(z -> z.accept(model));
         List<Candidate> eligible = new ArrayList<>();
         List<Candidate> candidates = candidates(model, eligible);
         Model copy = copy(model);
@@ -231,6 +252,7 @@ public final class BudgetedZeroing {
     public void reapply(Model model) {
         requireFitAndFinite(model);
         apply(model, masks);
+        alsoZeroed.forEach(z -> z.accept(model));
     }
 
     /** Guards before anything is changed: the masks still fit {@code model}, and its parameters are finite. */

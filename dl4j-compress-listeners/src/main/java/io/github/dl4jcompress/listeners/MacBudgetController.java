@@ -56,6 +56,12 @@ import java.util.List;
  * losing many groups in one late step. λ then prepares the next groups: it is steered so that the candidates cover the
  * trajectory {@code lead} ahead, aiming r_pend at {@code (1 − τ/2)·r_ref(p + lead)}; once the budget is reached
  * (p ≥ 1) the aim is above r_pend and λ decays, so the network recovers while the zeros are kept.
+ *
+ * <p><b>At budget λ stops growing</b> (budgeted zeroing): once the exact MAC fraction after zeroing is at or below
+ * {@code r*·(1 + slack)} ({@link Builder#budgetSlack}, default 0), the step is capped at 0 — λ may fall, never rise.
+ * Otherwise, with coarse groups (a residual block is ~11% of a ResNet-20), a budget between two group sizes keeps λ
+ * growing for good: the next group can never be zeroed (it would cross the floor), yet every other group is pushed
+ * towards it (session 21: λ grew 11-17x after three blocks were gone).
  */
 public class MacBudgetController extends BaseTrainingListener {
 
@@ -97,6 +103,7 @@ public class MacBudgetController extends BaseTrainingListener {
     private final double tolerance;
     private final double rankedLead;
     private final double maxScale;
+    private final double budgetSlack;
     private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).trial().build();
     private final List<Step> history = Collections.synchronizedList(new ArrayList<>());
     private double scale = 1.0;
@@ -117,6 +124,7 @@ public class MacBudgetController extends BaseTrainingListener {
         this.tolerance = b.tolerance;
         this.rankedLead = b.rankedLead;
         this.maxScale = b.maxScale;
+        this.budgetSlack = b.budgetSlack;
         if (b.rankedLead > 0 && b.candidateThreshold <= 0) {
             throw new IllegalStateException("MacBudgetController: rankedZeroing needs budgetedZeroing (the ranked zeroing is a mode of it)");
         }
@@ -175,6 +183,9 @@ public class MacBudgetController extends BaseTrainingListener {
             r = Math.max(macRatio(model), 1e-9);
         }
         double delta = Math.max(-maxStep, Math.min(maxStep, gain * (Math.log(r) - Math.log(aim))));
+        if (budgeted != null && atBudget(st.exactMacRatio)) {
+            delta = Math.min(delta, 0);
+        }
         // the cumulative scale is capped at maxScale (e.g. 1 = λ may fall below λ0 but never grow past it)
         delta = Math.min(delta, Math.log(maxScale) - Math.log(scale));
         double factor = Math.exp(delta);
@@ -192,6 +203,11 @@ public class MacBudgetController extends BaseTrainingListener {
         st.strengthScale = schedules.get(0).getValue();
         history.add(st);
         log.debug("iteration {}: effective MACs {} (reference {}), λ×{} -> {}", iteration, r, ref, factor, st.strengthScale);
+    }
+
+    /** Whether an exact MAC fraction (after zeroing) is within the budget: at most {@code r*·(1 + slack)}. */
+    boolean atBudget(double exactMacRatio) {
+        return exactMacRatio <= targetMacRatio * (1 + budgetSlack);
     }
 
     /**
@@ -263,8 +279,21 @@ public class MacBudgetController extends BaseTrainingListener {
         private double tolerance = 0.1;
         private double rankedLead;
         private double maxScale = Double.POSITIVE_INFINITY;
+        private double budgetSlack;
 
         private Builder() {
+        }
+
+        /**
+         * Budgeted zeroing: the relative slack above the target within which the budget counts as reached (default 0);
+         * there λ may no longer grow. Must be in [0, 1).
+         */
+        public Builder budgetSlack(double slack) {
+            if (!(slack >= 0 && slack < 1)) {
+                throw new IllegalArgumentException("MacBudgetController: budgetSlack must be in [0, 1), got " + slack);
+            }
+            this.budgetSlack = slack;
+            return this;
         }
 
         /**

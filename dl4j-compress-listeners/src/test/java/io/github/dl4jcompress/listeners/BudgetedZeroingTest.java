@@ -181,4 +181,33 @@ class BudgetedZeroingTest {
         assertTrue(end >= 0.8 * target && end <= target, "final pruned MAC fraction " + end + " not in [0.8, 1] x " + target);
         assertEquals(h.get(h.size() - 1).exactMacRatio, end, 1e-12);
     }
+
+    /**
+     * At budget λ stops growing: 11 candidates (norm 0.001..0.011, threshold 0.0115) and the floor (1 - 0.1)·0.32 allow
+     * all 11 to go (1 - 11·UNIT = 0.3125 ≤ 0.32), the pending fraction 0.3125 is above the aim (1 - 0.05)·0.32 = 0.304,
+     * which alone would raise λ; within the budget it is held.
+     */
+    @Test
+    void atBudgetTheControllerNoLongerRaisesTheStrength() {
+        for (boolean held : new boolean[]{false, true}) {
+            MultiLayerNetwork net = shrunk();
+            MacBudgetController.Builder b = MacBudgetController.builder().target(0.32).byEpoch(1, 10).frequency(1)
+                    .budgetedZeroing(0.0115).tolerance(0.1).maxStep(0.1).inputTypes(INPUT);
+            if (held) {
+                b.budgetSlack(0.01);
+            } else {
+                b.budgetSlack(0.0).target(0.31);   // 0.3125 > 0.31: not at budget, aim 0.2945 -> λ grows
+            }
+            MacBudgetController c = b.build();
+            c.iterationDone(net, 20, 2);   // progress 2: the reference is the target
+            MacBudgetController.Step st = c.getHistory().get(0);
+            assertEquals(11, st.zeroed);
+            assertEquals(1 - 11 * UNIT, st.exactMacRatio, 1e-12);
+            if (held) {
+                assertTrue(c.getScale() <= 1.0, "at budget λ grew: scale " + c.getScale());
+            } else {
+                assertTrue(c.getScale() > 1.0, "below budget with pending MACs above the aim λ must grow: scale " + c.getScale());
+            }
+        }
+    }
 }

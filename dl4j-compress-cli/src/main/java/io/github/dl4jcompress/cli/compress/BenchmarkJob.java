@@ -52,6 +52,10 @@ public final class BenchmarkJob {
         public boolean resume;
         public File outputDir = new File("results");
         public List<GroupKind> groups = List.of(GroupKind.FILTER, GroupKind.CHANNEL);
+        /** Lower the result's convolutions where faster (the JSON speedup then compares lowered vs DL4J's layers). */
+        public boolean lowering = true;
+        /** Measure the listeners' overhead by interleaved training blocks (else from the phases' times per iteration). */
+        public boolean measureOverhead = true;
         /** What {@code blocks} counts: "residual blocks" or "conv layers". */
         public String blocks = "conv layers";
     }
@@ -84,7 +88,8 @@ public final class BenchmarkJob {
         dir.mkdirs();
         SslCompression procedure = SslCompression.builder().targetMacFraction(s.targetMacs).maxAccuracyDrop(s.maxDrop)
                 .groups(s.groups.toArray(new GroupKind[0])).sslEpochs(s.sslEpochs).finetuneEpochs(s.finetuneEpochs).seed(s.seed)
-                .inputTypes(inputType).latencyBatch(s.batch).checkpointDir(dir).resume(s.resume).build();
+                .inputTypes(inputType).latencyBatch(s.batch).checkpointDir(dir).resume(s.resume)
+                .lowering(s.lowering).measureOverhead(s.measureOverhead).build();
         ShuffledBatches tr = ImageBatches.of(train, s.batch, s.seed, true, image);
         ShuffledBatches va = ImageBatches.of(validation, 500, 0, false, image);
         ShuffledBatches te = ImageBatches.of(test, 500, 0, false, image);
@@ -123,6 +128,7 @@ public final class BenchmarkJob {
             json.put("depthTable", depth);
             log.info("{}: depth vs accuracy (test)\n{}", s.name, DepthTable.markdown(depth));
             DepthTable.chart(new File(s.outputDir, s.name + "-depth.png"), s.model + ": depth vs test accuracy", depth);
+            json.put("prunedSpeedup", DepthTable.prunedSpeedup((ComputationGraph) net, dir, test, s.batch, inputType));
         }
         json.put("report", r);
         json.put("totalSeconds", (System.nanoTime() - t0) / 1e9);

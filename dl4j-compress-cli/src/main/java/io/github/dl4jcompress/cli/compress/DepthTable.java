@@ -9,6 +9,8 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,6 +85,43 @@ final class DepthTable {
         r.put("macsRatio", (double) AnyNetwork.of(net).cost(new CostModel(), type).getMacs() / denseMacs);
         r.put("accuracy", e.accuracy());
         log.info("depth table: {} — {} blocks ({} layers), test accuracy {}", name, blocks, 2 * blocks + 2, String.format("%.4f", e.accuracy()));
+        return r;
+    }
+
+    /**
+     * Batch-{@code batch} inference speedup of the fine-tuned budget network ({@code finetune} checkpoint: pruned, blocks
+     * removed) over the dense baseline, both on DL4J's layers (neither lowered), forward times interleaved in the same
+     * process, median of 5 rounds of 10 passes each — whatever network the stop rule returned. Empty without the checkpoint.
+     */
+    static Map<String, Object> prunedSpeedup(ComputationGraph baseline, File dir, org.nd4j.linalg.dataset.DataSet test, int batch,
+                                             InputType type) throws IOException {
+        File f = new File(dir, "finetune.zip");
+        Map<String, Object> r = new LinkedHashMap<>();
+        if (!f.isFile()) {
+            return r;
+        }
+        ComputationGraph pruned = ModelSerializer.restoreComputationGraph(f, false);
+        long[] shape = type.getShape(true);
+        INDArray x = test.getFeatures().get(NDArrayIndex.interval(0, Math.min(batch, test.numExamples())), NDArrayIndex.all()).dup();
+        x = x.reshape(x.size(0), shape[1], shape[2], shape[3]);
+        INDArray[] in = {x};
+        double[] dense = new double[5];
+        double[] small = new double[5];
+        for (int i = 0; i < 5; i++) {
+            dense[i] = AnyNetwork.of(baseline).latencyMs(in, 10);
+            small[i] = AnyNetwork.of(pruned).latencyMs(in, 10);
+        }
+        Arrays.sort(dense);
+        Arrays.sort(small);
+        r.put("network", "finetune");
+        r.put("blocks", ResidualBranches.of(pruned.getConfiguration()).size());
+        r.put("batch", x.size(0));
+        r.put("denseMs", dense[2]);
+        r.put("prunedMs", small[2]);
+        r.put("speedup", dense[2] / small[2]);
+        r.put("layers", "DL4J's layers on both sides (not lowered)");
+        log.info("pruned speedup: {} blocks, batch {}: dense {} ms, pruned {} ms, {}x", r.get("blocks"), x.size(0),
+                String.format("%.2f", dense[2]), String.format("%.2f", small[2]), String.format("%.3f", dense[2] / small[2]));
         return r;
     }
 

@@ -40,12 +40,22 @@ public final class SslResnetCommand implements Callable<Integer> {
             + "default DEPTH only, as in the paper's ResNet-20 depth experiment")
     boolean filters;
 
+    @Option(names = "--lowering", description = "lower the result's convolutions where faster; default off, so the JSON speedup "
+            + "compares the result and the dense baseline both on DL4J's layers")
+    boolean lowering;
+
+    @Option(names = "--measure-overhead", description = "measure the listeners' overhead by interleaved training blocks "
+            + "(10 controller periods of training; default: from the phases' times per iteration)")
+    boolean measureOverhead;
+
     @Override
     public Integer call() throws Exception {
         BenchmarkJob.Settings s = job.settings("ssl-resnet", "ResNet-" + (6 * blocksPerStage + 2) + " width " + width, targetMacs);
         s.nchw = true;
         s.groups = filters ? List.of(GroupKind.FILTER, GroupKind.DEPTH) : List.of(GroupKind.DEPTH);
         s.blocks = "residual blocks";
+        s.lowering = lowering;
+        s.measureOverhead = measureOverhead;
         ComputationGraph net = new ComputationGraph(ResNet20.configuration(job.seed(), width, blocksPerStage,
                 new org.nd4j.linalg.learning.config.Nesterovs(job.lr, 0.9)));
         net.init();

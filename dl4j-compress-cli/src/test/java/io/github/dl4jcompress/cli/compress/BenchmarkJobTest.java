@@ -46,6 +46,14 @@ class BenchmarkJobTest {
         assertEquals("baseline", depth.get(0).get("network"));
         assertEquals(9, ((Number) depth.get(0).get("blocks")).intValue());
         assertEquals(20, ((Number) depth.get(0).get("layers")).intValue());
+        // the pruned (fine-tuned) network against the dense one, both on DL4J's layers, whatever the stop rule returned
+        @SuppressWarnings("unchecked")
+        Map<String, Object> pruned = (Map<String, Object>) new ObjectMapper().readValue(new File(dir, "ssl-resnet.json"), Map.class).get("prunedSpeedup");
+        assertEquals("finetune", pruned.get("network"));
+        assertEquals(64, ((Number) pruned.get("batch")).intValue());
+        double ratio = ((Number) pruned.get("denseMs")).doubleValue() / ((Number) pruned.get("prunedMs")).doubleValue();
+        assertEquals(ratio, ((Number) pruned.get("speedup")).doubleValue(), 1e-9);
+        assertEquals(depth.stream().filter(r -> "finetune".equals(r.get("network"))).findFirst().orElseThrow().get("blocks"), pruned.get("blocks"));
     }
 
     @Test

@@ -49,7 +49,8 @@ import java.util.Set;
  * filter: {@code W_f}, {@code b_f}, {@code γ_f}, {@code β_f}; branch: the end layer's W (and bias) and every end norm's
  * γ and β — when that lowers the exactly pruned MAC fraction and keeps it at or above the controller's floor
  * {@code (1 − τ)·r_ref(p)}. A zeroing that would not lower the MACs (a channel coupled to a shortcut) is not done.
- * Zeroed groups are kept at zero after every update.
+ * Zeroed groups are kept at zero after every update. With {@link #rankBranches} every branch is a candidate (ranked
+ * depth: the branches are zeroed smallest relative norm first along the floor).
  */
 final class NormGroupLasso extends BaseTrainingListener {
 
@@ -95,6 +96,7 @@ final class NormGroupLasso extends BaseTrainingListener {
     private final StructuredPruner pruner = StructuredPruner.builder().threshold(0.0).trial().build();
     private final CostModel costModel = new CostModel();
     private double denseMacs = -1;
+    private boolean rankBranches;
 
     NormGroupLasso(List<NormGroups.Coupled> coupled, List<NormGroups.Branch> branches, MacBudgetController controller, double lambda0,
                    double candidateThreshold, int frequency, long iterationsToTarget, InputType[] inputTypes, int maxTrials) {
@@ -107,6 +109,16 @@ final class NormGroupLasso extends BaseTrainingListener {
         this.iterationsToTarget = iterationsToTarget;
         this.inputTypes = inputTypes;
         this.maxTrials = maxTrials;
+    }
+
+    /**
+     * Ranked depth: every residual branch not yet zeroed is a candidate, whether or not it is below the candidate
+     * threshold, ranked by the same relative norm — the branches go smallest first as the floor falls (gradual
+     * pruning of whole blocks), so λ need not shrink them all to the threshold first.
+     */
+    NormGroupLasso rankBranches(boolean ranked) {
+        this.rankBranches = ranked;
+        return this;
     }
 
     int zeroedFilters() {
@@ -149,11 +161,16 @@ final class NormGroupLasso extends BaseTrainingListener {
                 shrinkBranch(model, g, lambda, iteration, epoch);
             }
         }
-        for (Group g : zeroed) {
-            zero(model, g);
-        }
+        rezero(model);
         if (iteration % frequency == 0) {
             ration(model, iteration);
+        }
+    }
+
+    /** Sets every group zeroed so far back to exactly 0 (DL4J's update revives them: γ has a gradient, W momentum). */
+    void rezero(Model model) {
+        for (Group g : zeroed) {
+            zero(model, g);
         }
     }
 
@@ -220,7 +237,8 @@ final class NormGroupLasso extends BaseTrainingListener {
         List<Group> candidates = new ArrayList<>();
         for (Group g : groups) {
             double ref = reference.getOrDefault(g.refKey, 0.0);
-            if (!zeroed.contains(g) && ref > 0 && lastNorm.getOrDefault(g, ref) < candidateThreshold * ref) {
+            boolean ranked = rankBranches && g.branch != null;
+            if (!zeroed.contains(g) && ref > 0 && (ranked || lastNorm.getOrDefault(g, ref) < candidateThreshold * ref)) {
                 candidates.add(g);
             }
         }
