@@ -145,6 +145,41 @@ public final class SslCompression {
      * (ResNet-20 width 4, session 21: sparse validation accuracy 8%, 0 residual branches zeroed).
      */
     static void attachStrengthCarrier(AnyConfiguration conf, double lambda0, Set<GroupKind> groups) {
+        String output = carrierLayer(conf, groups);
+        conf.apply(StructuredSparsity.builder().normalizeBySize().layers(output)
+                .layerScales(Map.of(output, CARRIER_SCALE)).channels(new SteeredStrength(lambda0)).build());
+    }
+
+    /**
+     * The weight Group Lasso of the procedure on {@code conf}: every group kind of {@code groups} but DEPTH on every
+     * eligible layer except the batch-norm-coupled ones ({@code coupled}, grouped by their norms instead), strengths
+     * λ0·sqrt(|g|)·rms(W) ({@code layerScales}), steered or held ({@link #weightStrength}); the strength carrier when
+     * nothing else is steered.
+     */
+    static void attachWeightGroups(AnyConfiguration conf, List<String> coupled, Set<GroupKind> groups, double lambda0,
+                                   Map<String, Double> layerScales) {
+        boolean normCarried = !coupled.isEmpty();
+        List<String> excluded = new ArrayList<>(coupled);
+        if (normCarried) {
+            // the carrier's layer gets no held groups of its own (one Group Lasso of a kind per layer)
+            excluded.add(carrierLayer(conf, groups));
+        }
+        StructuredSparsity.Builder sb = StructuredSparsity.builder().normalizeBySize().excludeLayers(excluded).layerScales(layerScales);
+        for (GroupKind k : groups) {
+            if (k != GroupKind.DEPTH) {
+                sb.groupLasso(k, weightStrength(lambda0, normCarried));
+            }
+        }
+        // DEPTH only (e.g. the ResNet depth experiment): no weight Group Lasso at all, the branches live in NormGroupLasso
+        boolean weightGroups = groups.stream().anyMatch(k -> k != GroupKind.DEPTH);
+        Map<String, List<Regularization>> added = weightGroups ? conf.apply(sb.build()) : Map.of();
+        if (added.isEmpty() || normCarried) {
+            attachStrengthCarrier(conf, lambda0, groups);
+        }
+    }
+
+    /** The layer that carries the steered strength: the (last) dense output layer. */
+    static String carrierLayer(AnyConfiguration conf, Set<GroupKind> groups) {
         String output = null;
         for (NamedLayer n : conf.layers()) {
             if (n.layer() instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer && WeightLayout.isSupported(n.layer())) {
@@ -155,8 +190,22 @@ public final class SslCompression {
             throw new IllegalArgumentException("SslCompression: no layer can carry a Group Lasso (no ungrouped weight layer and no "
                     + "dense output layer); groups " + groups);
         }
-        conf.apply(StructuredSparsity.builder().normalizeBySize().layers(output)
-                .layerScales(Map.of(output, CARRIER_SCALE)).channels(new SteeredStrength(lambda0)).build());
+        return output;
+    }
+
+    /**
+     * The strength of the weight groups (λ0 per group before the size rule): steered by the controller, unless the
+     * network's filters are batch-norm-coupled ({@code normCarried}) — then it is held at λ0 and only the norm groups
+     * ({@link NormGroupLasso}, λ0 · the controller's scale) and the output layer's carrier follow the controller.
+     * Rule: λ is steered on the groups that carry the MACs. In a batch-norm net these are the conv filters, which
+     * live in the norms; the weight groups left (a VGG's fc after global pooling: 0.05% of its MACs) cannot move the
+     * MAC fraction, and a λ steered for the lagging norm groups emptied them (VGG width 8, session 21: λ grew 56x, every
+     * fc unit was zeroed, sparse accuracy 9.5%). Capping the scale instead (the ranked mode's
+     * {@link Builder#rankedMaxScale}) is not used here: batch-norm nets zero candidates only, so the growing λ is
+     * what pushes the norm groups to the budget.
+     */
+    static org.nd4j.linalg.schedule.ISchedule weightStrength(double lambda0, boolean normCarried) {
+        return normCarried ? new org.nd4j.linalg.schedule.FixedSchedule(lambda0) : new SteeredStrength(lambda0);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -512,26 +561,14 @@ public final class SslCompression {
         }
 
         /**
-         * The network with the Group Lasso regularizers attached (strengths λ0·sqrt(|g|)·rms(W), steered together) on every
-         * eligible layer except those whose filter groups live in a following batch norm ({@code normCoupled}).
+         * The network with the Group Lasso regularizers attached ({@link #attachWeightGroups}: strengths λ0·sqrt(|g|)·rms(W))
+         * on every eligible layer except those whose filter groups live in a following batch norm ({@code normCoupled}).
          */
         AnyNetwork regularized(AnyNetwork from, double lambda0) {
-            List<String> excluded = new ArrayList<>();
-            allCoupled(from).forEach(c -> excluded.add(c.producerName()));
-            return from.fresh(conf -> {
-                StructuredSparsity.Builder sb = StructuredSparsity.builder().normalizeBySize().excludeLayers(excluded).layerScales(rmsOfWeights(from));
-                for (GroupKind k : b.groups) {
-                    if (k != GroupKind.DEPTH) {
-                        sb.groupLasso(k, new SteeredStrength(lambda0));
-                    }
-                }
-                // DEPTH only (e.g. the ResNet depth experiment): no weight Group Lasso at all, the branches live in NormGroupLasso
-                boolean weightGroups = b.groups.stream().anyMatch(k -> k != GroupKind.DEPTH);
-                Map<String, List<org.nd4j.linalg.learning.regularization.Regularization>> added = weightGroups ? conf.apply(sb.build()) : Map.of();
-                if (added.isEmpty()) {
-                    SslCompression.attachStrengthCarrier(conf, lambda0, b.groups);
-                }
-            });
+            List<String> coupled = new ArrayList<>();
+            allCoupled(from).forEach(c -> coupled.add(c.producerName()));
+            Map<String, Double> rms = rmsOfWeights(from);
+            return from.fresh(conf -> attachWeightGroups(conf, coupled, b.groups, lambda0, rms));
         }
 
         /**
