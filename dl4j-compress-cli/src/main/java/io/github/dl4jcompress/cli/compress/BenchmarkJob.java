@@ -56,6 +56,8 @@ public final class BenchmarkJob {
         public List<GroupKind> groups = List.of(GroupKind.FILTER, GroupKind.CHANNEL);
         /** What {@code blocks} counts: "residual blocks" or "conv layers". */
         public String blocks = "conv layers";
+        /** SslCompression.Builder#normGroupsAtWeightRate. */
+        public boolean normGroupsAtWeightRate;
     }
 
     private BenchmarkJob() {
@@ -84,7 +86,7 @@ public final class BenchmarkJob {
         dir.mkdirs();
         SslCompression procedure = SslCompression.builder().targetMacFraction(s.targetMacs).maxAccuracyDrop(s.maxDrop)
                 .groups(s.groups.toArray(new GroupKind[0])).sslEpochs(s.sslEpochs).finetuneEpochs(s.finetuneEpochs).seed(s.seed)
-                .inputTypes(inputType).latencyBatch(s.batch).checkpointDir(dir).resume(s.resume).build();
+                .inputTypes(inputType).latencyBatch(s.batch).checkpointDir(dir).resume(s.resume).normGroupsAtWeightRate(s.normGroupsAtWeightRate).build();
         ShuffledBatches tr = ImageBatches.of(train, s.batch, s.seed, true, image);
         ShuffledBatches va = ImageBatches.of(validation, 500, 0, false, image);
         ShuffledBatches te = ImageBatches.of(test, 500, 0, false, image);
