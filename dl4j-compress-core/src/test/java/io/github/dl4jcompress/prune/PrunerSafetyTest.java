@@ -53,6 +53,29 @@ class PrunerSafetyTest {
         assertEquals(json, net.getConfiguration().toJson());
     }
 
+    /** The safety net under every zeroing: a layer whose filters (or dense units) are all zero keeps one, never none. */
+    @Test
+    void aLayerWhoseEveryFilterIsZeroKeepsOneAndTheOutputsStayEqual() {
+        MultiLayerNetwork net = MultiLayerPruneTest.cnn(false, ConvolutionMode.Truncate);
+        for (int f = 0; f < 8; f++) {
+            zeroConvFilter(net.getLayer(4), f, true);
+        }
+        for (int u = 0; u < 10; u++) {
+            zeroDenseUnit(net.getLayer(6), u, true);
+        }
+        INDArray x = random(4, 2, 10, 10);
+        INDArray expected = net.output(x);
+
+        PruneResult<MultiLayerNetwork> r = StructuredPruner.builder().threshold(0).verifyOn(1e-9, x).build().prune(net);
+
+        MultiLayerNetwork pruned = r.network();
+        assertEquals(1, pruned.getLayer(4).getParam("W").size(0), "conv2 keeps one filter");
+        assertEquals(1, pruned.getLayer(6).getParam("W").size(1), "dense keeps one unit");
+        assertEquals(1, pruned.getLayer(7).getParam("W").size(0), "out reads one input");
+        assertTrue(r.report().notes().stream().anyMatch(n -> n.contains("every channel was removable")), r.report().notes().toString());
+        assertEquivalent(expected, pruned.output(x));
+    }
+
     @Test
     void failedPruneLeavesOriginalUnchanged() {
         MultiLayerNetwork net = BiasFoldingTest.dense(Activation.RELU);

@@ -27,7 +27,10 @@ import java.util.function.Consumer;
  *
  * <p>A group g of kind k in layer l is a <em>candidate</em> when {@code ‖w_g‖ < candidateThreshold · ref(l, k)}, where
  * ref is the largest norm of that layer and kind seen so far (as in {@link ZeroingListener}). Candidates are ranked by
- * their normalized norm {@code ‖w_g‖ / ref(l, k)}, smallest first. {@link #ration(Model, double)} zeroes the longest
+ * their normalized norm {@code ‖w_g‖ / ref(l, k)}, smallest first; the largest kept group of each layer and kind is
+ * never a candidate, so a layer is never emptied (a dense layer's last unit, a conv's last filter or channel: the
+ * steered λ of session 21 pushed every unit of a VGG's fc below the threshold, and all were zeroed together).
+ * {@link #ration(Model, double)} zeroes the longest
  * prefix of that ranking for which
  * <pre>
  *   r(zeroed ∪ prefix) ≥ floor,   r(S) = MACs(prune(net with S zeroed)) / MACs(dense net)
@@ -264,7 +267,8 @@ public final class BudgetedZeroing {
     }
 
     /**
-     * The not-yet-zeroed groups below the candidate threshold, smallest normalized norm first; {@code eligible} receives
+     * The not-yet-zeroed groups below the candidate threshold but the largest kept one of each layer and kind,
+     * smallest normalized norm first; {@code eligible} receives
      * every not-yet-zeroed group except the largest kept one of each layer and kind, in the same order.
      */
     private List<Candidate> candidates(Model model, List<Candidate> eligible) {
@@ -292,7 +296,7 @@ public final class BudgetedZeroing {
                 double perMac = ranked ? Math.sqrt(Math.max(1.0, macsPerGroup(model, e, kind))) : 1.0;
                 for (int g = 0; g < norms.length(); g++) {
                     double n = norms.getDouble(g) / ref;
-                    if (mask.getDouble(g) > 0 && n < candidateThreshold) {
+                    if (mask.getDouble(g) > 0 && n < candidateThreshold && g != largest) {
                         out.add(new Candidate(key, g, n));
                     }
                     if (mask.getDouble(g) > 0 && g != largest) {

@@ -67,6 +67,22 @@ class BudgetedZeroingTest {
     }
 
     @Test
+    void candidateModeNeverZeroesALayersLastGroupEvenWhenEveryGroupIsACandidate() {
+        MultiLayerNetwork net = net(new NoOp(), 1e-2);
+        BudgetedZeroing z = new BudgetedZeroing(0.03, 3, INPUT);
+        z.ration(net, 0.99);                       // the reference norms are seen at full size, nothing zeroed
+        // a steered λ pushed every fc unit below the threshold (session 21's VGG: the whole fc was zeroed at once)
+        net.setParam("0_W", net.getParam("0_W").mul(1e-3));
+        BudgetedZeroing.Result r = z.ration(net, 0.0);
+        assertEquals(15, r.candidates, "the largest unit is never a candidate");
+        assertEquals(15, r.zeroed);
+        long kept = java.util.stream.IntStream.range(0, 16).filter(u -> unitNorm(net, u) > 0).count();
+        assertEquals(1, kept, "fc keeps one unit");
+        assertEquals(1 - 15 * UNIT, r.macRatioAfter, 1e-12);
+        assertEquals(0, z.ration(net, 0.0).zeroed, "and keeps it on the next update");
+    }
+
+    @Test
     void zeroesTheSmallestCandidatesOnlyDownToTheFloor() {
         MultiLayerNetwork net = shrunk();
         BudgetedZeroing z = new BudgetedZeroing(0.03, 3, INPUT);

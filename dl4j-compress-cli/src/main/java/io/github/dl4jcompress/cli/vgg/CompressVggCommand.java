@@ -35,6 +35,7 @@ public final class CompressVggCommand implements Callable<Integer> {
         BenchmarkJob.Settings s = job.settings("compress-vgg", "VGG-style 6 conv + BN, width " + width, targetMacs);
         s.groups = List.of(GroupKind.FILTER, GroupKind.CHANNEL);
         s.blocks = "conv layers";
+        s.normGroupsAtWeightRate = true;   // the default rate crushed the deep layers' norms (docs/compress.md, session 22)
         MultiLayerNetwork net = new MultiLayerNetwork(SmallVgg.configuration(job.seed(), width, job.lr));
         net.init();
         BenchmarkJob.run(s, net, SmallVgg.INPUT, job.data.load());

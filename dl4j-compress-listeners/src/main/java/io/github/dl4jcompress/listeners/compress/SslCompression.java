@@ -145,6 +145,41 @@ public final class SslCompression {
      * (ResNet-20 width 4, session 21: sparse validation accuracy 8%, 0 residual branches zeroed).
      */
     static void attachStrengthCarrier(AnyConfiguration conf, double lambda0, Set<GroupKind> groups) {
+        String output = carrierLayer(conf, groups);
+        conf.apply(StructuredSparsity.builder().normalizeBySize().layers(output)
+                .layerScales(Map.of(output, CARRIER_SCALE)).channels(new SteeredStrength(lambda0)).build());
+    }
+
+    /**
+     * The weight Group Lasso of the procedure on {@code conf}: every group kind of {@code groups} but DEPTH on every
+     * eligible layer except the batch-norm-coupled ones ({@code coupled}, grouped by their norms instead), strengths
+     * λ0·sqrt(|g|)·rms(W) ({@code layerScales}), steered or held ({@link #weightStrength}); the strength carrier when
+     * nothing else is steered.
+     */
+    static void attachWeightGroups(AnyConfiguration conf, List<String> coupled, Set<GroupKind> groups, double lambda0,
+                                   Map<String, Double> layerScales) {
+        boolean normCarried = !coupled.isEmpty();
+        List<String> excluded = new ArrayList<>(coupled);
+        if (normCarried) {
+            // the carrier's layer gets no held groups of its own (one Group Lasso of a kind per layer)
+            excluded.add(carrierLayer(conf, groups));
+        }
+        StructuredSparsity.Builder sb = StructuredSparsity.builder().normalizeBySize().excludeLayers(excluded).layerScales(layerScales);
+        for (GroupKind k : groups) {
+            if (k != GroupKind.DEPTH) {
+                sb.groupLasso(k, weightStrength(lambda0, normCarried));
+            }
+        }
+        // DEPTH only (e.g. the ResNet depth experiment): no weight Group Lasso at all, the branches live in NormGroupLasso
+        boolean weightGroups = groups.stream().anyMatch(k -> k != GroupKind.DEPTH);
+        Map<String, List<Regularization>> added = weightGroups ? conf.apply(sb.build()) : Map.of();
+        if (added.isEmpty() || normCarried) {
+            attachStrengthCarrier(conf, lambda0, groups);
+        }
+    }
+
+    /** The layer that carries the steered strength: the (last) dense output layer. */
+    static String carrierLayer(AnyConfiguration conf, Set<GroupKind> groups) {
         String output = null;
         for (NamedLayer n : conf.layers()) {
             if (n.layer() instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer && WeightLayout.isSupported(n.layer())) {
@@ -155,8 +190,22 @@ public final class SslCompression {
             throw new IllegalArgumentException("SslCompression: no layer can carry a Group Lasso (no ungrouped weight layer and no "
                     + "dense output layer); groups " + groups);
         }
-        conf.apply(StructuredSparsity.builder().normalizeBySize().layers(output)
-                .layerScales(Map.of(output, CARRIER_SCALE)).channels(new SteeredStrength(lambda0)).build());
+        return output;
+    }
+
+    /**
+     * The strength of the weight groups (λ0 per group before the size rule): steered by the controller, unless the
+     * network's filters are batch-norm-coupled ({@code normCarried}) — then it is held at λ0 and only the norm groups
+     * ({@link NormGroupLasso}, λ0 · the controller's scale) and the output layer's carrier follow the controller.
+     * Rule: λ is steered on the groups that carry the MACs. In a batch-norm net these are the conv filters, which
+     * live in the norms; the weight groups left (a VGG's fc after global pooling: 0.05% of its MACs) cannot move the
+     * MAC fraction, and a λ steered for the lagging norm groups emptied them (VGG width 8, session 21: λ grew 56x, every
+     * fc unit was zeroed, sparse accuracy 9.5%). Capping the scale instead (the ranked mode's
+     * {@link Builder#rankedMaxScale}) is not used here: batch-norm nets zero candidates only, so the growing λ is
+     * what pushes the norm groups to the budget.
+     */
+    static org.nd4j.linalg.schedule.ISchedule weightStrength(double lambda0, boolean normCarried) {
+        return normCarried ? new org.nd4j.linalg.schedule.FixedSchedule(lambda0) : new SteeredStrength(lambda0);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -512,26 +561,14 @@ public final class SslCompression {
         }
 
         /**
-         * The network with the Group Lasso regularizers attached (strengths λ0·sqrt(|g|)·rms(W), steered together) on every
-         * eligible layer except those whose filter groups live in a following batch norm ({@code normCoupled}).
+         * The network with the Group Lasso regularizers attached ({@link #attachWeightGroups}: strengths λ0·sqrt(|g|)·rms(W))
+         * on every eligible layer except those whose filter groups live in a following batch norm ({@code normCoupled}).
          */
         AnyNetwork regularized(AnyNetwork from, double lambda0) {
-            List<String> excluded = new ArrayList<>();
-            allCoupled(from).forEach(c -> excluded.add(c.producerName()));
-            return from.fresh(conf -> {
-                StructuredSparsity.Builder sb = StructuredSparsity.builder().normalizeBySize().excludeLayers(excluded).layerScales(rmsOfWeights(from));
-                for (GroupKind k : b.groups) {
-                    if (k != GroupKind.DEPTH) {
-                        sb.groupLasso(k, new SteeredStrength(lambda0));
-                    }
-                }
-                // DEPTH only (e.g. the ResNet depth experiment): no weight Group Lasso at all, the branches live in NormGroupLasso
-                boolean weightGroups = b.groups.stream().anyMatch(k -> k != GroupKind.DEPTH);
-                Map<String, List<org.nd4j.linalg.learning.regularization.Regularization>> added = weightGroups ? conf.apply(sb.build()) : Map.of();
-                if (added.isEmpty()) {
-                    SslCompression.attachStrengthCarrier(conf, lambda0, b.groups);
-                }
-            });
+            List<String> coupled = new ArrayList<>();
+            allCoupled(from).forEach(c -> coupled.add(c.producerName()));
+            Map<String, Double> rms = rmsOfWeights(from);
+            return from.fresh(conf -> attachWeightGroups(conf, coupled, b.groups, lambda0, rms));
         }
 
         /**
@@ -597,15 +634,10 @@ public final class SslCompression {
             int ipe = train.size();
             int byEpoch = Math.max(1, (int) Math.ceil(b.sslEpochs * b.targetAt));
             MacBudgetController controller = controller(relative, byEpoch, ipe, coupled.isEmpty() && branches.isEmpty(), rankedDepth(coupled, branches));
-            List<TrainingListener> extra = new ArrayList<>();
-            extra.add(controller);
             NormGroupLasso norms = coupled.isEmpty() && branches.isEmpty() ? null : new NormGroupLasso(coupled, branches, controller,
-                    b.initialStrength, b.candidateThreshold, frequency(), (long) byEpoch * ipe, types, b.maxTrials)
+                    b.initialStrength, b.candidateThreshold, frequency(), (long) byEpoch * ipe, types, b.maxTrials, b.normWeightRate)
                     .rankBranches(rankedDepth(coupled, branches));
-            if (norms != null) {
-                extra.add(norms);
-                controller.getBudgetedZeroing().keepZeroedBy(norms::rezero);
-            }
+            List<TrainingListener> extra = sparsifyListeners(controller, norms);
             CompressionReport.Round round = new CompressionReport.Round();
             round.round = k;
             round.macTarget = macTarget;
@@ -650,6 +682,25 @@ public final class SslCompression {
             log.info("[sparsify {}] exact MAC fraction {} (target {}), {} groups and {} residual branches zeroed, sparse validation accuracy {}",
                     k, pct(round.macFraction), pct(macTarget), round.groupsZeroed, round.branchesZeroed, pct(round.sparseAccuracy));
             return net;
+        }
+
+        /**
+         * The sparsify phase's listeners in their order: the norm groups ({@code norms}, may be null) before the controller.
+         * DL4J calls them after the parameter update, which moves the zeroed filters and branches off zero again; the
+         * norm groups set them back to zero first, so the controller's MAC measure (an exact prune) sees them removed.
+         * In the other order it saw every batch-norm zeroing undone (VGG width 8, session 22: the controller read 77% of
+         * the MACs while the pruned network had 24%, and λ rose to 226x, sparse accuracy 14.7%). The controller's budgeted
+         * zeroing also re-zeroes them before each of its own measurements and reapplies ({@code keepZeroedBy}), so the
+         * measure holds whatever runs between (ResNet-20, session 22: it read 100% while the pruned net had 71.5%).
+         */
+        private List<TrainingListener> sparsifyListeners(MacBudgetController controller, NormGroupLasso norms) {
+            List<TrainingListener> out = new ArrayList<>();
+            if (norms != null) {
+                out.add(norms);
+                controller.getBudgetedZeroing().keepZeroedBy(norms::rezero);
+            }
+            out.add(controller);
+            return out;
         }
 
         /** The controller's update period: the configured one, or max(10, iterations per epoch / 4). */
@@ -698,15 +749,9 @@ public final class SslCompression {
             List<NormGroups.Coupled> coupled = normCoupled(start);
             List<NormGroups.Branch> branches = branches(start);
             MacBudgetController controller = controller(macTarget, byEpoch, ipe, coupled.isEmpty() && branches.isEmpty(), rankedDepth(coupled, branches));
-            List<TrainingListener> listeners = new ArrayList<>();
-            listeners.add(controller);
-            if (!coupled.isEmpty() || !branches.isEmpty()) {
-                NormGroupLasso norms = new NormGroupLasso(coupled, branches, controller, b.initialStrength, b.candidateThreshold, frequency(),
-                        (long) byEpoch * ipe, types, b.maxTrials).rankBranches(rankedDepth(coupled, branches));
-                listeners.add(norms);
-                controller.getBudgetedZeroing().keepZeroedBy(norms::rezero);
-            }
-            reg.setListeners(listeners);
+            reg.setListeners(sparsifyListeners(controller, coupled.isEmpty() && branches.isEmpty() ? null : new NormGroupLasso(coupled,
+                    branches, controller, b.initialStrength, b.candidateThreshold, frequency(), (long) byEpoch * ipe, types, b.maxTrials,
+                    b.normWeightRate).rankBranches(rankedDepth(coupled, branches))));
             List<MultiDataSet> all = train.epoch(b.seed, 98, 0);
             int block = frequency();
             double plainSeconds = 0;
@@ -993,8 +1038,18 @@ public final class SslCompression {
         private boolean resume;
         private EpochTrainer trainer = EpochTrainer.LOCAL;
         private String stopAfter;
+        private boolean normWeightRate;
 
         private Builder() {
+        }
+
+        /**
+         * Batch-norm groups shrink at the weight groups' relative rate η·λ (ρ = rms(γ, β); default false: η·λ / rms(W) of
+         * the layer the norm follows, faster in deep layers), see NormGroupLasso#relativeRateScale. compress-vgg sets it.
+         */
+        public Builder normGroupsAtWeightRate(boolean weightRate) {
+            this.normWeightRate = weightRate;
+            return this;
         }
 
         public Builder budget(CompressionBudget budget) {
@@ -1241,7 +1296,7 @@ public final class SslCompression {
             return budget.getKind() + ":" + budget.getValue() + ":" + budget.getBatch() + "|" + groups + "|" + sslEpochs + "|" + finetuneEpochs
                     + "|" + maxDrop + "|" + seed + "|" + initialStrength + "|" + candidateThreshold + "|" + tolerance + "|" + targetAt + "|"
                     + frequency + "|" + maxStep + "|" + maxRounds + "|" + maxBackoffs + "|" + lowering + "|" + trajectory + "|" + rankedLead
-                    + "|" + finetuneDecay + "|" + lowerTraining + "|" + rankedMaxScale;
+                    + "|" + finetuneDecay + "|" + lowerTraining + "|" + rankedMaxScale + (normWeightRate ? "|normWeightRate" : "");
         }
 
         public SslCompression build() {
