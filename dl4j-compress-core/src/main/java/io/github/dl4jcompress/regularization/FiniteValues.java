@@ -6,8 +6,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
- * Finds NaN and ±Infinity in an array: one reduction when all values are finite (the common case), a scan only to
- * locate the first bad value. Used by the non-finite guards of the regularizers, listeners and the TrueNorth
+ * Finds NaN and ±Infinity in an array: one reduction (a sum, which is finite exactly when every value is, unless it
+ * overflows) when all values are finite (the common case), a scan only to locate the first bad value. Used by the non-finite guards of the regularizers, listeners and the TrueNorth
  * simulator, which refuse such values with a message naming where they are.
  */
 public final class FiniteValues {
@@ -23,8 +23,12 @@ public final class FiniteValues {
         if (values == null || values.length() == 0 || !values.dataType().isFPType()) {
             return -1;
         }
+        // a NaN or ±Infinity makes the sum non-finite: one vectorised reduction, several times cheaper than MatchCondition
+        if (Double.isFinite(values.sumNumber().doubleValue())) {
+            return -1;
+        }
         long bad = Nd4j.getExecutioner().exec(new MatchCondition(values, Conditions.notFinite())).getLong(0);
-        if (bad == 0) {
+        if (bad == 0) {                                              // finite values whose sum overflowed
             return -1;
         }
         double[] v = flat(values).toDoubleVector();

@@ -124,14 +124,27 @@ public class GroupLasso implements Regularization {
             return;
         }
         INDArray w = l.canonicalFlat(param);
-        CheckedGradient.requireFiniteWeights(describe(), l, w, iteration);
         INDArray coeff = smoothedNorms(l.groupSquares(w, kind));
         Transforms.pow(coeff, -1, false).muli(lambda);
         // with ε = 0 a group at exactly zero has norm 0: its (sub)gradient is taken as 0
         BooleanIndexing.replaceWhere(coeff, 0.0, Conditions.isInfinite());
         INDArray grad = w.dup();
         l.scaleGroups(grad, kind, coeff);
-        CheckedGradient.add(describe(), l, lambda, gradView, inShapeOf(l, grad, gradView), iteration);
+        addChecked(l, lambda, gradView, inShapeOf(l, grad, gradView), w, iteration);
+    }
+
+    /**
+     * {@code gradView += delta} through the non-finite guard. A NaN or infinite weight always makes its group's penalty
+     * gradient NaN (its norm is NaN or ∞, so w·λ/‖w_g‖ is NaN·… or ∞·0), so the weights are scanned — to refuse them by
+     * name, before the sum — only when the sum is refused: one pass over the weights less per step, the same errors.
+     */
+    private void addChecked(WeightLayout l, double lambda, INDArray gradView, INDArray delta, INDArray w, int iteration) {
+        try {
+            CheckedGradient.add(describe(), l, lambda, gradView, delta, iteration);
+        } catch (NonFiniteValueException e) {
+            CheckedGradient.requireFiniteWeights(describe(), l, w, iteration);
+            throw e;
+        }
     }
 
     @Override

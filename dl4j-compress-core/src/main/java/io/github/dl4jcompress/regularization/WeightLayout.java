@@ -238,7 +238,21 @@ public final class WeightLayout implements Serializable {
         if (weights.isVector() || weights.isScalar()) {
             return weights.reshape(weights.length());
         }
-        return Nd4j.toFlattened(storageOrder(), weights);
+        return flatView(weights);
+    }
+
+    /**
+     * The shaped weight read in storage order: a view when it is contiguous in that order (DL4J's parameter views are:
+     * the regularizers' {@code score} runs on them every iteration, where a copy cost more than the penalty itself), a
+     * copy otherwise. Same values as {@code Nd4j.toFlattened(storageOrder(), weights)}.
+     */
+    private INDArray flatView(INDArray weights) {
+        char order = storageOrder();
+        if (weights.ordering() == order && weights.elementWiseStride() == 1) {
+            // the weights are data[offset, offset + length) in that order (INDArray.reshape fails on such offset views in M2.1)
+            return Nd4j.create(weights.data(), new long[]{weights.length()}, new long[]{1}, weights.offset(), order);
+        }
+        return Nd4j.toFlattened(order, weights);
     }
 
     /** The L2 norm of each group of {@code kind}, as a vector of {@link #groupCount} values. */

@@ -8,12 +8,15 @@ import io.github.dl4jcompress.prune.StructuredPruner;
 import io.github.dl4jcompress.regularization.GroupKind;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -113,6 +116,8 @@ public final class BudgetedZeroing {
     private double lastRatio = Double.NaN;
     private long lastZeroedTotal = -1;
     private double lastZeroParams = -1;
+    /** Per layer name: the product of its masks in the shape of W ({@link GroupMasks#fullMask}); null = to be rebuilt. */
+    private Map<String, INDArray> fullMasks;
 
     /**
      * @param candidateThreshold relative norm below which a group may be zeroed, in (0, 1)
@@ -230,6 +235,9 @@ public final class BudgetedZeroing {
         for (Candidate c : chosen) {
             masks.get(c.key).putScalar(c.index, 0.0);
         }
+        if (!chosen.isEmpty()) {
+            fullMasks = null;
+        }
         zeroedTotal += chosen.size();
         lastZeroed = chosen.size();
         res.zeroed = chosen.size();
@@ -251,10 +259,30 @@ public final class BudgetedZeroing {
         return out;
     }
 
-    /** Sets every group zeroed so far back to exactly zero (call after each parameter update). */
+    /**
+     * Sets every group zeroed so far back to exactly zero (call after each parameter update): {@code W ← W ⊙ M} in place,
+     * with M the product of the layer's masks expanded to the shape of W, built once per change of the masks (the same
+     * values as {@link GroupMasks#apply}, without its two copies of W per iteration).
+     */
     public void reapply(Model model) {
         requireFitAndFinite(model);
-        apply(model, masks);
+        if (fullMasks == null) {
+            fullMasks = new HashMap<>();
+        }
+        for (ModelLayers.Entry e : ModelLayers.of(model)) {
+            INDArray w = e.layer.getParam("W");
+            INDArray m = fullMasks.get(e.name);
+            if (m == null && fullMasks.containsKey(e.name)) {
+                continue;                            // no zeroed group in this layer (new masks start without zeros)
+            }
+            if (m == null || !Arrays.equals(m.shape(), w.shape())) {
+                m = GroupMasks.fullMask(e, masks);
+                fullMasks.put(e.name, m);
+            }
+            if (m != null) {
+                w.muli(m);
+            }
+        }
         alsoZeroed.forEach(z -> z.accept(model));
     }
 
@@ -348,7 +376,24 @@ public final class BudgetedZeroing {
         }
     }
 
+    /**
+     * A copy of the configuration and parameters for measurements, without the updater state: the copies are only
+     * zeroed, pruned and counted, and a network without updater state is pruned without the state transfer (which
+     * was the largest part of a trial prune).
+     */
     static Model copy(Model model) {
+        if (model instanceof MultiLayerNetwork) {
+            MultiLayerNetwork m = (MultiLayerNetwork) model;
+            MultiLayerNetwork c = new MultiLayerNetwork(m.getLayerWiseConfigurations().clone());
+            c.init(m.params().dup(), false);
+            return c;
+        }
+        if (model instanceof ComputationGraph) {
+            ComputationGraph g = (ComputationGraph) model;
+            ComputationGraph c = new ComputationGraph(g.getConfiguration().clone());
+            c.init(g.params().dup(), false);
+            return c;
+        }
         return AnyNetwork.of(model).copy().model();
     }
 

@@ -72,6 +72,26 @@ final class GroupMasks {
         }
     }
 
+    /**
+     * The product of the layer's masks expanded to the shape (and storage order) of its W, or null if none of them has
+     * a zero: {@code W ⊙ fullMask} has exactly the values {@link #apply} leaves (each weight times 0s and 1s).
+     */
+    static INDArray fullMask(ModelLayers.Entry e, Map<String, INDArray> masks) {
+        INDArray shaped = e.layer.getParam("W");
+        INDArray flat = null;
+        for (GroupKind kind : GroupKind.values()) {
+            INDArray mask = masks.get(e.name + "/" + kind);
+            if (mask == null || mask.minNumber().doubleValue() > 0) {
+                continue;
+            }
+            if (flat == null) {
+                flat = Nd4j.ones(shaped.dataType(), shaped.length());
+            }
+            e.layout.scaleGroups(flat, kind, mask);
+        }
+        return flat == null ? null : flat.reshape(e.layout.storageOrder(), shaped.shape());
+    }
+
     static void apply(ModelLayers.Entry e, Map<String, INDArray> masks) {
         INDArray flat = null;
         INDArray shaped = e.layer.getParam("W");
