@@ -72,11 +72,10 @@ class SslCompressionTest {
         CompressionResult<ComputationGraph> r = quick(0.5).inputTypes(TinyProblems.IMAGE).build()
                 .compress(net, new MultiDataSetIteratorAdapter(TinyProblems.batches(TinyProblems.data(240, 1, true), 16)),
                         new MultiDataSetIteratorAdapter(TinyProblems.batches(TinyProblems.data(90, 2, true), 30)));
-        // KNOWN OVERSHOOT on batch-norm graphs (issue for the lead): the MLN keeps to [(1 - τ)·0.9·target, 1.05·target]; here
-        // the weight-group zeroing does not see the batch-norm groups' and the branch's zeroing (its measurement reported
-        // 100% MACs while the pruned copy had 60%), so the run ends at 36% for a 50% target. Asserted: within budget, not
-        // below 0.3, so a worse overshoot fails.
-        assertWithinBudget(r.report(), 0.5, 0.3);
+        // The same band as the MLN's. Until session 22 the controller did not see the batch-norm groups' and the branch's
+        // zeroing (each update revived them before it measured: it read 100% while the pruned copy had 60%) and this run
+        // ended at 36% for a 50% target; with the norm groups first and the measure re-zeroing them it ends at 51.5%.
+        assertWithinBudget(r.report(), 0.5, (1 - 0.1) * 0.5 * 0.9);
         assertEquals(params, net.params(), "the input's parameters changed");
         assertEquals(1, r.report().baseline.blocks);
         assertControllerSeesTheNormZeroing(r.report());
