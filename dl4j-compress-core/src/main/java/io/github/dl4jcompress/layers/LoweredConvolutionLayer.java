@@ -339,21 +339,25 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
                 for (int f = 0; f < nOut; f++) {
                     int src = f * m + i * plane;
                     int dst = ((n0 + i) * nOut + f) * plane;
-                    float bf = biasJ[f];
-                    if (relu) {
-                        for (int p = 0; p < plane; p++) {
-                            outJ[dst + p] = Math.max(zJ[src + p] + bf, 0f);
-                        }
-                    } else {
-                        for (int p = 0; p < plane; p++) {
-                            outJ[dst + p] = zJ[src + p] + bf;
-                        }
-                    }
+                    biasAndActivation(zJ, src, outJ, dst, plane, biasJ[f], relu);
                 }
             }
         }
         if (out != null) {
             DataCopy.write(outJ, out);
+        }
+    }
+
+    /** {@code out[dst + i] = act(z[src + i] + bias)} for {@code i < length}, act = ReLU or identity. */
+    private static void biasAndActivation(float[] z, int src, float[] out, int dst, int length, float bias, boolean relu) {
+        if (relu) {
+            for (int i = 0; i < length; i++) {
+                out[dst + i] = Math.max(z[src + i] + bias, 0f);
+            }
+        } else {
+            for (int i = 0; i < length; i++) {
+                out[dst + i] = z[src + i] + bias;
+            }
         }
     }
 
@@ -393,15 +397,7 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
                 for (int y = 0; y < oh; y++) {
                     int src = f * n + y * wp;
                     int dst = ((img * nOut + f) * oh + y) * ow;
-                    if (relu) {
-                        for (int x = 0; x < ow; x++) {
-                            outJ[dst + x] = Math.max(zJ[src + x] + bf, 0f);
-                        }
-                    } else {
-                        for (int x = 0; x < ow; x++) {
-                            outJ[dst + x] = zJ[src + x] + bf;
-                        }
-                    }
+                    biasAndActivation(zJ, src, outJ, dst, ow, bf, relu);
                 }
             }
         }
