@@ -41,6 +41,10 @@ public final class SslLenetCommand implements Callable<Integer> {
             + "as a fraction (default ${DEFAULT-VALUE} = 0.5 points)", defaultValue = "0.005")
     double maxDrop;
 
+    @Option(names = "--initial-strength", description = "Group Lasso strength λ0 the controller starts from (default: "
+            + "SslCompression's; with more iterations per epoch, e.g. the full data, a smaller λ0 acts as long)")
+    Double initialStrength;
+
     @Option(names = "--shapes", description = "also run the filters+channels+shapes variant")
     boolean shapes;
 
@@ -78,6 +82,7 @@ public final class SslLenetCommand implements Callable<Integer> {
         s.finetuneEpochs = finetuneEpochs;
         s.targetMacs = targetMacs;
         s.maxDrop = maxDrop;
+        s.initialStrength = initialStrength;
         s.resume = resume;
         s.learningRate = lr;
         s.batch = batch;

@@ -52,6 +52,8 @@ public final class SslLenetJob {
         public int finetuneEpochs = 10;
         public double targetMacs = 0.15;
         public double maxDrop = 0.005;
+        /** SslCompression.Builder#initialStrength; null = the procedure's default. */
+        public Double initialStrength;
         public double validationFraction = 0.1;
         public int trainLimit = 0;
         public File outputDir = new File("results");
@@ -152,12 +154,15 @@ public final class SslLenetJob {
     /** One variant: the procedure with the given group kinds; the row describes the network it returns. */
     private VariantResult variant(String name, MultiLayerNetwork baseline, long denseMacs, Map<String, Object> control,
                                   Map<String, Object> procedure, GroupKind... kinds) throws IOException {
-        CompressionResult<MultiLayerNetwork> out = SslCompression.builder()
+        SslCompression.Builder builder = SslCompression.builder()
                 .targetMacFraction(s.targetMacs).maxAccuracyDrop(s.maxDrop).groups(kinds)
                 .sslEpochs(s.sslEpochs).finetuneEpochs(s.finetuneEpochs).seed(s.seed)
                 .inputTypes(LeNet.INPUT).latencyBatch(s.batch).lowering(false)
-                .checkpointDir(checkpoints(name)).resume(s.resume)
-                .build()
+                .checkpointDir(checkpoints(name)).resume(s.resume);
+        if (s.initialStrength != null) {
+            builder.initialStrength(s.initialStrength);
+        }
+        CompressionResult<MultiLayerNetwork> out = builder.build()
                 .compress(baseline, new ShuffledBatches(train, s.batch, s.seed, true), new ShuffledBatches(validation, 500, 0, false),
                         new ShuffledBatches(test, 500, 0, false));
         CompressionReport rep = out.report();
