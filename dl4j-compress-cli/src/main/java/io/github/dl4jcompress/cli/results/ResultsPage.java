@@ -49,15 +49,28 @@ public final class ResultsPage {
         this.page = page.toAbsolutePath().normalize();
     }
 
-    /** The JSON files the page is made of, sorted by their path under the results directory. */
+    /**
+     * The JSON files the page is made of, sorted by their path under the results directory; not those inside a
+     * {@code *-checkpoints} directory (a job's resumable working state, untracked: a page made after a local run would
+     * otherwise differ from the one a clean clone makes).
+     */
     public List<Path> files() {
         try (Stream<Path> s = Files.walk(results)) {
-            return s.filter(p -> p.toString().endsWith(".json") && Files.isRegularFile(p))
+            return s.filter(p -> p.toString().endsWith(".json") && Files.isRegularFile(p) && !inCheckpoints(p))
                     .sorted((a, b) -> results.relativize(a).toString().compareTo(results.relativize(b).toString()))
                     .collect(Collectors.toList());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + results, e);
         }
+    }
+
+    private boolean inCheckpoints(Path file) {
+        for (Path dir = file.getParent(); dir != null && !dir.equals(results); dir = dir.getParent()) {
+            if (dir.getFileName().toString().endsWith("-checkpoints")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The whole page. A file that is not valid JSON fails with its name. */

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,6 +56,17 @@ class ResultsPageTest {
         assertTrue(md.contains("| Codec.encode | n=1024 | avgt | 12.35 | 0.5 | us/op |\n"), md);
         assertTrue(md.indexOf("## results/bench-jmh.json") < md.indexOf("## results/job.json"), "sections sorted by path");
         assertTrue(md.contains("- [results/job.json](#resultsjobjson)"), md);
+    }
+
+    @Test
+    void aJobsCheckpointDirectoryIsNotPartOfThePage() throws IOException {
+        Path results = Files.createDirectories(dir.resolve("results"));
+        Files.writeString(results.resolve("job.json"), "{\"accuracy\": 0.5}");
+        Path state = Files.createDirectories(results.resolve("job-ssl-checkpoints"));
+        Files.writeString(state.resolve("report.json"), "{\"phase\": \"control\"}");
+        ResultsPage page = new ResultsPage(results, dir.resolve("docs/results.md"));
+        assertEquals(List.of(results.resolve("job.json").toAbsolutePath().normalize()), page.files());
+        assertFalse(page.render().contains("checkpoints"));
     }
 
     @Test
