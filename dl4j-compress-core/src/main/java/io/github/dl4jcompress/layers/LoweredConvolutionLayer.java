@@ -322,12 +322,7 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
     private void activateFused(INDArray w, INDArray b, int[] g, INDArray out) {
         int nOut = (int) layerConf().getNOut();
         int k = layerConf().keptCount();
-        DataCopy.read(w, wJ);
-        if (b != null) {
-            DataCopy.read(b, biasJ);
-        } else {
-            Arrays.fill(biasJ, 0f);
-        }
+        readWeightsAndBias(w, b);
         int mb = g[0];
         int plane = g[4] * g[5];
         boolean relu = relu();
@@ -345,6 +340,16 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
         }
         if (out != null) {
             DataCopy.write(outJ, out);
+        }
+    }
+
+    /** W into {@link #wJ}, b into {@link #biasJ} (zeros without a bias). */
+    private void readWeightsAndBias(INDArray w, INDArray b) {
+        DataCopy.read(w, wJ);
+        if (b != null) {
+            DataCopy.read(b, biasJ);
+        } else {
+            Arrays.fill(biasJ, 0f);
         }
     }
 
@@ -380,12 +385,7 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
     private void activateImplicit(INDArray w, INDArray b, int[] g, INDArray out) {
         int nOut = (int) layerConf().getNOut();
         int k = layerConf().keptCount();
-        DataCopy.read(w, wJ);
-        if (b != null) {
-            DataCopy.read(b, biasJ);
-        } else {
-            Arrays.fill(biasJ, 0f);
-        }
+        readWeightsAndBias(w, b);
         int oh = g[4], ow = g[5];
         int n = padded(oh * wp);
         boolean relu = relu();
