@@ -413,52 +413,17 @@ public final class FusedInference {
 
     /** Inference batch norm {@code gamma (x - mean) / sqrt(var + eps) + beta}; like DL4J's layer, no activation. */
     private static Stage batchNorm(String where, BatchNormalization bn, org.deeplearning4j.nn.api.Layer rt) {
-        float[] mean = floats(rt.getParam("mean"));
-        float[] var;
-        if (bn.isUseLogStd()) {
-            float[] logStd = floats(rt.getParam("log10stdev"));
-            var = new float[logStd.length];
-            for (int i = 0; i < var.length; i++) {
-                double std = Math.pow(10, logStd[i]);
-                var[i] = (float) (std * std); // DL4J: var = (10^log10std)^2, then sqrt(var + eps)
-            }
-        } else {
-            var = floats(rt.getParam("var"));
-        }
-        int c = mean.length;
-        float[] gamma = bn.isLockGammaBeta() ? filled(c, bn.getGamma()) : floats(rt.getParam("gamma"));
-        float[] beta = bn.isLockGammaBeta() ? filled(c, bn.getBeta()) : floats(rt.getParam("beta"));
-        float[] scale = new float[c];
-        float[] shift = new float[c];
-        for (int i = 0; i < c; i++) {
-            scale[i] = (float) (gamma[i] / Math.sqrt(var[i] + bn.getEps()));
-            shift[i] = beta[i] - mean[i] * scale[i];
-        }
+        BatchNormInference map = BatchNormInference.of(bn, rt);
+        int c = map.channels();
         return new Stage(where) {
             int[] shape(int[] in) {
                 return in;
             }
 
             void run(float[] in, int[] inShape, int mb) {
-                int per = in.length / (mb * c);
-                float[] out = buffer(in.length);
-                for (int n = 0; n < mb; n++) {
-                    for (int ch = 0; ch < c; ch++) {
-                        int base = (n * c + ch) * per;
-                        float sc = scale[ch], sh = shift[ch];
-                        for (int p = 0; p < per; p++) {
-                            out[base + p] = in[base + p] * sc + sh;
-                        }
-                    }
-                }
+                map.apply(in, buffer(in.length), mb, in.length / (mb * c));
             }
         };
-    }
-
-    private static float[] filled(int n, double v) {
-        float[] f = new float[n];
-        Arrays.fill(f, (float) v);
-        return f;
     }
 
     private static Stage globalPool(String where, GlobalPoolingLayer g) {

@@ -139,36 +139,7 @@ public class LoweredBatchNormalizationLayer extends BatchNormalization {
 
     /** y from {@link #xJ} with the running statistics. */
     private void inferenceForward() {
-        org.deeplearning4j.nn.conf.layers.BatchNormalization conf = layerConf();
-        int n = (int) geom[0], c = (int) geom[1], plane = (int) (geom[2] * geom[3]);
-        float[] gamma = floats(getParam(BatchNormalizationParamInitializer.GAMMA));
-        float[] beta = floats(getParam(BatchNormalizationParamInitializer.BETA));
-        float[] mean = floats(getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN));
-        float[] a = new float[c], shift = new float[c];
-        if (conf.isUseLogStd()) {
-            float[] logStd = floats(getParam(BatchNormalizationParamInitializer.GLOBAL_LOG_STD));
-            for (int ch = 0; ch < c; ch++) {
-                double std = Math.pow(10, logStd[ch]);
-                a[ch] = (float) (gamma[ch] / Math.sqrt(std * std + conf.getEps()));
-            }
-        } else {
-            float[] var = floats(getParam(BatchNormalizationParamInitializer.GLOBAL_VAR));
-            for (int ch = 0; ch < c; ch++) {
-                a[ch] = (float) (gamma[ch] / Math.sqrt(var[ch] + conf.getEps()));
-            }
-        }
-        for (int ch = 0; ch < c; ch++) {
-            shift[ch] = beta[ch] - mean[ch] * a[ch];
-        }
-        for (int b = 0; b < n; b++) {
-            for (int ch = 0; ch < c; ch++) {
-                int base = (b * c + ch) * plane;
-                float sc = a[ch], sh = shift[ch];
-                for (int p = 0; p < plane; p++) {
-                    yJ[base + p] = xJ[base + p] * sc + sh;
-                }
-            }
-        }
+        BatchNormInference.of(layerConf(), this).apply(xJ, yJ, (int) geom[0], (int) (geom[2] * geom[3]));
     }
 
     @Override
