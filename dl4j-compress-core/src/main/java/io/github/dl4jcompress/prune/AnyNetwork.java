@@ -327,6 +327,21 @@ public final class AnyNetwork {
         return mln != null ? of(mln.clone()) : of(graph.clone());
     }
 
+    /**
+     * A copy of the configuration and parameters without the updater state, for measurements: such a copy is only
+     * zeroed, pruned and counted, and a network without updater state is pruned without the state transfer.
+     */
+    public AnyNetwork parametersCopy() {
+        if (mln != null) {
+            MultiLayerNetwork c = new MultiLayerNetwork(mln.getLayerWiseConfigurations().clone());
+            c.init(mln.params().dup(), false);
+            return of(c);
+        }
+        ComputationGraph c = new ComputationGraph(graph.getConfiguration().clone());
+        c.init(graph.params().dup(), false);
+        return of(c);
+    }
+
     /** A copy with double-precision parameters (to tell float rounding from real output changes). */
     public AnyNetwork toDouble() {
         return mln != null ? of(mln.convertDataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE))

@@ -64,6 +64,21 @@ class AnyNetworkTest {
     }
 
     @Test
+    void parametersCopyHasEqualParametersNoUpdaterStateAndIsIndependent() {
+        for (AnyNetwork n : List.of(chain(), graph())) {
+            n.fitEpoch(batches());                                    // the original now has momentum
+            AnyNetwork c = n.parametersCopy();
+            assertEquals(n.isGraph(), c.isGraph());
+            assertEquals(n.model().params(), c.model().params());
+            assertNotEquals(0.0, n.updaterState().amaxNumber().doubleValue(), "the original keeps its momentum");
+            INDArray state = c.updaterState();                        // DL4J creates a fresh (zero) one on request
+            assertTrue(state == null || state.amaxNumber().doubleValue() == 0.0, "no momentum carried into the copy");
+            c.model().params().assign(0);
+            assertNotEquals(0.0, n.model().params().sumNumber().doubleValue(), "the copy shares no buffer");
+        }
+    }
+
+    @Test
     void bothKindsTrainEvaluateAndRebuildAlike() {
         AnyNetwork c = chain();
         AnyNetwork g = graph();

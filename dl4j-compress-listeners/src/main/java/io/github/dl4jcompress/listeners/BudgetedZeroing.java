@@ -8,8 +8,6 @@ import io.github.dl4jcompress.prune.StructuredPruner;
 import io.github.dl4jcompress.regularization.GroupKind;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -376,25 +374,9 @@ public final class BudgetedZeroing {
         }
     }
 
-    /**
-     * A copy of the configuration and parameters for measurements, without the updater state: the copies are only
-     * zeroed, pruned and counted, and a network without updater state is pruned without the state transfer (which
-     * was the largest part of a trial prune).
-     */
+    /** A copy for measurements, without the updater state ({@link AnyNetwork#parametersCopy}). */
     static Model copy(Model model) {
-        if (model instanceof MultiLayerNetwork) {
-            MultiLayerNetwork m = (MultiLayerNetwork) model;
-            MultiLayerNetwork c = new MultiLayerNetwork(m.getLayerWiseConfigurations().clone());
-            c.init(m.params().dup(), false);
-            return c;
-        }
-        if (model instanceof ComputationGraph) {
-            ComputationGraph g = (ComputationGraph) model;
-            ComputationGraph c = new ComputationGraph(g.getConfiguration().clone());
-            c.init(g.params().dup(), false);
-            return c;
-        }
-        return AnyNetwork.of(model).copy().model();
+        return AnyNetwork.of(model).parametersCopy().model();
     }
 
     /**
