@@ -15,6 +15,7 @@ import io.github.dl4jcompress.cli.terngrad.Exchange;
 import io.github.dl4jcompress.cli.terngrad.Link;
 import io.github.dl4jcompress.cli.terngrad.PerformanceModel;
 import io.github.dl4jcompress.cli.terngrad.Workload;
+import io.github.dl4jcompress.cost.Median;
 import io.github.dl4jcompress.listeners.Charts;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -571,11 +572,9 @@ public final class ClusterReportCommand implements Callable<Integer> {
         return new double[] {s, j};
     }
 
+    /** {@link Median#of}, and 0 for no values (a fit over no rows). */
     private static double median(List<Double> values) {
-        List<Double> v = new ArrayList<>(values);
-        v.sort(Double::compare);
-        int n = v.size();
-        return n == 0 ? 0 : (v.get((n - 1) / 2) + v.get(n / 2)) / 2;
+        return values.isEmpty() ? 0 : Median.of(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     /**
