@@ -67,6 +67,11 @@ public final class Umac {
         this(key, tagBytes, NhKernel.selected());
     }
 
+    /** The same MAC with the plain-Java NH kernel whatever the JVM offers (benchmarks: what the Vector API buys). */
+    public static Umac withScalarKernel(byte[] key, int tagBytes) {
+        return new Umac(key, tagBytes, ScalarNhKernel.INSTANCE);
+    }
+
     Umac(byte[] key, int tagBytes, NhKernel kernel) {
         if (key == null || key.length != KEY_BYTES) {
             throw new IllegalArgumentException("A UMAC-AES key has " + KEY_BYTES + " bytes, got "
