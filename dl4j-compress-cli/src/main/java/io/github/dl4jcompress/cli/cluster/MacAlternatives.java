@@ -61,24 +61,53 @@ final class MacAlternatives {
             seal[i] = (t1 - t0) / 1e9;
             open[i] = (t2 - t1) / 1e9;
         }
-        Map<String, Object> sealAt = new LinkedHashMap<>();
-        Map<String, Object> openAt = new LinkedHashMap<>();
-        for (int i : new int[] {0, 1, 2, 10, 30, 100, 200, 300, 500, 1000, 2000}) {
-            if (i < messages) {
-                sealAt.put("#" + i, seal[i]);
-                openAt.put("#" + i, open[i]);
-            }
-        }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("payloadBytes", payloadBytes);
         r.put("messages", messages);
-        r.put("sealSecondsAtMessage", sealAt);
-        r.put("openSecondsAtMessage", openAt);
+        r.put("sealSecondsAtMessage", at(seal));
+        r.put("openSecondsAtMessage", at(open));
         r.put("sealSecondsFirst141", sum(seal, 141));
         r.put("openSecondsFirst141", sum(open, 141));
         r.put("sealSecondsAll", sum(seal, messages));
         r.put("openSecondsAll", sum(open, messages));
         return r;
+    }
+
+    /**
+     * The first {@code messages} UMAC-64 tags of {@code payloadBytes} random bytes in this JVM with the plain-Java NH
+     * kernel: run before anything else has hashed, it shows what a JVM pays until the JIT has compiled it, to compare
+     * with {@link #coldStart}'s (Vector API kernel: interpreted vector operations are very slow until C2 compiles them).
+     */
+    static Map<String, Object> coldStartScalarKernel(int payloadBytes, int messages) {
+        Umac umac = Umac.withScalarKernel(java.util.Arrays.copyOf(MessageAuthenticator.newKey(), Umac.KEY_BYTES), 8);
+        byte[] message = new byte[MessageAuthenticator.HEADER_BYTES + payloadBytes];
+        new SecureRandom().nextBytes(message);
+        byte[] nonce = new byte[16];
+        byte[] tag = new byte[8];
+        double[] seconds = new double[messages];
+        for (int i = 0; i < messages; i++) {
+            ByteBuffer.wrap(nonce).putLong(8, i);
+            long t0 = System.nanoTime();
+            umac.tag(message, 0, message.length, nonce, 0, nonce.length, tag, 0);
+            seconds[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("payloadBytes", payloadBytes);
+        r.put("messages", messages);
+        r.put("tagSecondsAtMessage", at(seconds));
+        r.put("tagSecondsFirst141", sum(seconds, 141));
+        r.put("tagSecondsAll", sum(seconds, messages));
+        return r;
+    }
+
+    private static Map<String, Object> at(double[] seconds) {
+        Map<String, Object> at = new LinkedHashMap<>();
+        for (int i : new int[] {0, 1, 2, 10, 30, 100, 200, 300, 500, 1000, 2000}) {
+            if (i < seconds.length) {
+                at.put("#" + i, seconds[i]);
+            }
+        }
+        return at;
     }
 
     /** Median seconds per envelope of {@code payloadBytes} for each authenticator, interleaved, after a warm-up. */
