@@ -1,8 +1,5 @@
 package io.github.dl4jcompress.terngrad;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 /**
  * NH, the first-level universal hash of UMAC (RFC 4418 §5.2.1), over whole 32-byte blocks:
  * {@code NH(K, M) = Σ_{blocks b} Σ_{j=0..3} ((m_{8b+j} + k_{8b+j}) mod 2³²) · ((m_{8b+j+4} + k_{8b+j+4}) mod 2³²)
@@ -11,10 +8,9 @@ import org.slf4j.LoggerFactory;
  */
 abstract class NhKernel {
 
-    private static final Logger log = LoggerFactory.getLogger(NhKernel.class);
-
     /** System property choosing the implementation: {@code auto} (default), {@code scalar} or {@code vector}. */
     static final String PROPERTY = "dl4jcompress.umac.kernel";
+    private static final String VECTOR_CLASS = "io.github.dl4jcompress.terngrad.VectorNhKernel";
 
     private static final NhKernel SELECTED = select(System.getProperty(PROPERTY, "auto"));
 
@@ -24,42 +20,12 @@ abstract class NhKernel {
     }
 
     static NhKernel select(String choice) {
-        switch (choice) {
-            case "scalar":
-                return ScalarNhKernel.INSTANCE;
-            case "vector": {
-                NhKernel vector = vectorOrNull();
-                if (vector == null) {
-                    throw new IllegalStateException(PROPERTY + "=vector but jdk.incubator.vector is not available: "
-                            + "start the JVM with --add-modules jdk.incubator.vector");
-                }
-                return vector;
-            }
-            case "auto": {
-                NhKernel vector = vectorOrNull();
-                if (vector == null) {
-                    log.info("UMAC: jdk.incubator.vector not available, using the scalar NH kernel");
-                    return ScalarNhKernel.INSTANCE;
-                }
-                return vector;
-            }
-            default:
-                throw new IllegalArgumentException(PROPERTY + " must be auto, scalar or vector, got '" + choice + "'");
-        }
+        return KernelChoice.select(PROPERTY, choice, ScalarNhKernel.INSTANCE, VECTOR_CLASS, "UMAC");
     }
 
     /** The vector kernel if the incubator module is resolved in the boot layer and usable, else null. */
     static NhKernel vectorOrNull() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return null;
-        }
-        try {
-            return (NhKernel) Class.forName("io.github.dl4jcompress.terngrad.VectorNhKernel")
-                    .getDeclaredField("INSTANCE").get(null);
-        } catch (ReflectiveOperationException | LinkageError e) {
-            log.warn("UMAC: vector NH kernel unavailable ({}), using the scalar kernel", e.toString());
-            return null;
-        }
+        return KernelChoice.vectorOrNull(VECTOR_CLASS, "UMAC");
     }
 
     /** Short name for logs and benchmarks. */
