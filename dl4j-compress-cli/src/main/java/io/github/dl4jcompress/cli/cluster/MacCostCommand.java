@@ -69,8 +69,9 @@ public final class MacCostCommand implements Callable<Integer> {
                 + "send it, then tagged where it lies) and open (tag check, payload copy + replay window), "
                 + "interleaved in one loop, one thread, after " + WARM_UP_ROUNDS + " untimed rounds per size; "
                 + "coldStartScalarKernel: the first UMAC-64 tags in this JVM with the plain-Java NH kernel; coldStart: "
-                + "the first envelopes sealed and opened in this JVM (NH kernel in use); alternatives: other "
-                + "authenticators on LeNet's envelope");
+                + "the first envelopes sealed and opened in this JVM (NH kernel in use); both with wall seconds per "
+                + "message and CPU seconds (this thread over the first 141, the whole process over all: JIT and GC "
+                + "included); alternatives: other authenticators on LeNet's envelope");
         json.put("loadAverageBefore", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         json.put("kernel", Ternarizer.kernelName());
         json.put("mac", "UMAC-64 (RFC 4418), envelope TGA3, NH kernel " + new Umac(new byte[Umac.KEY_BYTES], 8).kernelName());
