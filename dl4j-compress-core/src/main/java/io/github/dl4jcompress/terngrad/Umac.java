@@ -3,6 +3,8 @@ package io.github.dl4jcompress.terngrad;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Objects;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
@@ -98,7 +100,7 @@ public final class Umac {
         l3Key2 = new int[iterations];
         for (int it = 0; it < iterations; it++) {
             l2Key64[it] = bigEndian(l2, 24 * it, 8) & POLY64_KEY_MASK;
-            l2Key128[it] = new BigInteger(1, java.util.Arrays.copyOfRange(l2, 24 * it + 8, 24 * it + 24))
+            l2Key128[it] = new BigInteger(1, Arrays.copyOfRange(l2, 24 * it + 8, 24 * it + 24))
                     .and(POLY128_KEY_MASK);
             for (int j = 0; j < 8; j++) {
                 l3Key1[8 * it + j] = Long.remainderUnsigned(bigEndian(l3a, 64 * it + 8 * j, 8), P36);
@@ -129,8 +131,8 @@ public final class Umac {
         if (nonceLength < 1 || nonceLength > BLOCK_BYTES) {
             throw new IllegalArgumentException("A UMAC nonce has 1 to 16 bytes, got " + nonceLength);
         }
-        java.util.Objects.checkFromIndexSize(offset, length, message.length);
-        java.util.Objects.checkFromIndexSize(outOffset, tagBytes, out.length);
+        Objects.checkFromIndexSize(offset, length, message.length);
+        Objects.checkFromIndexSize(outOffset, tagBytes, out.length);
         byte[] pad = pad(nonce, nonceOffset, nonceLength);
         int[] hash = uhash(message, offset, length);
         for (int it = 0; it < iterations; it++) {
@@ -145,7 +147,7 @@ public final class Umac {
                           byte[] tag, int tagOffset) {
         byte[] expected = new byte[tagBytes];
         tag(message, offset, length, nonce, nonceOffset, nonceLength, expected, 0);
-        return MessageDigest.isEqual(expected, java.util.Arrays.copyOfRange(tag, tagOffset, tagOffset + tagBytes));
+        return MessageDigest.isEqual(expected, Arrays.copyOfRange(tag, tagOffset, tagOffset + tagBytes));
     }
 
     /** Short name of the NH kernel in use (for benchmarks). */
@@ -282,7 +284,7 @@ public final class Umac {
             throw new IllegalStateException("AES failed on one block", e);
         }
         return index == 0 && tagBytes == BLOCK_BYTES ? t
-                : java.util.Arrays.copyOfRange(t, index * tagBytes, index * tagBytes + tagBytes);
+                : Arrays.copyOfRange(t, index * tagBytes, index * tagBytes + tagBytes);
     }
 
     private static byte[] kdf(Cipher aes, int index, int bytes) {
@@ -299,7 +301,7 @@ public final class Umac {
                 throw new IllegalStateException("AES failed in UMAC's key derivation", e);
             }
         }
-        return java.util.Arrays.copyOf(out, bytes);
+        return Arrays.copyOf(out, bytes);
     }
 
     private static long bigEndian(byte[] b, int at, int bytes) {
