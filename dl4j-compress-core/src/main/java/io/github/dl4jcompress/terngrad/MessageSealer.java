@@ -31,7 +31,7 @@ public final class MessageSealer {
     }
 
     /**
-     * The envelope of {@code message}: its bytes are written straight into the envelope and encrypted there, so
+     * The envelope of {@code message}: its bytes are written straight into the envelope and tagged there, so
      * sealing adds no copy of the payload to serializing it ({@link MessageAuthenticator#sealInPlace}).
      */
     public byte[] seal(TernaryMessage message) {

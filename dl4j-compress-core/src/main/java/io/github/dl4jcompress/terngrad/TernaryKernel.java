@@ -1,8 +1,5 @@
 package io.github.dl4jcompress.terngrad;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 /**
  * The two element-wise passes of {@link Ternarizer}, specified exactly so that every implementation produces
  * bit-identical results ({@link ScalarTernaryKernel} is the reference, {@link VectorTernaryKernel} the fast path).
@@ -31,10 +28,9 @@ import org.slf4j.LoggerFactory;
  */
 abstract class TernaryKernel {
 
-    private static final Logger log = LoggerFactory.getLogger(TernaryKernel.class);
-
     /** System property choosing the implementation: {@code auto} (default), {@code scalar} or {@code vector}. */
     static final String PROPERTY = "dl4jcompress.terngrad.kernel";
+    private static final String VECTOR_CLASS = "io.github.dl4jcompress.terngrad.VectorTernaryKernel";
 
     static final int LANES = 64;
     static final int BLOCK = 2048;
@@ -48,43 +44,12 @@ abstract class TernaryKernel {
     }
 
     static TernaryKernel select(String choice) {
-        switch (choice) {
-            case "scalar":
-                return ScalarTernaryKernel.INSTANCE;
-            case "vector": {
-                TernaryKernel vector = vectorOrNull();
-                if (vector == null) {
-                    throw new IllegalStateException(PROPERTY + "=vector but jdk.incubator.vector is not available: "
-                            + "start the JVM with --add-modules jdk.incubator.vector");
-                }
-                return vector;
-            }
-            case "auto": {
-                TernaryKernel vector = vectorOrNull();
-                if (vector == null) {
-                    log.info("TernGrad: jdk.incubator.vector not available (JVM option --add-modules "
-                            + "jdk.incubator.vector), using the scalar kernel");
-                    return ScalarTernaryKernel.INSTANCE;
-                }
-                return vector;
-            }
-            default:
-                throw new IllegalArgumentException(PROPERTY + " must be auto, scalar or vector, got '" + choice + "'");
-        }
+        return KernelChoice.select(PROPERTY, choice, ScalarTernaryKernel.INSTANCE, VECTOR_CLASS, "TernGrad");
     }
 
     /** The vector kernel if the incubator module is resolved in the boot layer and usable, else null. */
     static TernaryKernel vectorOrNull() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return null;
-        }
-        try {
-            return (TernaryKernel) Class.forName("io.github.dl4jcompress.terngrad.VectorTernaryKernel")
-                    .getDeclaredField("INSTANCE").get(null);
-        } catch (ReflectiveOperationException | LinkageError e) {
-            log.warn("TernGrad: vector kernel unavailable ({}), using the scalar kernel", e.toString());
-            return null;
-        }
+        return KernelChoice.vectorOrNull(VECTOR_CLASS, "TernGrad");
     }
 
     /** Short name for logs and benchmarks. */

@@ -10,7 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Property-style checks of the AES-GCM envelope: round trips, and every forgery, corruption and bit flip refused. */
+/**
+ * Property-style checks of the UMAC-64 envelope: round trips, and every forgery, corruption and bit flip refused;
+ * envelopes of older versions refused with a clear reason.
+ */
 class MessageAuthenticatorTest {
 
     private static final byte[] KEY = key(1);
@@ -36,7 +39,6 @@ class MessageAuthenticatorTest {
     /** Sealing in place (the executors' path) writes exactly the envelope the copying seal makes, bit for bit. */
     @Test
     void sealingInPlaceEqualsSealingACopy() {
-        // another instance (own Cipher) for the reference: JDK's GCM refuses to encrypt twice under one key and nonce
         MessageAuthenticator reference = new MessageAuthenticator(KEY);
         Random random = new Random(12);
         for (int trial = 0; trial < 100; trial++) {
@@ -149,22 +151,61 @@ class MessageAuthenticatorTest {
         assertThrows(RejectedMessageException.class, () -> auth.open(null));
     }
 
-    /** The GCM nonce holds 32 bits of the sequence: sealing outside [0, 2³²) would repeat a nonce and is refused. */
+    /** The nonce holds the whole sequence number: only negative ones (and 2⁶³ − 1) are refused. */
     @Test
     void sequencesOutsideTheNonceRangeAreRefusedAndLongKeysAreHashed() {
         byte[] payload = realMessage(10);
-        for (long sequence : new long[] {-1, MessageAuthenticator.SEQUENCE_LIMIT, Long.MAX_VALUE}) {
+        for (long sequence : new long[] {-1, Long.MIN_VALUE, MessageAuthenticator.SEQUENCE_LIMIT}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> auth.seal(1, sequence, payload));
             assertTrue(e.getMessage().contains(String.valueOf(sequence)), e.getMessage());
         }
-        byte[] last = auth.seal(1, MessageAuthenticator.SEQUENCE_LIMIT - 1, payload);
-        assertEquals(MessageAuthenticator.SEQUENCE_LIMIT - 1, auth.open(last).sequence());
+        for (long sequence : new long[] {1L << 32, MessageAuthenticator.SEQUENCE_LIMIT - 1}) {
+            assertEquals(sequence, auth.open(auth.seal(1, sequence, payload)).sequence());
+        }
         byte[] longKey = Arrays.copyOf(key(1), 48);
         MessageAuthenticator hashed = new MessageAuthenticator(longKey);
         assertArrayEquals(payload, hashed.open(hashed.seal(3, 4, payload)).payload());
         assertEquals(RejectedMessageException.Reason.BAD_MAC,
                 assertThrows(RejectedMessageException.class, () -> auth.open(hashed.seal(3, 5, payload))).reason());
+    }
+
+    /** The layout is the documented one: header fields, the payload in the clear, the tag a UMAC-64 of the rest. */
+    @Test
+    void envelopeLayoutIsHeaderPayloadAndUmac64Tag() {
+        byte[] payload = realMessage(300);
+        byte[] envelope = auth.seal(0x1122334455667788L, 99, payload);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(envelope);
+        assertEquals(0x54474133, b.getInt());
+        assertEquals(0x1122334455667788L, b.getLong());
+        assertEquals(99, b.getLong());
+        assertEquals(payload.length, b.getInt());
+        assertArrayEquals(payload, Arrays.copyOfRange(envelope, 24, 24 + payload.length));
+        byte[] umacKey = Arrays.copyOf(sha256(KEY), Umac.KEY_BYTES);
+        byte[] nonce = Arrays.copyOfRange(envelope, 4, 20);
+        byte[] tag = new Umac(umacKey, 8).tag(Arrays.copyOf(envelope, 24 + payload.length), nonce);
+        assertArrayEquals(tag, Arrays.copyOfRange(envelope, 24 + payload.length, envelope.length));
+    }
+
+    /** An envelope of an older version (same header, another magic) is refused as malformed, naming its version. */
+    @Test
+    void olderEnvelopeVersionsAreRefusedClearly() {
+        byte[] envelope = auth.seal(1, 2, realMessage(50));
+        for (String magic : new String[] {"TGA2", "TGA1"}) {
+            byte[] old = envelope.clone();
+            System.arraycopy(magic.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, old, 0, 4);
+            RejectedMessageException e = assertThrows(RejectedMessageException.class, () -> auth.open(old));
+            assertEquals(RejectedMessageException.Reason.MALFORMED, e.reason());
+            assertTrue(e.getMessage().contains(magic) && e.getMessage().contains("older version"), e.getMessage());
+        }
+    }
+
+    private static byte[] sha256(byte[] key) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(key);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test

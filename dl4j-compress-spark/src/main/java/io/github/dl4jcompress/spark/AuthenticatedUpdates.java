@@ -52,7 +52,7 @@ final class AuthenticatedUpdates implements UpdatesHandler {
         }
     }
 
-    /** Wall seconds spent checking and decrypting received envelopes (on the transport's thread). */
+    /** Wall seconds spent checking received envelopes (on the transport's thread). */
     double openSeconds() {
         return openNanos.sum() / 1e9;
     }

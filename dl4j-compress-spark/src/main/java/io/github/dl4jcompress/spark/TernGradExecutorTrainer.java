@@ -271,7 +271,7 @@ final class TernGradExecutorTrainer {
      * messages it refused (unauthenticated, replayed, malformed envelopes), and wall seconds: in {@code fit} (the
      * training thread: forward, backward, the accumulator's work), of which ternarizing ({@code encodeSeconds}),
      * sealing ({@code sealSeconds}), DL4J's {@code sendUpdate} ({@code transportSendSeconds}) and summing own and
-     * received messages into the update ({@code applySeconds}); plus checking and decrypting received envelopes on
+     * received messages into the update ({@code applySeconds}); plus checking received envelopes on
      * the transport's thread ({@code openSeconds}). A plain class,
      * not a record: Spark 3.1's Kryo cannot serialize records, and job results go through {@code spark.serializer}.
      */

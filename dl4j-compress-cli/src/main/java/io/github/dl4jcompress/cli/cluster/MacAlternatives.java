@@ -18,18 +18,29 @@ import io.github.dl4jcompress.cost.Median;
 import io.github.dl4jcompress.terngrad.MessageAuthenticator;
 import io.github.dl4jcompress.terngrad.MessageSealer;
 import io.github.dl4jcompress.terngrad.MessageVerifier;
+import io.github.dl4jcompress.terngrad.Umac;
 
 /**
  * The evidence behind {@link MessageAuthenticator}'s choice, for {@code terngrad-mac-cost}: (1) what sealing and
- * opening cost in a JVM that has not run them yet (a Spark executor lives for one job), message by message; (2) the
- * JDK's other authenticators on the same envelope, timed interleaved with the one in use: AES-128-GCM in place,
- * GMAC (AES-256-GCM with the whole envelope as associated data, nothing encrypted), HMAC-SHA256 and
- * ChaCha20-Poly1305 in place. Which of them the JIT turns into CPU instructions (AES-NI/VAES, PCLMULQDQ, SHA-NI,
- * AVX-512) depends on the JDK, so the JSON names the JDK.
+ * opening cost in a JVM that has not run them yet (a Spark executor lives for one job), message by message; (2) other
+ * authenticators on the same envelope (header and payload), timed interleaved with the one in use (UMAC-64 through
+ * {@link MessageSealer#sealInPlace}): UMAC-128, UMAC-64 with the plain-Java NH kernel, and the JDK's own: AES-256-GCM
+ * in place (the previous envelope, "TGA2"), AES-128-GCM, GMAC (AES-256-GCM with the whole envelope as associated
+ * data, nothing encrypted), HMAC-SHA256 and ChaCha20-Poly1305 in place. Which of them the JIT turns into CPU
+ * instructions (AES-NI/VAES, PCLMULQDQ, SHA-NI, AVX-512) depends on the JDK, so the JSON names the JDK.
  */
 final class MacAlternatives {
 
+    /** Wall time on a loaded machine overstates work: the cold-start sections also record CPU time. */
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
     private MacAlternatives() {
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /**
@@ -45,7 +56,10 @@ final class MacAlternatives {
         new SecureRandom().nextBytes(payload);
         double[] seal = new double[messages];
         double[] open = new double[messages];
+        double[] threadCpu = new double[messages];
+        long process0 = processCpuNanos();
         for (int i = 0; i < messages; i++) {
+            long c0 = THREADS.getCurrentThreadCpuTime();
             byte[] envelope = new byte[MessageAuthenticator.OVERHEAD_BYTES + payloadBytes];
             System.arraycopy(payload, 0, envelope, MessageAuthenticator.HEADER_BYTES, payloadBytes);
             long t0 = System.nanoTime();
@@ -58,37 +72,83 @@ final class MacAlternatives {
             }
             seal[i] = (t1 - t0) / 1e9;
             open[i] = (t2 - t1) / 1e9;
+            threadCpu[i] = (THREADS.getCurrentThreadCpuTime() - c0) / 1e9;
         }
-        Map<String, Object> sealAt = new LinkedHashMap<>();
-        Map<String, Object> openAt = new LinkedHashMap<>();
-        for (int i : new int[] {0, 1, 2, 10, 30, 100, 200, 300, 500, 1000, 2000}) {
-            if (i < messages) {
-                sealAt.put("#" + i, seal[i]);
-                openAt.put("#" + i, open[i]);
-            }
-        }
+        double processCpu = (processCpuNanos() - process0) / 1e9;
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("payloadBytes", payloadBytes);
         r.put("messages", messages);
-        r.put("sealSecondsAtMessage", sealAt);
-        r.put("openSecondsAtMessage", openAt);
+        r.put("sealSecondsAtMessage", at(seal));
+        r.put("openSecondsAtMessage", at(open));
         r.put("sealSecondsFirst141", sum(seal, 141));
         r.put("openSecondsFirst141", sum(open, 141));
         r.put("sealSecondsAll", sum(seal, messages));
         r.put("openSecondsAll", sum(open, messages));
+        r.put("threadCpuSecondsFirst141", sum(threadCpu, 141)); // seal + open (+ envelope set-up) on this thread
+        r.put("processCpuSecondsAll", processCpu); // this thread, the JIT's compiler threads and GC, all messages
         return r;
+    }
+
+    /**
+     * The first {@code messages} UMAC-64 tags of {@code payloadBytes} random bytes in this JVM with the plain-Java NH
+     * kernel: run before anything else has hashed, it shows what a JVM pays until the JIT has compiled it, to compare
+     * with {@link #coldStart}'s (Vector API kernel: interpreted vector operations are very slow until C2 compiles them).
+     */
+    static Map<String, Object> coldStartScalarKernel(int payloadBytes, int messages) {
+        Umac umac = Umac.withScalarKernel(java.util.Arrays.copyOf(MessageAuthenticator.newKey(), Umac.KEY_BYTES), 8);
+        byte[] message = new byte[MessageAuthenticator.HEADER_BYTES + payloadBytes];
+        new SecureRandom().nextBytes(message);
+        byte[] nonce = new byte[16];
+        byte[] tag = new byte[8];
+        double[] seconds = new double[messages];
+        double[] threadCpu = new double[messages];
+        long process0 = processCpuNanos();
+        for (int i = 0; i < messages; i++) {
+            ByteBuffer.wrap(nonce).putLong(8, i);
+            long c0 = THREADS.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            umac.tag(message, 0, message.length, nonce, 0, nonce.length, tag, 0);
+            seconds[i] = (System.nanoTime() - t0) / 1e9;
+            threadCpu[i] = (THREADS.getCurrentThreadCpuTime() - c0) / 1e9;
+        }
+        double processCpu = (processCpuNanos() - process0) / 1e9;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("payloadBytes", payloadBytes);
+        r.put("messages", messages);
+        r.put("tagSecondsAtMessage", at(seconds));
+        r.put("tagSecondsFirst141", sum(seconds, 141));
+        r.put("tagSecondsAll", sum(seconds, messages));
+        r.put("threadCpuSecondsFirst141", sum(threadCpu, 141));
+        r.put("processCpuSecondsAll", processCpu);
+        return r;
+    }
+
+    private static Map<String, Object> at(double[] seconds) {
+        Map<String, Object> at = new LinkedHashMap<>();
+        for (int i : new int[] {0, 1, 2, 10, 30, 100, 200, 300, 500, 1000, 2000}) {
+            if (i < seconds.length) {
+                at.put("#" + i, seconds[i]);
+            }
+        }
+        return at;
     }
 
     /** Median seconds per envelope of {@code payloadBytes} for each authenticator, interleaved, after a warm-up. */
     static Map<String, Object> compare(int payloadBytes, int repeats) throws GeneralSecurityException {
         byte[] key = MessageAuthenticator.newKey();
+        MessageSealer sealer = new MessageSealer(new MessageAuthenticator(key));
+        byte[] umacKey = java.util.Arrays.copyOf(key, Umac.KEY_BYTES);
         List<Sealing> all = List.of(
-                new Sealing("AES-256-GCM in place (in use)", gcm(new SecretKeySpec(key, 0, 32, "AES"), false)),
+                new Sealing("UMAC-64 (in use, TGA3)", inUse(sealer, payloadBytes)),
+                new Sealing("UMAC-128", umac(new Umac(umacKey, 16))),
+                new Sealing("UMAC-64, plain-Java NH kernel", umac(Umac.withScalarKernel(umacKey, 8))),
+                new Sealing("AES-256-GCM in place (previous envelope, TGA2)", gcm(new SecretKeySpec(key, 0, 32, "AES"), false)),
                 new Sealing("AES-128-GCM in place", gcm(new SecretKeySpec(key, 0, 16, "AES"), false)),
                 new Sealing("GMAC (AES-256-GCM, envelope as associated data)", gcm(new SecretKeySpec(key, 0, 32, "AES"), true)),
                 new Sealing("HMAC-SHA256", hmac(key)),
                 new Sealing("ChaCha20-Poly1305 in place", chacha(key)));
-        byte[] envelope = new byte[MessageAuthenticator.OVERHEAD_BYTES + payloadBytes];
+        // header, payload and room for the longest tag (HMAC-SHA256's 32 bytes) after it
+        byte[] envelope = new byte[MessageAuthenticator.OVERHEAD_BYTES + payloadBytes + 32];
         new SecureRandom().nextBytes(envelope);
         List<long[]> times = new ArrayList<>();
         for (int a = 0; a < all.size(); a++) {
@@ -144,13 +204,28 @@ final class MacAlternatives {
         };
     }
 
+    /** The authenticator in use, sealing its own envelope in place (header, random payload, 8-byte tag). */
+    private static Body inUse(MessageSealer sealer, int payloadBytes) {
+        byte[] own = new byte[MessageAuthenticator.OVERHEAD_BYTES + payloadBytes];
+        new SecureRandom().nextBytes(own);
+        return (env, p, seq) -> sealer.sealInPlace(own);
+    }
+
+    /** UMAC of header and payload with nonce = the header's sender id and sequence, the tag after the payload. */
+    private static Body umac(Umac umac) {
+        return (env, p, seq) -> {
+            ByteBuffer.wrap(env, 12, 8).putLong(seq);
+            umac.tag(env, 0, MessageAuthenticator.HEADER_BYTES + p, env, 4, 16, env, MessageAuthenticator.HEADER_BYTES + p);
+        };
+    }
+
     private static Body hmac(byte[] key) throws GeneralSecurityException {
         Mac m = Mac.getInstance("HmacSHA256");
         m.init(new SecretKeySpec(key, "HmacSHA256"));
-        // the 32-byte HMAC ends where the 16-byte tag would (a truncated HMAC tag is 16 bytes)
+        // the 32-byte HMAC after header and payload (a truncated HMAC tag would be 16 bytes)
         return (env, p, seq) -> {
             m.update(env, 0, MessageAuthenticator.HEADER_BYTES + p);
-            m.doFinal(env, env.length - 32);
+            m.doFinal(env, MessageAuthenticator.HEADER_BYTES + p);
         };
     }
 

@@ -17,6 +17,7 @@ import io.github.dl4jcompress.terngrad.MessageVerifier;
 import io.github.dl4jcompress.terngrad.SegmentLayout;
 import io.github.dl4jcompress.terngrad.Ternarizer;
 import io.github.dl4jcompress.terngrad.TernaryMessage;
+import io.github.dl4jcompress.terngrad.Umac;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Option;
 /**
  * What authenticating a per-layer TernGrad message costs: on LeNet's layout (431,080 parameters in 8 arrays) and on
  * larger single-segment vectors, the median time of {@code Ternarizer.encode(g, layout).toBytes()} (encode), of
- * {@link MessageSealer#seal} (AES-256-GCM envelope) and of {@link MessageVerifier#open} (tag check, decryption + replay window),
+ * {@link MessageSealer#seal} (UMAC-64 envelope) and of {@link MessageVerifier#open} (tag check, payload copy + replay window),
  * measured interleaved in one loop so that machine load hits all three alike; writes
  * {@code results/terngrad-mac.json} with {@code seal in place / encode} per size (the executors' seal; target ≤ 5%)
  * and {@code (seal + open) / encode}, the first envelopes' cost in this still cold JVM ({@code coldStart}, what a
@@ -40,14 +41,14 @@ import picocli.CommandLine.Option;
  * {@link MacAlternatives}).
  */
 @Command(name = "terngrad-mac-cost", mixinStandardHelpOptions = true,
-        description = "Cost of the AES-256-GCM envelope of per-layer TernGrad messages vs encode time (results/terngrad-mac.json)")
+        description = "Cost of the UMAC-64 envelope of per-layer TernGrad messages vs encode time (results/terngrad-mac.json)")
 public final class MacCostCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(MacCostCommand.class);
-    /** Untimed rounds per size first: C2 needs a few hundred same-size AES-GCM calls (see the JSON's coldStart). */
+    /** Untimed rounds per size first: C2 needs a few hundred same-size calls to compile the MAC (see coldStart). */
     private static final int WARM_UP_ROUNDS = 300;
 
-    @Option(names = "--repeats", description = "timed messages per size (median; with a few hundred, AES-GCM is still interpreted and its cost overstated; default ${DEFAULT-VALUE})")
+    @Option(names = "--repeats", description = "timed messages per size (median; with a few hundred, the MAC may still be interpreted and its cost overstated; default ${DEFAULT-VALUE})")
     int repeats = 2000;
 
     @Option(names = "--sizes", split = ",", description = "extra single-segment vector sizes (default ${DEFAULT-VALUE})")
@@ -63,21 +64,26 @@ public final class MacCostCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("what", "median seconds per message of encode (ternarize + bytes), seal (AES-256-GCM envelope of the "
+        json.put("what", "median seconds per message of encode (ternarize + bytes), seal (UMAC-64 envelope of the "
                 + "bytes, a copy), seal in place (the message serialized straight into its envelope, as the executors "
-                + "send it, then encrypted where it lies) and open (tag check, decryption + replay window), "
-                + "interleaved in one loop, one thread, after " + WARM_UP_ROUNDS + " untimed rounds per size; coldStart: the "
-                + "first envelopes sealed and opened in this JVM; alternatives: the JDK's other authenticators on "
-                + "LeNet's envelope");
+                + "send it, then tagged where it lies) and open (tag check, payload copy + replay window), "
+                + "interleaved in one loop, one thread, after " + WARM_UP_ROUNDS + " untimed rounds per size; "
+                + "coldStartScalarKernel: the first UMAC-64 tags in this JVM with the plain-Java NH kernel; coldStart: "
+                + "the first envelopes sealed and opened in this JVM (NH kernel in use); both with wall seconds per "
+                + "message and CPU seconds (this thread over the first 141, the whole process over all: JIT and GC "
+                + "included); alternatives: other authenticators on LeNet's envelope");
         json.put("loadAverageBefore", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         json.put("kernel", Ternarizer.kernelName());
+        json.put("mac", "UMAC-64 (RFC 4418), envelope TGA3, NH kernel " + new Umac(new byte[Umac.KEY_BYTES], 8).kernelName());
         json.put("repeats", repeats);
         json.put("java", System.getProperty("java.runtime.version") + " (" + System.getProperty("java.vm.name") + ")");
         MultiLayerNetwork lenet = new MultiLayerNetwork(LeNet.configuration(1, new Sgd(0.02)));
         lenet.init();
         SegmentLayout lenetLayout = SegmentLayout.perParameter(lenet);
         int lenetBytes = (int) TernaryMessage.sizeInBytes(lenetLayout.count(), lenetLayout.totalLength());
-        json.put("coldStart", MacAlternatives.coldStart(lenetBytes, coldMessages)); // first: this JVM is still cold
+        // first: this JVM is still cold (the scalar kernel's run warms none of the vector kernel's code)
+        json.put("coldStartScalarKernel", MacAlternatives.coldStartScalarKernel(lenetBytes, coldMessages));
+        json.put("coldStart", MacAlternatives.coldStart(lenetBytes, coldMessages));
         Map<String, Object> rows = new LinkedHashMap<>();
         rows.put("lenet-per-layer", measure(lenetLayout));
         for (int n : sizes) {
