@@ -31,7 +31,7 @@ public class LoweredBatchNormalizationLayer extends BatchNormalization {
 
     private static final double ONE_ON_2_LN_10 = 1.0 / (2 * Math.log(10.0));
 
-    private final FloatSums sums = FloatSums.fast();
+    private final FloatKernels sums = FloatKernels.fast();
 
     /** The input (kept for the backward pass), the output (inference), the incoming gradient, one image of results. */
     private transient float[] xJ, yJ, epsJ, imageJ;

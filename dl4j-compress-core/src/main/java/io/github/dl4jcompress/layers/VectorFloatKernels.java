@@ -1,22 +1,24 @@
 package io.github.dl4jcompress.layers;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The SIMD {@link FloatSums} (JDK Vector API, 512- or 256-bit float vectors; two vector accumulators per reduction,
- * scalar tails). Loaded only when {@code jdk.incubator.vector} is present.
+ * The SIMD {@link FloatKernels} (JDK Vector API, 512- or 256-bit float vectors; two vector accumulators per reduction,
+ * scalar tails; ReLU and its gradient by sign-bit arithmetic on the float bits, since vector masks and compares are not
+ * intrinsified on JDK 17). Loaded only when {@code jdk.incubator.vector} is present.
  */
-final class VectorFloatSums extends FloatSums {
+final class VectorFloatKernels extends FloatKernels {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
             ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
     private static final int V = F.length();
 
-    static final VectorFloatSums INSTANCE = new VectorFloatSums();
+    static final VectorFloatKernels INSTANCE = new VectorFloatKernels();
 
-    private VectorFloatSums() {
+    private VectorFloatKernels() {
     }
 
     @Override
@@ -95,5 +97,30 @@ final class VectorFloatSums extends FloatSums {
         for (; i < len; i++) {
             out[dst + i] = k * (e[src + i] - meanDy - (x[src + i] - mu) * inv * meanDyHat);
         }
+    }
+
+    /** Bits of {@code x}: all ones where {@code x > 0} (sign clear, not +0), zeros elsewhere. */
+    private static IntVector positive(IntVector bits) {
+        return bits.neg().lanewise(VectorOperators.ASHR, 31).and(bits.lanewise(VectorOperators.ASHR, 31).not());
+    }
+
+    @Override
+    void relu(float[] x, float[] y, int len) {
+        int i = 0;
+        for (; i + V <= len; i += V) {
+            IntVector bits = FloatVector.fromArray(F, x, i).reinterpretAsInts();
+            bits.and(positive(bits)).reinterpretAsFloats().intoArray(y, i);
+        }
+        relu(x, y, i, len);
+    }
+
+    @Override
+    void reluGradient(float[] x, float[] e, float[] out, int len) {
+        int i = 0;
+        for (; i + V <= len; i += V) {
+            IntVector keep = positive(FloatVector.fromArray(F, x, i).reinterpretAsInts());
+            FloatVector.fromArray(F, e, i).reinterpretAsInts().and(keep).reinterpretAsFloats().intoArray(out, i);
+        }
+        reluGradient(x, e, out, i, len);
     }
 }

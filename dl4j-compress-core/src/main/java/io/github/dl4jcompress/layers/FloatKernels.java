@@ -1,36 +1,36 @@
 package io.github.dl4jcompress.layers;
 
 /**
- * Float kernels of batch normalization over a run of an array: the reductions {@code Σ x}, {@code Σ (x − μ)²},
+ * Float kernels of the Java layers over a run of an array: ReLU and its gradient, and for batch normalization the reductions {@code Σ x}, {@code Σ (x − μ)²},
  * {@code Σ x (y − μ)} and the per-channel affine maps of the forward and backward passes. A loop with one accumulator
  * waits an add's latency per element (the JIT does not reorder float sums): these use eight independent accumulators,
- * or, when {@code jdk.incubator.vector} is present, SIMD vectors ({@code VectorFloatSums}, {@link #fast()}). The order
+ * or, when {@code jdk.incubator.vector} is present, SIMD vectors ({@code VectorFloatKernels}, {@link #fast()}). The order
  * of the additions differs from a left-to-right sum by float rounding only.
  */
-class FloatSums {
+class FloatKernels {
 
-    private static final FloatSums SCALAR = new FloatSums();
-    private static final FloatSums FAST = load();
+    private static final FloatKernels SCALAR = new FloatKernels();
+    private static final FloatKernels FAST = load();
 
-    FloatSums() {
+    FloatKernels() {
     }
 
     /** The SIMD kernels if the incubator module is in the boot layer, else the scalar ones. */
-    static FloatSums fast() {
+    static FloatKernels fast() {
         return FAST;
     }
 
     /** The scalar kernels (the reference the SIMD ones are tested against). */
-    static FloatSums scalar() {
+    static FloatKernels scalar() {
         return SCALAR;
     }
 
-    private static FloatSums load() {
+    private static FloatKernels load() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             return SCALAR;
         }
         try {
-            return (FloatSums) Class.forName("io.github.dl4jcompress.layers.VectorFloatSums").getDeclaredField("INSTANCE").get(null);
+            return (FloatKernels) Class.forName("io.github.dl4jcompress.layers.VectorFloatKernels").getDeclaredField("INSTANCE").get(null);
         } catch (ReflectiveOperationException | LinkageError e) {
             return SCALAR;
         }
@@ -118,5 +118,29 @@ class FloatSums {
             s += x[i] * (y[i] - mu);
         }
         return s;
+    }
+
+    /** {@code y[i] = x[i] > 0 ? x[i] : 0} for {@code i < len} (−0 gives +0). */
+    void relu(float[] x, float[] y, int len) {
+        relu(x, y, 0, len);
+    }
+
+    /** {@code out[i] = x[i] > 0 ? e[i] : 0} for {@code i < len} (DL4J's ReLU derivative: 0 at 0). */
+    void reluGradient(float[] x, float[] e, float[] out, int len) {
+        reluGradient(x, e, out, 0, len);
+    }
+
+    /** {@link #relu(float[], float[], int)} for {@code i} in {@code [from, to)}. */
+    static void relu(float[] x, float[] y, int from, int to) {
+        for (int i = from; i < to; i++) {
+            y[i] = x[i] > 0f ? x[i] : 0f;
+        }
+    }
+
+    /** {@link #reluGradient(float[], float[], float[], int)} for {@code i} in {@code [from, to)}. */
+    static void reluGradient(float[] x, float[] e, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            out[i] = x[i] > 0f ? e[i] : 0f;
+        }
     }
 }

@@ -9,14 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 
 /**
- * {@link FloatSums}, scalar and SIMD, against double-precision loops for every tail length and offsets inside a larger
+ * {@link FloatKernels}, scalar and SIMD, against double-precision loops for every tail length and offsets inside a larger
  * array; the SIMD affine maps equal the scalar ones exactly (same operations in the same order).
  */
-class FloatSumsTest {
+class FloatKernelsTest {
 
-    private static List<FloatSums> kernels() {
-        assertNotSame(FloatSums.scalar(), FloatSums.fast(), "tests run with --add-modules jdk.incubator.vector: SIMD kernels must load");
-        return List.of(FloatSums.scalar(), FloatSums.fast());
+    private static List<FloatKernels> kernels() {
+        assertNotSame(FloatKernels.scalar(), FloatKernels.fast(), "tests run with --add-modules jdk.incubator.vector: SIMD kernels must load");
+        return List.of(FloatKernels.scalar(), FloatKernels.fast());
     }
 
     @Test
@@ -29,7 +29,7 @@ class FloatSumsTest {
             y[i] = (float) r.nextGaussian();
         }
         float mu = 0.37f;
-        for (FloatSums k : kernels()) {
+        for (FloatKernels k : kernels()) {
             for (int off : new int[]{0, 3, 17}) {
                 for (int len = 0; len <= 100; len++) {
                     double sum = 0, sq = 0, dot = 0, scale = 1e-6;
@@ -57,7 +57,7 @@ class FloatSumsTest {
             x[i] = (float) r.nextGaussian();
             e[i] = (float) r.nextGaussian();
         }
-        for (FloatSums k : kernels()) {
+        for (FloatKernels k : kernels()) {
             for (int len = 0; len <= 70; len++) {
                 float[] out = new float[len + 10];
                 float[] grad = new float[len + 10];
@@ -80,10 +80,37 @@ class FloatSumsTest {
     @Test
     void elementsOutsideTheRunAreNotRead() {
         float[] x = {1e30f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 1e30f};
-        for (FloatSums k : kernels()) {
+        for (FloatKernels k : kernels()) {
             assertEquals(45f, k.sum(x, 1, 9));
             assertEquals(60f, k.centredDot(x, x, 1, 9, 5f));
             assertEquals(60f, k.squaredDeviation(x, 1, 9, 5f));
+        }
+    }
+
+    @Test
+    void reluAndItsGradientEqualTheScalarDefinitionIncludingSignedZerosAndTails() {
+        Random r = new Random(13);
+        for (FloatKernels k : kernels()) {
+            for (int len = 0; len <= 70; len++) {
+                float[] x = new float[len + 3];
+                float[] e = new float[len + 3];
+                for (int i = 0; i < x.length; i++) {
+                    int kind = r.nextInt(6);
+                    x[i] = kind == 0 ? 0f : kind == 1 ? -0f : kind == 2 ? Float.MIN_VALUE : kind == 3 ? -Float.MIN_VALUE : (float) r.nextGaussian();
+                    e[i] = (float) r.nextGaussian();
+                }
+                float[] y = new float[len + 3];
+                float[] dx = new float[len + 3];
+                java.util.Arrays.fill(y, 7f);
+                java.util.Arrays.fill(dx, 7f);
+                k.relu(x, y, len);
+                k.reluGradient(x, e, dx, len);
+                for (int i = 0; i < x.length; i++) {
+                    String where = k.getClass().getSimpleName() + " len=" + len + " i=" + i + " x=" + x[i];
+                    assertEquals(i < len ? (x[i] > 0f ? x[i] : 0f) : 7f, y[i], "relu " + where);
+                    assertEquals(Float.floatToIntBits(i < len ? (x[i] > 0f ? e[i] : 0f) : 7f), Float.floatToIntBits(dx[i]), "gradient " + where);
+                }
+            }
         }
     }
 }
