@@ -54,4 +54,13 @@ final class DataCopy {
             throw new IllegalArgumentException("only FLOAT and DOUBLE arrays, got " + a.dataType());
         }
     }
+
+    /** The float buffer of {@code a}, dense in c order, for writes at absolute positions (element {@code i} in c order at {@code i}). */
+    static java.nio.FloatBuffer denseFloats(INDArray a) {
+        if (!isDenseC(a) || a.dataType() != DataType.FLOAT) {
+            throw new IllegalStateException("internal: target of type " + a.dataType() + ", shape " + java.util.Arrays.toString(a.shape())
+                    + " and strides " + java.util.Arrays.toString(a.stride()) + " is not a dense float array in c order");
+        }
+        return a.data().asNioFloat();
+    }
 }

@@ -176,7 +176,7 @@ public final class FusedInference {
                 stages.add(globalPool(where, (GlobalPoolingLayer) l));
             } else if (l.getClass() == DenseLayer.class || l.getClass() == OutputLayer.class) {
                 stages.add(dense(where, (BaseLayer) l, rt, i == conf.getConfs().size() - 1, simd));
-            } else if (l.getClass() == ActivationLayer.class) {
+            } else if (l.getClass() == ActivationLayer.class || l instanceof LoweredActivation) {
                 IActivation a = ((ActivationLayer) l).getActivationFn();
                 check(where, a, false);
                 stages.add(new Stage(where) {
@@ -227,8 +227,7 @@ public final class FusedInference {
     private static void check(String where, IActivation a, boolean softmaxAllowed) {
         boolean ok = a instanceof ActivationIdentity || a instanceof ActivationTanH || a instanceof ActivationSigmoid
                 || (a instanceof ActivationSoftmax && softmaxAllowed)
-                || (a instanceof ActivationReLU r && (r.getMax() == null || Double.isInfinite(r.getMax()))
-                && (r.getThreshold() == null || r.getThreshold() == 0.0) && (r.getNegativeSlope() == null || r.getNegativeSlope() == 0.0));
+                || LoweredActivation.isPlainRelu(a);
         if (!ok) {
             throw new IllegalArgumentException(where + ": activation " + a + " is not supported by FusedInference");
         }

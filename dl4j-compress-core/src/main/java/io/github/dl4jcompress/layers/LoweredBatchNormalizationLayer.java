@@ -13,6 +13,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.nio.FloatBuffer;
+
 /**
  * The runtime layer of a {@link LoweredBatchNormalization}: float NCHW batch normalization in Java (formulas there);
  * anything else goes to DL4J's {@link BatchNormalization}. Per channel {@code c} over the {@code M = N·H·W} values:
@@ -22,18 +24,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * "gradients" {@code (1 − decay)(mean − μ)} and {@code (1 − decay)(var − σ²)} (or, with log10 std,
  * {@code log(v/(decay·v + (1 − decay)σ²))/(2 ln 10)}, {@code v = 10^(2·log10std)}), which DL4J's no-op updater
  * subtracts. Inference uses the running mean and {@code s = sqrt(var + ε)} with, under log10 std, {@code var = 10^(2·log10std)} (as DL4J). Buffers are
- * reused across iterations.
+ * reused across iterations; x̂ is recomputed from the kept input in the backward pass and results go to their
+ * INDArray image by image (fewer passes over memory than keeping x̂ and whole-batch output buffers).
  */
 public class LoweredBatchNormalizationLayer extends BatchNormalization {
 
     private static final double ONE_ON_2_LN_10 = 1.0 / (2 * Math.log(10.0));
 
-    private transient float[] xJ, yJ, hatJ, epsJ;
+    private final FloatKernels sums = FloatKernels.fast();
+
+    /** The input (kept for the backward pass), the output (inference), the incoming gradient, one image of results. */
+    private transient float[] xJ, yJ, epsJ, imageJ;
     private transient double[] batchMean, batchVar;
-    private transient float[] scaleJ;
+    /** Per channel: the float batch mean and {@code 1/s}. */
+    private transient float[] muJ, scaleJ;
     /** {n, c, h, w} of the buffers. */
     private transient long[] geom;
-    /** True between a training forward pass and the backward pass that uses its x̂ and batch statistics. */
+    /** True between a training forward pass and the backward pass that uses its batch statistics. */
     private transient boolean cached;
 
     public LoweredBatchNormalizationLayer(NeuralNetConfiguration conf, DataType dataType) {
@@ -53,12 +60,13 @@ public class LoweredBatchNormalizationLayer extends BatchNormalization {
         if (!java.util.Arrays.equals(g, geom)) {
             int len = (int) in.length();
             xJ = new float[len];
-            yJ = new float[len];
-            hatJ = new float[len];
+            yJ = null;
             epsJ = new float[len];
             int c = (int) g[1];
+            imageJ = new float[(int) (len / g[0])];
             batchMean = new double[c];
             batchVar = new double[c];
+            muJ = new float[c];
             scaleJ = new float[c];
             geom = g.clone();
             cached = false;
@@ -78,62 +86,64 @@ public class LoweredBatchNormalizationLayer extends BatchNormalization {
         }
         prepare(input);
         DataCopy.read(input, xJ);
-        if (training) {
-            trainingForward();
-        } else {
-            inferenceForward();
-        }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, input.shape(), 'c');
-        DataCopy.write(yJ, out);
+        if (training) {
+            batchStatistics();
+            trainingOutput(out);
+        } else {
+            if (yJ == null) {
+                yJ = new float[xJ.length];
+            }
+            inferenceForward();
+            DataCopy.write(yJ, out);
+        }
         cached = training;
         return out;
     }
 
-    /** Batch statistics, x̂ (kept) and y from {@link #xJ}. */
-    private void trainingForward() {
+    /** Per channel of {@link #xJ}: μ, the biased σ² (double sums of float plane sums) and {@code 1/s}. */
+    private void batchStatistics() {
         int n = (int) geom[0], c = (int) geom[1], plane = (int) (geom[2] * geom[3]);
         double eps = layerConf().getEps();
-        float[] gamma = floats(getParam(BatchNormalizationParamInitializer.GAMMA));
-        float[] beta = floats(getParam(BatchNormalizationParamInitializer.BETA));
         long m = (long) n * plane;
         for (int ch = 0; ch < c; ch++) {
             double sum = 0;
             for (int b = 0; b < n; b++) {
-                int base = (b * c + ch) * plane;
-                float s = 0;
-                for (int p = 0; p < plane; p++) {
-                    s += xJ[base + p];
-                }
-                sum += s;
+                sum += sums.sum(xJ, (b * c + ch) * plane, plane);
             }
             double mean = sum / m;
             float mu = (float) mean;
             double squares = 0;
             for (int b = 0; b < n; b++) {
-                int base = (b * c + ch) * plane;
-                float q = 0;
-                for (int p = 0; p < plane; p++) {
-                    float d = xJ[base + p] - mu;
-                    q += d * d;
-                }
-                squares += q;
+                squares += sums.squaredDeviation(xJ, (b * c + ch) * plane, plane, mu);
             }
             // the squares were taken around the float mean: correct for the difference to the exact mean
             double shift = mean - mu;
             double var = Math.max(0, squares / m - shift * shift);
             batchMean[ch] = mean;
             batchVar[ch] = var;
-            float inv = (float) (1.0 / Math.sqrt(var + eps));
-            scaleJ[ch] = inv;
-            float g = gamma[ch], bt = beta[ch];
-            for (int b = 0; b < n; b++) {
-                int base = (b * c + ch) * plane;
-                for (int p = 0; p < plane; p++) {
-                    float h = (xJ[base + p] - mu) * inv;
-                    hatJ[base + p] = h;
-                    yJ[base + p] = h * g + bt;
-                }
+            muJ[ch] = mu;
+            scaleJ[ch] = (float) (1.0 / Math.sqrt(var + eps));
+        }
+    }
+
+    /**
+     * {@code y = γ x̂ + β}, {@code x̂ = (x − μ)/s}, image by image through {@link #imageJ} straight into {@code out}
+     * (x̂ is not stored: the backward pass recomputes it from the kept input, which costs less than a pass over memory).
+     */
+    private void trainingOutput(INDArray out) {
+        int n = (int) geom[0], c = (int) geom[1], plane = (int) (geom[2] * geom[3]);
+        float[] gamma = floats(getParam(BatchNormalizationParamInitializer.GAMMA));
+        float[] beta = floats(getParam(BatchNormalizationParamInitializer.BETA));
+        FloatBuffer target = DataCopy.denseFloats(out);
+        int image = c * plane;
+        for (int b = 0; b < n; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                float mu = muJ[ch], inv = scaleJ[ch], g = gamma[ch], bt = beta[ch];
+                int src = (b * c + ch) * plane, dst = ch * plane;
+                sums.affine(xJ, src, imageJ, dst, plane, mu, inv, g, bt);
             }
+            target.put(b * image, imageJ, 0, image);
         }
     }
 
@@ -152,7 +162,7 @@ public class LoweredBatchNormalizationLayer extends BatchNormalization {
         if (!cached) {
             prepare(input);
             DataCopy.read(input, xJ);
-            trainingForward();
+            batchStatistics();
         }
         cached = false;
         DataCopy.read(epsilon, epsJ);
@@ -161,29 +171,31 @@ public class LoweredBatchNormalizationLayer extends BatchNormalization {
         long m = (long) n * plane;
         float[] gamma = floats(getParam(BatchNormalizationParamInitializer.GAMMA));
         float[] dGamma = new float[c], dBeta = new float[c];
+        float[] k = new float[c], meanDy = new float[c], meanDyHat = new float[c];
         for (int ch = 0; ch < c; ch++) {
-            double sumDy = 0, sumDyHat = 0;
+            double sumDy = 0, sumDyCentred = 0;
             for (int b = 0; b < n; b++) {
                 int base = (b * c + ch) * plane;
-                float s = 0, sh = 0;
-                for (int p = 0; p < plane; p++) {
-                    float e = epsJ[base + p];
-                    s += e;
-                    sh += e * hatJ[base + p];
-                }
-                sumDy += s;
-                sumDyHat += sh;
+                sumDy += sums.sum(epsJ, base, plane);
+                sumDyCentred += sums.centredDot(epsJ, xJ, base, plane, muJ[ch]);
             }
+            double sumDyHat = sumDyCentred * scaleJ[ch];
             dBeta[ch] = (float) sumDy;
             dGamma[ch] = (float) sumDyHat;
-            float k = gamma[ch] * scaleJ[ch];
-            float meanDy = (float) (sumDy / m), meanDyHat = (float) (sumDyHat / m);
-            for (int b = 0; b < n; b++) {
-                int base = (b * c + ch) * plane;
-                for (int p = 0; p < plane; p++) {
-                    yJ[base + p] = k * (epsJ[base + p] - meanDy - hatJ[base + p] * meanDyHat);
-                }
+            k[ch] = gamma[ch] * scaleJ[ch];
+            meanDy[ch] = (float) (sumDy / m);
+            meanDyHat[ch] = (float) (sumDyHat / m);
+        }
+        INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
+        FloatBuffer target = DataCopy.denseFloats(dx);
+        int image = c * plane;
+        for (int b = 0; b < n; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                float kc = k[ch], md = meanDy[ch], mdh = meanDyHat[ch], mu = muJ[ch], inv = scaleJ[ch];
+                int src = (b * c + ch) * plane, dst = ch * plane;
+                sums.inputGradient(epsJ, xJ, src, imageJ, dst, plane, kc, md, mu, inv, mdh);
             }
+            target.put(b * image, imageJ, 0, image);
         }
         Gradient gradient = new DefaultGradient();
         INDArray gGamma = gradientViews.get(BatchNormalizationParamInitializer.GAMMA);
@@ -193,8 +205,6 @@ public class LoweredBatchNormalizationLayer extends BatchNormalization {
         gradient.setGradientFor(BatchNormalizationParamInitializer.GAMMA, gGamma);
         gradient.setGradientFor(BatchNormalizationParamInitializer.BETA, gBeta);
         runningStatisticsGradients(gradient, conf, c);
-        INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-        DataCopy.write(yJ, dx);
         return new Pair<>(gradient, dx);
     }
 

@@ -292,16 +292,11 @@ public class LoweredConvolutionLayer extends BaseLayer<LoweredConvolution> {
      */
     private boolean fusable() {
         IActivation a = layerConf().getActivationFn();
-        return SmallGemm.simd() != null && (a instanceof ActivationIdentity || (a instanceof ActivationReLU r && isPlainRelu(r)));
+        return SmallGemm.simd() != null && (a instanceof ActivationIdentity || LoweredActivation.isPlainRelu(a));
     }
 
     private boolean relu() {
         return layerConf().getActivationFn() instanceof ActivationReLU;
-    }
-
-    private static boolean isPlainRelu(ActivationReLU r) {
-        return (r.getMax() == null || Double.isInfinite(r.getMax())) && (r.getThreshold() == null || r.getThreshold() == 0.0)
-                && (r.getNegativeSlope() == null || r.getNegativeSlope() == 0.0);
     }
 
     /**

@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -21,7 +22,8 @@ import java.util.function.UnaryOperator;
  * configuration or a network becomes a dense {@link LoweredConvolution} with the same settings, and every plain
  * {@link SubsamplingLayer} a {@link LoweredSubsampling} (same settings; Java max/average pooling where it applies)
  * and every plain {@link BatchNormalization} a {@link LoweredBatchNormalization} (same settings and parameters; Java
- * float NCHW batch normalization where it applies), for training and inference. A network keeps its parameters and updater state (so training continues exactly); the
+ * float NCHW batch normalization where it applies) and every plain {@link ActivationLayer} with a plain ReLU a
+ * {@link LoweredActivation} (Java ReLU), for training and inference. A network keeps its parameters and updater state (so training continues exactly); the
  * input is never modified. Other layers are left as they are. {@link #restore} is the inverse (DL4J's own layers, e.g.
  * before pruning).
  * <pre>
@@ -50,6 +52,9 @@ public final class Lowering {
         if (layer != null && layer.getClass() == BatchNormalization.class) {
             return LoweredBatchNormalization.of((BatchNormalization) layer);
         }
+        if (layer != null && layer.getClass() == ActivationLayer.class && LoweredActivation.isPlainRelu(((ActivationLayer) layer).getActivationFn())) {
+            return LoweredActivation.of((ActivationLayer) layer);
+        }
         return null;
     }
 
@@ -57,6 +62,9 @@ public final class Lowering {
     private static Layer restoreParameterFree(Layer layer) {
         if (layer instanceof LoweredSubsampling l) {
             return l.toSubsamplingLayer();
+        }
+        if (layer instanceof LoweredActivation a) {
+            return a.toActivationLayer();
         }
         return layer instanceof LoweredBatchNormalization b ? b.toBatchNormalization() : null;
     }

@@ -151,7 +151,8 @@ public final class VsPytorchCommand implements Callable<Integer> {
                 "torch", torch, "cpus", Runtime.getRuntime().availableProcessors(),
                 "note", "examples per wall-clock second, median of interleaved rounds (*PerCpuSecond: per second of the "
                         + "process's CPU time, less sensitive to a loaded machine); dl4j-compress = Lowering.lower(network): "
-                        + "every plain convolution a dense LoweredConvolution and every plain pooling layer a LoweredSubsampling; "
+                        + "every plain convolution a dense LoweredConvolution, every plain pooling layer a LoweredSubsampling, "
+                        + "every batch normalization a LoweredBatchNormalization and every ReLU activation layer a LoweredActivation; "
                         + "inference (b64 and b1) through FusedInference.of(that network) when it is a MultiLayerNetwork; lenet-ssl/-sslShapes are the pruned dense-shaped nets"));
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(outOption.dir(), "vs-pytorch.json"), result);
         chart(rows, new File(outOption.dir(), "vs-pytorch.png"), "");
