@@ -141,6 +141,10 @@ public final class BenchmarkJob {
         c.put("baselineLatencyMs", r.baseline.latencyMs);
         c.put("latencyBatch", r.latencyBatch);
         json.put("compressed", c);
+        Map<String, Object> atBudget = s.blocks.startsWith("residual") ? null : budgetNetwork(s, r, dir, AnyNetwork.of(net), timing);
+        if (atBudget != null) {
+            json.put("budgetNetwork", atBudget);
+        }
         json.put("target", Map.of("macFraction", s.targetMacs, "maxDrop", s.maxDrop));
         json.put("status", r.status);
         json.put("blocksCount", s.blocks);
@@ -169,12 +173,43 @@ public final class BenchmarkJob {
         rows.put("baseline", row(s, r.baseline, 1.0));
         rows.put("control", Map.of("accuracy %", 100 * r.control.testAccuracy));
         rows.put("compressed", row(s, r.result, (Double) sameWay.get("speedup")));
+        if (atBudget != null) {
+            rows.put("at budget (stop rule: rejected)", row(s, r.compressed, (Double) atBudget.get("speedup")));
+        }
         Charts.bars(new File(s.outputDir, s.name + ".png"), s.model + " on " + data.source() + ": " + r.status, "", "", rows);
         CompressReportPage.write(new File(s.outputDir, s.name + ".html"), CompressReportPage.html(s.name, r, json));
         log.info("{}: {} — test accuracy {} -> {} (control {}), MACs {} -> {} ({}), {} {} -> {}, speedup {}", s.name, r.status,
                 r.baseline.testAccuracy, r.result.testAccuracy, r.control.testAccuracy, r.baseline.macs, r.result.macs, r.result.macFraction,
                 s.blocks, blocks(s, r.baseline), blocks(s, r.result), r.speedup);
         return json;
+    }
+
+    /**
+     * When the stop rule did not return the network fine-tuned at the budget (it backed off): that network, read from
+     * the {@code finetune} checkpoint, with its accuracies ({@code accuracy}: test; {@code validation}, and the
+     * validation points below the better of baseline and control), MAC fraction, conv layers kept and its speedup
+     * measured as {@code compressed.speedup} is (PrunedSpeedup, same run) — what the procedure reached at the budget,
+     * and how fast it is, even when it was not good enough. Null when the budget's network was returned or is missing.
+     */
+    static Map<String, Object> budgetNetwork(Settings s, CompressionReport r, File checkpoints, AnyNetwork dense, INDArray[] timing) throws IOException {
+        File tuned = new File(checkpoints, "finetune.zip");
+        if (!r.backedOff || r.compressed == null || !tuned.isFile()) {
+            return null;
+        }
+        AnyNetwork net = AnyNetwork.load(tuned, dense.isGraph());
+        Map<String, Object> speed = PrunedSpeedup.measure(dense, net, timing, 15);
+        log.info("{}: the budget's network (not returned by the stop rule), dense vs it, same layers on both sides: {}", s.name, speed);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("accuracy", r.compressed.testAccuracy);
+        m.put("validation", r.compressed.accuracy);
+        m.put("validationDrop", Math.max(r.baseline.accuracy, r.control.accuracy) - r.compressed.accuracy);
+        m.put("macs", r.compressed.macs);
+        m.put("macsRatio", r.compressed.macFraction);
+        m.put("blocks", blocks(s, r.compressed));
+        m.put("speedup", speed.get("speedup"));
+        m.put("speedupDl4j", speed.get("speedupDl4j"));
+        m.put("speedupMeasure", speed);
+        return m;
     }
 
     /**
