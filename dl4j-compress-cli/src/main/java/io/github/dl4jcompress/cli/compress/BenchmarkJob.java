@@ -62,6 +62,10 @@ public final class BenchmarkJob {
         public String blocks = "conv layers";
         /** SslCompression.Builder#normGroupsAtWeightRate. */
         public boolean normGroupsAtWeightRate;
+        /** A baseline saved by an earlier run ({@code <out>/<name>-baseline.zip}) used instead of training one; null: train. */
+        public File baselineModel;
+        /** Stop after training and saving the baseline. */
+        public boolean baselineOnly;
     }
 
     private BenchmarkJob() {
@@ -81,11 +85,24 @@ public final class BenchmarkJob {
         InputShape image = s.nchw ? new InputShape(1, FashionMnist.SIDE, FashionMnist.SIDE) : null;
         log.info("{}: {} on {} — {} train / {} validation / {} test", s.name, s.model, data.source(), train.numExamples(),
                 validation.numExamples(), test.numExamples());
-        ShuffledBatches batches = ImageBatches.of(train, s.batch, s.seed, true, image);
-        ProgressListener progress = new ProgressListener(s.name + " baseline", s.baselineEpochs, batches.batchesPerEpoch(), s.batch, 50);
-        long tb = System.nanoTime();
-        net = trainBaseline(net, batches, s.baselineEpochs, progress);
-        double baselineSeconds = (System.nanoTime() - tb) / 1e9;
+        double baselineSeconds = 0;
+        if (s.baselineModel != null) {
+            net = restoreBaseline(s.baselineModel, net);
+            log.info("{}: baseline restored from {} (not retrained)", s.name, s.baselineModel);
+        } else {
+            ShuffledBatches batches = ImageBatches.of(train, s.batch, s.seed, true, image);
+            ProgressListener progress = new ProgressListener(s.name + " baseline", s.baselineEpochs, batches.batchesPerEpoch(), s.batch, 50);
+            long tb = System.nanoTime();
+            net = trainBaseline(net, batches, s.baselineEpochs, progress);
+            baselineSeconds = (System.nanoTime() - tb) / 1e9;
+            s.outputDir.mkdirs();
+            File saved = new File(s.outputDir, s.name + "-baseline.zip");
+            AnyNetwork.of(net).save(saved);
+            log.info("{}: baseline saved to {} (reuse with --baseline)", s.name, saved);
+            if (s.baselineOnly) {
+                return Map.of("baselineModel", saved.getPath(), "trainSeconds", baselineSeconds);
+            }
+        }
         File dir = new File(s.outputDir, s.name + "-checkpoints");
         dir.mkdirs();
         SslCompression procedure = SslCompression.builder().targetMacFraction(s.targetMacs).maxAccuracyDrop(s.maxDrop)
@@ -124,6 +141,10 @@ public final class BenchmarkJob {
         c.put("baselineLatencyMs", r.baseline.latencyMs);
         c.put("latencyBatch", r.latencyBatch);
         json.put("compressed", c);
+        Map<String, Object> atBudget = s.blocks.startsWith("residual") ? null : budgetNetwork(s, r, dir, AnyNetwork.of(net), timing);
+        if (atBudget != null) {
+            json.put("budgetNetwork", atBudget);
+        }
         json.put("target", Map.of("macFraction", s.targetMacs, "maxDrop", s.maxDrop));
         json.put("status", r.status);
         json.put("blocksCount", s.blocks);
@@ -152,12 +173,65 @@ public final class BenchmarkJob {
         rows.put("baseline", row(s, r.baseline, 1.0));
         rows.put("control", Map.of("accuracy %", 100 * r.control.testAccuracy));
         rows.put("compressed", row(s, r.result, (Double) sameWay.get("speedup")));
+        if (atBudget != null) {
+            rows.put("at budget (stop rule: rejected)", row(s, r.compressed, (Double) atBudget.get("speedup")));
+        }
         Charts.bars(new File(s.outputDir, s.name + ".png"), s.model + " on " + data.source() + ": " + r.status, "", "", rows);
         CompressReportPage.write(new File(s.outputDir, s.name + ".html"), CompressReportPage.html(s.name, r, json));
         log.info("{}: {} — test accuracy {} -> {} (control {}), MACs {} -> {} ({}), {} {} -> {}, speedup {}", s.name, r.status,
                 r.baseline.testAccuracy, r.result.testAccuracy, r.control.testAccuracy, r.baseline.macs, r.result.macs, r.result.macFraction,
                 s.blocks, blocks(s, r.baseline), blocks(s, r.result), r.speedup);
         return json;
+    }
+
+    /**
+     * When the stop rule did not return the network fine-tuned at the budget (it backed off): that network, read from
+     * the {@code finetune} checkpoint, with its accuracies ({@code accuracy}: test; {@code validation}, and the
+     * validation points below the better of baseline and control), MAC fraction, conv layers kept and its speedup
+     * measured as {@code compressed.speedup} is (PrunedSpeedup, same run) — what the procedure reached at the budget,
+     * and how fast it is, even when it was not good enough. Null when the budget's network was returned or is missing.
+     */
+    static Map<String, Object> budgetNetwork(Settings s, CompressionReport r, File checkpoints, AnyNetwork dense, INDArray[] timing) throws IOException {
+        File tuned = new File(checkpoints, "finetune.zip");
+        if (!r.backedOff || r.compressed == null || !tuned.isFile()) {
+            return null;
+        }
+        AnyNetwork net = AnyNetwork.load(tuned, dense.isGraph());
+        Map<String, Object> speed = PrunedSpeedup.measure(dense, net, timing, 15);
+        log.info("{}: the budget's network (not returned by the stop rule), dense vs it, same layers on both sides: {}", s.name, speed);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("accuracy", r.compressed.testAccuracy);
+        m.put("validation", r.compressed.accuracy);
+        m.put("validationDrop", Math.max(r.baseline.accuracy, r.control.accuracy) - r.compressed.accuracy);
+        m.put("macs", r.compressed.macs);
+        m.put("macsRatio", r.compressed.macFraction);
+        m.put("blocks", blocks(s, r.compressed));
+        m.put("speedup", speed.get("speedup"));
+        m.put("speedupDl4j", speed.get("speedupDl4j"));
+        m.put("speedupMeasure", speed);
+        return m;
+    }
+
+    /**
+     * The baseline saved in {@code file}, checked against the freshly initialised {@code fresh} of the same settings: the
+     * same kind of network with the same parameter count, else an IllegalArgumentException naming the file and both.
+     */
+    static Model restoreBaseline(File file, Model fresh) throws IOException {
+        AnyNetwork expected = AnyNetwork.of(fresh);
+        if (!file.isFile()) {
+            throw new IllegalArgumentException("--baseline " + file + ": no such file");
+        }
+        AnyNetwork restored;
+        try {
+            restored = AnyNetwork.load(file, expected.isGraph());
+        } catch (RuntimeException | IOException e) {
+            throw new IllegalArgumentException("--baseline " + file + ": not a saved " + expected.kind() + " (" + e.getMessage() + ")", e);
+        }
+        if (restored.numParams() != expected.numParams()) {
+            throw new IllegalArgumentException("--baseline " + file + ": " + restored.numParams() + " parameters, but the network of these settings has "
+                    + expected.numParams() + " (other --width / --blocks-per-stage?)");
+        }
+        return restored.model();
     }
 
     /**

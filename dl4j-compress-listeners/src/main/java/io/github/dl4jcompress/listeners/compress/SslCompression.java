@@ -200,8 +200,8 @@ public final class SslCompression {
      * Rule: λ is steered on the groups that carry the MACs. In a batch-norm net these are the conv filters, which
      * live in the norms; the weight groups left (a VGG's fc after global pooling: 0.05% of its MACs) cannot move the
      * MAC fraction, and a λ steered for the lagging norm groups emptied them (VGG width 8, session 21: λ grew 56x, every
-     * fc unit was zeroed, sparse accuracy 9.5%). Capping the scale instead (the ranked mode's
-     * {@link Builder#rankedMaxScale}) is not used here: batch-norm nets zero candidates only, so the growing λ is
+     * fc unit was zeroed, sparse accuracy 9.5%). With ranked zeroing (the default) the norm filters are ranked along the
+     * floor and the scale is capped as well ({@code rankedNormFilters}); with candidate-only zeroing the growing λ is
      * what pushes the norm groups to the budget.
      */
     static org.nd4j.linalg.schedule.ISchedule weightStrength(double lambda0, boolean normCarried) {
@@ -633,10 +633,11 @@ public final class SslCompression {
             double relative = Math.min(1.0, macTarget * dense.getMacs() / currentMacs);
             int ipe = train.size();
             int byEpoch = Math.max(1, (int) Math.ceil(b.sslEpochs * b.targetAt));
-            MacBudgetController controller = controller(relative, byEpoch, ipe, coupled.isEmpty() && branches.isEmpty(), rankedDepth(coupled, branches));
+            MacBudgetController controller = controller(relative, byEpoch, ipe, coupled.isEmpty() && branches.isEmpty(),
+                    rankedDepth(coupled, branches) || rankedNormFilters(coupled));
             NormGroupLasso norms = coupled.isEmpty() && branches.isEmpty() ? null : new NormGroupLasso(coupled, branches, controller,
                     b.initialStrength, b.candidateThreshold, frequency(), (long) byEpoch * ipe, types, b.maxTrials, b.normWeightRate)
-                    .rankBranches(rankedDepth(coupled, branches));
+                    .rankBranches(rankedDepth(coupled, branches)).rankFilters(rankedNormFilters(coupled));
             List<TrainingListener> extra = sparsifyListeners(controller, norms);
             CompressionReport.Round round = new CompressionReport.Round();
             round.round = k;
@@ -713,14 +714,14 @@ public final class SslCompression {
          * branches): on the batch-norm residual test graph it left a network whose fine-tuned MACs differed from the
          * pruned one's (SslCompressionTest, session 20; not understood yet), so such nets keep candidate-only zeroing.
          */
-        private MacBudgetController controller(double relativeTarget, int byEpoch, int iterationsPerEpoch, boolean rankable, boolean rankedDepth) {
+        private MacBudgetController controller(double relativeTarget, int byEpoch, int iterationsPerEpoch, boolean rankable, boolean rankedNorms) {
             MacBudgetController.Builder cb = MacBudgetController.builder().target(relativeTarget).byEpoch(byEpoch, iterationsPerEpoch)
                     .budgetedZeroing(b.candidateThreshold).tolerance(b.tolerance).budgetSlack(b.budgetSlack).frequency(frequency())
                     .maxStep(maxStep(byEpoch, iterationsPerEpoch)).trajectory(b.trajectory).inputTypes(types);
             if (b.rankedLead > 0 && rankable) {
                 cb.rankedZeroing(b.rankedLead).maxScale(b.rankedMaxScale);
-            } else if (rankedDepth) {
-                cb.maxScale(b.rankedMaxScale);   // the branches are ranked along the floor: λ need not grow (it crushed the kept ones)
+            } else if (rankedNorms) {
+                cb.maxScale(b.rankedMaxScale);   // branches / norm filters ranked along the floor: λ need not grow (it crushed the kept ones)
             }
             return cb.build();
         }
@@ -736,6 +737,18 @@ public final class SslCompression {
         }
 
         /**
+         * Ranked batch-norm filters (with ranked zeroing on, the default): the filters of batch-norm-coupled layers are
+         * zeroed smallest relative (γ, β) norm first along the MAC floor ({@link NormGroupLasso#rankFilters}) and λ is
+         * held at or below λ0 ({@link Builder#rankedMaxScale}), as LeNet's weight groups and the ranked branches are.
+         * Candidate-only zeroing needed λ to push every filter below the threshold first; the kept filters' norms fell
+         * with them and the sparse VGG was dead at the budget (width 8, session 22: λ 24x λ0, the last norm's kept γ
+         * about 0.001 with β −0.009, its ReLU output 0 for every image; 9.2% validation at 23.8% of the MACs).
+         */
+        private boolean rankedNormFilters(List<NormGroups.Coupled> coupled) {
+            return b.rankedLead > 0 && !coupled.isEmpty();
+        }
+
+        /**
          * Per-iteration cost of the sparsify phase's listeners and regularizers (Group Lasso, controller, budgeted
          * zeroing, batch-norm groups) over plain training, measured in one process: copies of the input trained in
          * alternating blocks of {@code frequency} iterations (each block holds one controller update), after one
@@ -748,10 +761,11 @@ public final class SslCompression {
             int byEpoch = Math.max(1, (int) Math.ceil(b.sslEpochs * b.targetAt));
             List<NormGroups.Coupled> coupled = normCoupled(start);
             List<NormGroups.Branch> branches = branches(start);
-            MacBudgetController controller = controller(macTarget, byEpoch, ipe, coupled.isEmpty() && branches.isEmpty(), rankedDepth(coupled, branches));
+            MacBudgetController controller = controller(macTarget, byEpoch, ipe, coupled.isEmpty() && branches.isEmpty(),
+                    rankedDepth(coupled, branches) || rankedNormFilters(coupled));
             reg.setListeners(sparsifyListeners(controller, coupled.isEmpty() && branches.isEmpty() ? null : new NormGroupLasso(coupled,
                     branches, controller, b.initialStrength, b.candidateThreshold, frequency(), (long) byEpoch * ipe, types, b.maxTrials,
-                    b.normWeightRate).rankBranches(rankedDepth(coupled, branches))));
+                    b.normWeightRate).rankBranches(rankedDepth(coupled, branches)).rankFilters(rankedNormFilters(coupled))));
             List<MultiDataSet> all = train.epoch(b.seed, 98, 0);
             int block = frequency();
             double plainSeconds = 0;
