@@ -62,6 +62,10 @@ public final class BenchmarkJob {
         public String blocks = "conv layers";
         /** SslCompression.Builder#normGroupsAtWeightRate. */
         public boolean normGroupsAtWeightRate;
+        /** A baseline saved by an earlier run ({@code <out>/<name>-baseline.zip}) used instead of training one; null: train. */
+        public File baselineModel;
+        /** Stop after training and saving the baseline. */
+        public boolean baselineOnly;
     }
 
     private BenchmarkJob() {
@@ -81,11 +85,24 @@ public final class BenchmarkJob {
         InputShape image = s.nchw ? new InputShape(1, FashionMnist.SIDE, FashionMnist.SIDE) : null;
         log.info("{}: {} on {} — {} train / {} validation / {} test", s.name, s.model, data.source(), train.numExamples(),
                 validation.numExamples(), test.numExamples());
-        ShuffledBatches batches = ImageBatches.of(train, s.batch, s.seed, true, image);
-        ProgressListener progress = new ProgressListener(s.name + " baseline", s.baselineEpochs, batches.batchesPerEpoch(), s.batch, 50);
-        long tb = System.nanoTime();
-        net = trainBaseline(net, batches, s.baselineEpochs, progress);
-        double baselineSeconds = (System.nanoTime() - tb) / 1e9;
+        double baselineSeconds = 0;
+        if (s.baselineModel != null) {
+            net = restoreBaseline(s.baselineModel, net);
+            log.info("{}: baseline restored from {} (not retrained)", s.name, s.baselineModel);
+        } else {
+            ShuffledBatches batches = ImageBatches.of(train, s.batch, s.seed, true, image);
+            ProgressListener progress = new ProgressListener(s.name + " baseline", s.baselineEpochs, batches.batchesPerEpoch(), s.batch, 50);
+            long tb = System.nanoTime();
+            net = trainBaseline(net, batches, s.baselineEpochs, progress);
+            baselineSeconds = (System.nanoTime() - tb) / 1e9;
+            s.outputDir.mkdirs();
+            File saved = new File(s.outputDir, s.name + "-baseline.zip");
+            AnyNetwork.of(net).save(saved);
+            log.info("{}: baseline saved to {} (reuse with --baseline)", s.name, saved);
+            if (s.baselineOnly) {
+                return Map.of("baselineModel", saved.getPath(), "trainSeconds", baselineSeconds);
+            }
+        }
         File dir = new File(s.outputDir, s.name + "-checkpoints");
         dir.mkdirs();
         SslCompression procedure = SslCompression.builder().targetMacFraction(s.targetMacs).maxAccuracyDrop(s.maxDrop)
@@ -158,6 +175,28 @@ public final class BenchmarkJob {
                 r.baseline.testAccuracy, r.result.testAccuracy, r.control.testAccuracy, r.baseline.macs, r.result.macs, r.result.macFraction,
                 s.blocks, blocks(s, r.baseline), blocks(s, r.result), r.speedup);
         return json;
+    }
+
+    /**
+     * The baseline saved in {@code file}, checked against the freshly initialised {@code fresh} of the same settings: the
+     * same kind of network with the same parameter count, else an IllegalArgumentException naming the file and both.
+     */
+    static Model restoreBaseline(File file, Model fresh) throws IOException {
+        AnyNetwork expected = AnyNetwork.of(fresh);
+        if (!file.isFile()) {
+            throw new IllegalArgumentException("--baseline " + file + ": no such file");
+        }
+        AnyNetwork restored;
+        try {
+            restored = AnyNetwork.load(file, expected.isGraph());
+        } catch (RuntimeException | IOException e) {
+            throw new IllegalArgumentException("--baseline " + file + ": not a saved " + expected.kind() + " (" + e.getMessage() + ")", e);
+        }
+        if (restored.numParams() != expected.numParams()) {
+            throw new IllegalArgumentException("--baseline " + file + ": " + restored.numParams() + " parameters, but the network of these settings has "
+                    + expected.numParams() + " (other --width / --blocks-per-stage?)");
+        }
+        return restored.model();
     }
 
     /**

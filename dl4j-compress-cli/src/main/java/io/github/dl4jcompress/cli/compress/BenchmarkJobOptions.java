@@ -6,6 +6,8 @@ import io.github.dl4jcompress.cli.options.SeedOption;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.File;
+
 /**
  * The options {@code ssl-resnet} and {@code compress-vgg} share (everything but the architecture and the MAC
  * budget, whose default differs per network), each default written once; {@link #settings} fills a
@@ -46,6 +48,12 @@ public final class BenchmarkJobOptions {
     @Option(names = "--resume", description = "resume from <out>/<job>-checkpoints")
     boolean resume;
 
+    @Option(names = "--baseline", description = "reuse a baseline saved by an earlier run (<out>/<job>-baseline.zip) instead of training one")
+    File baselineModel;
+
+    @Option(names = "--baseline-only", description = "only train the dense baseline and save <out>/<job>-baseline.zip")
+    boolean baselineOnly;
+
     /** The seed given (or the default 12345). */
     public long seed() {
         return seed.seed();
@@ -66,6 +74,8 @@ public final class BenchmarkJobOptions {
         s.testLimit = testLimit;
         s.resume = resume;
         s.outputDir = out.dir();
+        s.baselineModel = baselineModel;
+        s.baselineOnly = baselineOnly;
         return s;
     }
 }
