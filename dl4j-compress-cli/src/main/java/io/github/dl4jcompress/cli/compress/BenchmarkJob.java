@@ -200,20 +200,16 @@ public final class BenchmarkJob {
     }
 
     /**
-     * Trains the dense baseline; a MultiLayerNetwork on the project's lowered layers (as SslCompression trains its plain
-     * phases where faster), restored to DL4J's layers afterwards. Returns the trained network.
+     * Trains the dense baseline on the project's lowered layers (as SslCompression trains its plain phases where
+     * faster; MultiLayerNetworks and graphs), restored to DL4J's layers afterwards. Returns the trained network.
      */
     private static Model trainBaseline(Model net, ShuffledBatches batches, int epochs, ProgressListener progress) {
-        AnyNetwork trainee = AnyNetwork.of(net);
-        boolean lowered = !trainee.isGraph();
-        if (lowered) {
-            trainee = trainee.lowered();
-            log.info("baseline: training on the lowered layers");
-        }
+        AnyNetwork trainee = AnyNetwork.of(net).lowered();
+        log.info("baseline: training on the lowered layers");
         trainee.setListeners(progress);
         trainee.fit(batches, epochs);
         trainee.setListeners(List.of());
-        return lowered ? trainee.restored().model() : trainee.model();
+        return trainee.restored().model();
     }
 
     private static Map<String, Double> row(Settings s, CompressionReport.Snapshot snap, Double speedup) {
