@@ -102,6 +102,11 @@ public final class CompressionReport {
     public String overheadMeasure;
     /** Plain phases (control, fine-tuning) trained with lowered convolutions (decided once, measured on the input). */
     public Boolean loweredTraining;
+    /**
+     * The measurement behind {@link #loweredTraining}: median milliseconds per training iteration on DL4J's layers
+     * ("dl4j") and on the lowered layers ("lowered"), interleaved blocks on copies of the input; null if not measured.
+     */
+    public java.util.Map<String, Double> trainingIterationMs;
     public boolean budgetMet;
     public boolean dropMet;
     /** Accuracy drop of the result below the better of baseline and control, on validation (points = 100 × this). */

@@ -831,26 +831,13 @@ public final class SslCompression {
             Double lr = b.finetuneDecay && decayFrom >= 0 && decayFrom < epochs ? t.learningRate() : null;
             List<TrainingListener> extra = keepZeros ? List.of(new KeepZeros(t.model())) : List.of();
             CompressionReport.Phase p = train(t, name, phase, epochs, extra, lr == null ? -1 : decayFrom,
-                    lr == null ? null : e -> cosineDecay(t, lr, (epochs - decayFrom) * train.size()));
+                    lr == null ? null : e -> CosineDecay.apply(t, lr, (epochs - decayFrom) * train.size()));
             if (lr != null) {
                 t.setLearningRate(lr);
                 p.note = String.format("learning rate %.3g, cosine decay to 1%% over the last %d epochs", lr, epochs - decayFrom);
             }
             report.phases.add(p);
             return t == net ? net : t.restored();
-        }
-
-        /** lr(i) = lr·(0.01 + 0.99·(1 + cos(π·(i − i0)/n))/2) for n iterations from now (a MapSchedule, 100 steps). */
-        private void cosineDecay(AnyNetwork net, double lr, int iterations) {
-            int i0 = net.iterationCount();
-            org.nd4j.linalg.schedule.MapSchedule.Builder m = new org.nd4j.linalg.schedule.MapSchedule.Builder(
-                    org.nd4j.linalg.schedule.ScheduleType.ITERATION).add(0, lr);
-            int steps = Math.max(1, Math.min(100, iterations));
-            for (int k = 0; k <= steps; k++) {
-                int it = i0 + (int) Math.round((double) k * iterations / steps);
-                m.add(it, lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * k / steps))));
-            }
-            net.setLearningRate(m.build());
         }
 
         /**
@@ -885,8 +872,12 @@ public final class SslCompression {
             }
             double plainNs = Median.of(a);
             double loweredNs = Median.of(l);
-            log.info("training iteration: DL4J layers {} ms, lowered {} ms -> {}", String.format("%.1f", plainNs / 4e6),
-                    String.format("%.1f", loweredNs / 4e6), loweredNs < plainNs ? "lowered training for control and fine-tuning" : "DL4J's layers");
+            int n = batches.size();
+            report.trainingIterationMs = new java.util.LinkedHashMap<>();
+            report.trainingIterationMs.put("dl4j", plainNs / 1e6 / n);
+            report.trainingIterationMs.put("lowered", loweredNs / 1e6 / n);
+            log.info("training iteration: DL4J layers {} ms, lowered {} ms -> {}", String.format("%.1f", plainNs / 1e6 / n),
+                    String.format("%.1f", loweredNs / 1e6 / n), loweredNs < plainNs ? "lowered training for control and fine-tuning" : "DL4J's layers");
             return loweredNs < plainNs;
         }
 
