@@ -44,6 +44,8 @@ public final class CompressionReport {
         /** Training seconds per iteration (fit only, no evaluation or checkpointing). */
         public Double secondsPerIteration;
         public String note;
+        /** Trained on the lowered layers (true) or DL4J's (null/false): per-iteration times compare only alike. */
+        public Boolean lowered;
     }
 
     /** One Group Lasso round: steered to a MAC fraction, then pruned and measured against the budget. */
