@@ -227,14 +227,29 @@ public final class AnyNetwork {
         return of(n);
     }
 
-    /** A new network with every plain convolution lowered to GEMM form (parameters and updater state kept), see {@link Lowering}. */
+    /**
+     * A new network with every plain convolution lowered to GEMM form (parameters, updater state and iteration/epoch
+     * counts kept), see {@link Lowering}.
+     */
     public AnyNetwork lowered() {
-        return mln != null ? of(Lowering.lower(mln)) : of(Lowering.lower(graph));
+        return withCountsOf(mln != null ? of(Lowering.lower(mln)) : of(Lowering.lower(graph)));
     }
 
-    /** The inverse of {@link #lowered()}: DL4J's convolution layers back (e.g. before pruning or saving). */
+    /** The inverse of {@link #lowered()}: DL4J's convolution layers back (e.g. before pruning or saving), counts kept. */
     public AnyNetwork restored() {
-        return mln != null ? of(Lowering.restore(mln)) : of(Lowering.restore(graph));
+        return withCountsOf(mln != null ? of(Lowering.restore(mln)) : of(Lowering.restore(graph)));
+    }
+
+    /**
+     * {@code rebuilt} with this network's iteration and epoch counts: a ComputationGraphConfiguration's clone drops
+     * them (a MultiLayerConfiguration's keeps them), so a graph rebuilt from a cloned configuration would restart its
+     * iteration-based schedules at 0.
+     */
+    private AnyNetwork withCountsOf(AnyNetwork rebuilt) {
+        if (rebuilt.iterationCount() != iterationCount() || rebuilt.epochCount() != epochCount()) {
+            rebuilt.setCounts(iterationCount(), epochCount());
+        }
+        return rebuilt;
     }
 
     /**

@@ -6,6 +6,7 @@ import io.github.dl4jcompress.cli.prune.InputShape;
 import io.github.dl4jcompress.listeners.Charts;
 import io.github.dl4jcompress.listeners.ProgressListener;
 import io.github.dl4jcompress.listeners.compress.CompressionReport;
+import io.github.dl4jcompress.listeners.compress.CosineDecay;
 import io.github.dl4jcompress.listeners.compress.SslCompression;
 import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.regularization.GroupKind;
@@ -66,6 +67,10 @@ public final class BenchmarkJob {
         public File baselineModel;
         /** Stop after training and saving the baseline. */
         public boolean baselineOnly;
+        /** SslCompression.Builder#initialStrength; null = the procedure's default. */
+        public Double initialStrength;
+        /** Train the baseline with a cosine learning-rate decay to 1% over its epochs (converged; default: constant rate). */
+        public boolean baselineDecay;
     }
 
     private BenchmarkJob() {
@@ -93,7 +98,7 @@ public final class BenchmarkJob {
             ShuffledBatches batches = ImageBatches.of(train, s.batch, s.seed, true, image);
             ProgressListener progress = new ProgressListener(s.name + " baseline", s.baselineEpochs, batches.batchesPerEpoch(), s.batch, 50);
             long tb = System.nanoTime();
-            net = trainBaseline(net, batches, s.baselineEpochs, progress);
+            net = trainBaseline(net, batches, s.baselineEpochs, s.baselineDecay, progress);
             baselineSeconds = (System.nanoTime() - tb) / 1e9;
             s.outputDir.mkdirs();
             File saved = new File(s.outputDir, s.name + "-baseline.zip");
@@ -105,14 +110,17 @@ public final class BenchmarkJob {
         }
         File dir = new File(s.outputDir, s.name + "-checkpoints");
         dir.mkdirs();
-        SslCompression procedure = SslCompression.builder().targetMacFraction(s.targetMacs).maxAccuracyDrop(s.maxDrop)
+        SslCompression.Builder procedure = SslCompression.builder().targetMacFraction(s.targetMacs).maxAccuracyDrop(s.maxDrop)
                 .groups(s.groups.toArray(new GroupKind[0])).sslEpochs(s.sslEpochs).finetuneEpochs(s.finetuneEpochs).seed(s.seed)
                 .inputTypes(inputType).latencyBatch(s.batch).checkpointDir(dir).resume(s.resume)
-                .lowering(s.lowering).measureOverhead(s.measureOverhead).normGroupsAtWeightRate(s.normGroupsAtWeightRate).build();
+                .lowering(s.lowering).measureOverhead(s.measureOverhead).normGroupsAtWeightRate(s.normGroupsAtWeightRate);
+        if (s.initialStrength != null) {
+            procedure.initialStrength(s.initialStrength);
+        }
         ShuffledBatches tr = ImageBatches.of(train, s.batch, s.seed, true, image);
         ShuffledBatches va = ImageBatches.of(validation, 500, 0, false, image);
         ShuffledBatches te = ImageBatches.of(test, 500, 0, false, image);
-        io.github.dl4jcompress.listeners.compress.CompressionResult<Model> result = procedure.compress(net, tr, va, te);
+        io.github.dl4jcompress.listeners.compress.CompressionResult<Model> result = procedure.build().compress(net, tr, va, te);
         CompressionReport r = result.report();
         INDArray first = test.getFeatures().get(NDArrayIndex.interval(0, Math.min(s.batch, test.numExamples())), NDArrayIndex.all()).dup();
         INDArray[] timing = {s.nchw ? first.reshape(first.size(0), 1, FashionMnist.SIDE, FashionMnist.SIDE) : first};
@@ -235,20 +243,25 @@ public final class BenchmarkJob {
     }
 
     /**
-     * Trains the dense baseline; a MultiLayerNetwork on the project's lowered layers (as SslCompression trains its plain
-     * phases where faster), restored to DL4J's layers afterwards. Returns the trained network.
+     * Trains the dense baseline on the project's lowered layers (as SslCompression trains its plain phases where
+     * faster; MultiLayerNetworks and graphs), restored to DL4J's layers afterwards; with {@code decay}, a cosine
+     * learning-rate decay to 1% over the epochs (a converged baseline), the constant rate set back at the end so the
+     * procedure starts from it. Returns the trained network.
      */
-    private static Model trainBaseline(Model net, ShuffledBatches batches, int epochs, ProgressListener progress) {
-        AnyNetwork trainee = AnyNetwork.of(net);
-        boolean lowered = !trainee.isGraph();
-        if (lowered) {
-            trainee = trainee.lowered();
-            log.info("baseline: training on the lowered layers");
+    private static Model trainBaseline(Model net, ShuffledBatches batches, int epochs, boolean decay, ProgressListener progress) {
+        AnyNetwork trainee = AnyNetwork.of(net).lowered();
+        Double lr = decay ? trainee.learningRate() : null;
+        if (lr != null) {
+            CosineDecay.apply(trainee, lr, epochs * batches.batchesPerEpoch());
         }
+        log.info("baseline: training on the lowered layers{}", lr == null ? "" : String.format(", learning rate %.3g with a cosine decay to 1%%", lr));
         trainee.setListeners(progress);
         trainee.fit(batches, epochs);
         trainee.setListeners(List.of());
-        return lowered ? trainee.restored().model() : trainee.model();
+        if (lr != null) {
+            trainee.setLearningRate(lr);
+        }
+        return trainee.restored().model();
     }
 
     private static Map<String, Double> row(Settings s, CompressionReport.Snapshot snap, Double speedup) {

@@ -39,6 +39,10 @@ public final class BenchmarkJobOptions {
     @Option(names = "--lr", defaultValue = "0.05", description = "learning rate, Nesterov momentum 0.9 (default ${DEFAULT-VALUE})")
     public double lr;
 
+    @Option(names = "--initial-strength", description = "Group Lasso strength λ0 the controller starts from (default: SslCompression's; "
+            + "for ssl-resnet's DEPTH-only run the residual branches' λ0)")
+    Double initialStrength;
+
     @Option(names = "--train-limit", defaultValue = "0", description = "use only the first N training examples (0 = all)")
     int trainLimit;
 
@@ -50,6 +54,9 @@ public final class BenchmarkJobOptions {
 
     @Option(names = "--baseline", description = "reuse a baseline saved by an earlier run (<out>/<job>-baseline.zip) instead of training one")
     File baselineModel;
+
+    @Option(names = "--baseline-decay", description = "train the baseline with a cosine learning-rate decay to 1% over its epochs (converged)")
+    boolean baselineDecay;
 
     @Option(names = "--baseline-only", description = "only train the dense baseline and save <out>/<job>-baseline.zip")
     boolean baselineOnly;
@@ -76,6 +83,8 @@ public final class BenchmarkJobOptions {
         s.outputDir = out.dir();
         s.baselineModel = baselineModel;
         s.baselineOnly = baselineOnly;
+        s.baselineDecay = baselineDecay;
+        s.initialStrength = initialStrength;
         return s;
     }
 }

@@ -48,6 +48,10 @@ public final class SslResnetCommand implements Callable<Integer> {
             + "(10 controller periods of training; default: from the phases' times per iteration)")
     boolean measureOverhead;
 
+    @Option(names = "--norm-groups-at-weight-rate", description = "the batch-norm (branch) groups shrink at the weight groups' rate "
+            + "(SslCompression.Builder#normGroupsAtWeightRate; compress-vgg sets it)")
+    boolean normGroupsAtWeightRate;
+
     @Override
     public Integer call() throws Exception {
         BenchmarkJob.Settings s = job.settings("ssl-resnet", "ResNet-" + (6 * blocksPerStage + 2) + " width " + width, targetMacs);
@@ -56,6 +60,7 @@ public final class SslResnetCommand implements Callable<Integer> {
         s.blocks = "residual blocks";
         s.lowering = lowering;
         s.measureOverhead = measureOverhead;
+        s.normGroupsAtWeightRate = normGroupsAtWeightRate;
         ComputationGraph net = new ComputationGraph(ResNet20.configuration(job.seed(), width, blocksPerStage,
                 new org.nd4j.linalg.learning.config.Nesterovs(job.lr, 0.9)));
         net.init();

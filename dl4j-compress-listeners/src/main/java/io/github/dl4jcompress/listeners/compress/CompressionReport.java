@@ -44,6 +44,8 @@ public final class CompressionReport {
         /** Training seconds per iteration (fit only, no evaluation or checkpointing). */
         public Double secondsPerIteration;
         public String note;
+        /** Trained on the lowered layers (true) or DL4J's (null/false): per-iteration times compare only alike. */
+        public Boolean lowered;
     }
 
     /** One Group Lasso round: steered to a MAC fraction, then pruned and measured against the budget. */
@@ -102,6 +104,11 @@ public final class CompressionReport {
     public String overheadMeasure;
     /** Plain phases (control, fine-tuning) trained with lowered convolutions (decided once, measured on the input). */
     public Boolean loweredTraining;
+    /**
+     * The measurement behind {@link #loweredTraining}: median milliseconds per training iteration on DL4J's layers
+     * ("dl4j") and on the lowered layers ("lowered"), interleaved blocks on copies of the input; null if not measured.
+     */
+    public java.util.Map<String, Double> trainingIterationMs;
     public boolean budgetMet;
     public boolean dropMet;
     /** Accuracy drop of the result below the better of baseline and control, on validation (points = 100 × this). */

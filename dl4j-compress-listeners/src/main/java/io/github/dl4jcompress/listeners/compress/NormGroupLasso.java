@@ -51,7 +51,7 @@ import java.util.Set;
  * γ and β — when that lowers the exactly pruned MAC fraction and keeps it at or above the controller's floor
  * {@code (1 − τ)·r_ref(p)}. A zeroing that would not lower the MACs (a channel coupled to a shortcut) is not done.
  * Zeroed groups are kept at zero after every update. With {@link #rankBranches} every branch is a candidate (ranked
- * depth: the branches are zeroed smallest relative norm first along the floor).
+ * depth: the branches are zeroed least {@link BranchDamage} first along the floor).
  */
 final class NormGroupLasso extends BaseTrainingListener {
 
@@ -102,6 +102,7 @@ final class NormGroupLasso extends BaseTrainingListener {
     private boolean rankFilters;
     /** Filters zeroed by the last ranked rationing (the gallop's first step of the next). */
     private int lastRankedZeroed;
+    private final BranchDamage damage = new BranchDamage();
 
     NormGroupLasso(List<NormGroups.Coupled> coupled, List<NormGroups.Branch> branches, MacBudgetController controller, double lambda0,
                    double candidateThreshold, int frequency, long iterationsToTarget, InputType[] inputTypes, int maxTrials) {
@@ -126,8 +127,9 @@ final class NormGroupLasso extends BaseTrainingListener {
 
     /**
      * Ranked depth: every residual branch not yet zeroed is a candidate, whether or not it is below the candidate
-     * threshold, ranked by the same relative norm — the branches go smallest first as the floor falls (gradual
-     * pruning of whole blocks), so λ need not shrink them all to the threshold first.
+     * threshold, ranked by its measured {@link BranchDamage} (the loss its removal adds on recent training batches;
+     * until session 22 by the same relative norm, close to arbitrary under a λ held at λ0) — the branches go least
+     * damaging first as the floor falls (gradual pruning of whole blocks), so λ need not shrink them all first.
      */
     NormGroupLasso rankBranches(boolean ranked) {
         this.rankBranches = ranked;
@@ -192,6 +194,13 @@ final class NormGroupLasso extends BaseTrainingListener {
         rezero(model);
         if (iteration % frequency == 0) {
             ration(model, iteration);
+        }
+    }
+
+    @Override
+    public void onBackwardPass(Model model) {
+        if (rankBranches) {
+            damage.record(model);
         }
     }
 
@@ -281,6 +290,16 @@ final class NormGroupLasso extends BaseTrainingListener {
             return;
         }
         candidates.sort(Comparator.comparingDouble(g -> lastNorm.get(g) / reference.get(g.refKey)));
+        if (rankBranches) {
+            // ranked depth: the branch whose removal costs the least loss first (measured on recent batches)
+            Map<NormGroups.Branch, Double> cost = damage.update(model, candidates.stream().filter(g -> g.branch != null).map(g -> g.branch).toList());
+            if (!cost.isEmpty()) {
+                candidates.sort(Comparator.comparingDouble(g -> g.branch == null ? Double.NEGATIVE_INFINITY : cost.get(g.branch)));
+                log.info("iteration {}: branch damage (loss added on {} recent batches, smoothed) {}", iteration, damage.batches(),
+                        cost.entrySet().stream().map(e -> e.getKey().addVertex() + " " + String.format("%.3f", e.getValue()))
+                                .collect(java.util.stream.Collectors.joining(", ")));
+            }
+        }
         double current = prunedFraction(model, List.of());
         int trials = 0;
         for (Group g : candidates) {
