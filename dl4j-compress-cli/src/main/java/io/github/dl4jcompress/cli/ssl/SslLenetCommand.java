@@ -45,6 +45,14 @@ public final class SslLenetCommand implements Callable<Integer> {
             + "SslCompression's; with more iterations per epoch, e.g. the full data, a smaller λ0 acts as long)")
     Double initialStrength;
 
+    @Option(names = "--conv1-scale", description = "factor on conv1's Group Lasso strengths (SSL's LeNet recipe uses a smaller one "
+            + "for the first convolution, e.g. 0.3; default 1)")
+    Double conv1Scale;
+
+    @Option(names = "--ranked-max-scale", description = "largest factor λ may grow over λ0 in the ranked zeroing (default: "
+            + "SslCompression's, 1 = never above λ0; < 1 lowers it)")
+    Double rankedMaxScale;
+
     @Option(names = "--shapes", description = "also run the filters+channels+shapes variant")
     boolean shapes;
 
@@ -83,6 +91,8 @@ public final class SslLenetCommand implements Callable<Integer> {
         s.targetMacs = targetMacs;
         s.maxDrop = maxDrop;
         s.initialStrength = initialStrength;
+        s.conv1Scale = conv1Scale;
+        s.rankedMaxScale = rankedMaxScale;
         s.resume = resume;
         s.learningRate = lr;
         s.batch = batch;

@@ -54,6 +54,10 @@ public final class SslLenetJob {
         public double maxDrop = 0.005;
         /** SslCompression.Builder#initialStrength; null = the procedure's default. */
         public Double initialStrength;
+        /** SslCompression.Builder#layerStrengthScale of conv1; null = 1 (conv1 as every layer). */
+        public Double conv1Scale;
+        /** SslCompression.Builder#rankedMaxScale; null = the procedure's default (1: λ never grows past λ0). */
+        public Double rankedMaxScale;
         public double validationFraction = 0.1;
         public int trainLimit = 0;
         public File outputDir = new File("results");
@@ -161,6 +165,12 @@ public final class SslLenetJob {
                 .checkpointDir(checkpoints(name)).resume(s.resume);
         if (s.initialStrength != null) {
             builder.initialStrength(s.initialStrength);
+        }
+        if (s.conv1Scale != null) {
+            builder.layerStrengthScale("conv1", s.conv1Scale);
+        }
+        if (s.rankedMaxScale != null) {
+            builder.rankedMaxScale(s.rankedMaxScale);
         }
         CompressionResult<MultiLayerNetwork> out = builder.build()
                 .compress(baseline, new ShuffledBatches(train, s.batch, s.seed, true), new ShuffledBatches(validation, 500, 0, false),

@@ -43,6 +43,8 @@ public final class CompressionReport {
         public double seconds;
         /** Training seconds per iteration (fit only, no evaluation or checkpointing). */
         public Double secondsPerIteration;
+        /** Whether the phase trained on the lowered layers (true) or DL4J's own (false). */
+        public Boolean lowered;
         public String note;
         /** Trained on the lowered layers (true) or DL4J's (null/false): per-iteration times compare only alike. */
         public Boolean lowered;

@@ -566,6 +566,12 @@ public final class SslCompression {
             List<String> coupled = new ArrayList<>();
             allCoupled(from).forEach(c -> coupled.add(c.producerName()));
             Map<String, Double> rms = rmsOfWeights(from);
+            b.layerStrengthScales.forEach((layer, factor) -> {
+                if (rms.computeIfPresent(layer, (k, v) -> v * factor) == null) {
+                    throw new IllegalArgumentException("SslCompression: layerStrengthScale names layer '" + layer + "', which is not a "
+                            + "weight layer of this network (weight layers: " + rms.keySet() + ")");
+                }
+            });
             return from.fresh(conf -> attachWeightGroups(conf, coupled, b.groups, lambda0, rms));
         }
 
@@ -623,11 +629,21 @@ public final class SslCompression {
             return net.isGraph() && b.groups.contains(GroupKind.DEPTH) ? NormGroups.branches(net.configuration().graph()) : List.of();
         }
 
+        /**
+         * Group Lasso round {@code k} from {@code from} (DL4J's layers) towards {@code macTarget}; returns the sparse
+         * network on DL4J's layers. With {@code report.loweredTraining} it trains on the lowered layers
+         * ({@link AnyNetwork#lowered()}, regularizers carried over): a dense lowered convolution's {@code W[nOut, nIn·kH·kW]}
+         * is the convolution's {@code [nOut, nIn, kH, kW]} in c order, so its {@code WeightLayout}, Group Lasso groups,
+         * masks and trial prunes are the same ({@code SparsifyLoweredTest}); the epoch checkpoints and the result are restored
+         * ({@link AnyNetwork#restored()}).
+         */
         private AnyNetwork sparsify(AnyNetwork from, int k, double macTarget) throws IOException {
             List<NormGroups.Coupled> coupled = normCoupled(from);
             List<NormGroups.Branch> branches = branches(from);
-            AnyNetwork net = regularized(from, b.initialStrength);
-            long currentMacs = net.cost(types).getMacs();
+            AnyNetwork regular = regularized(from, b.initialStrength);
+            long currentMacs = regular.cost(types).getMacs();
+            boolean lowered = Boolean.TRUE.equals(report.loweredTraining);
+            AnyNetwork net = lowered ? regular.lowered() : regular;
             double relative = Math.min(1.0, macTarget * dense.getMacs() / currentMacs);
             int ipe = train.size();
             int byEpoch = Math.max(1, (int) Math.ceil(b.sslEpochs * b.targetAt));
@@ -646,7 +662,7 @@ public final class SslCompression {
                 @Override
                 public void onEpochEnd(Model model) {
                     try {
-                        AnyNetwork snap = AnyNetwork.of(model);
+                        AnyNetwork snap = lowered ? AnyNetwork.of(model).restored() : AnyNetwork.of(model);
                         round.epochMacFractions.add(prunedFraction(snap));
                         log.info("[sparsify {}] epoch {}: MAC fraction {} (reference {}), λ scale {}, {} groups zeroed", k, epoch + 1,
                                 pct(round.epochMacFractions.get(epoch)), pct(controller.reference((epoch + 1.0) / byEpoch) * currentMacs / dense.getMacs()),
@@ -658,9 +674,9 @@ public final class SslCompression {
                     }
                 }
             });
-            log.info("[sparsify {}] Group Lasso {} for {} epochs, MAC target {} of the dense network ({} of this one) by epoch {}; "
-                    + "{} batch-norm-coupled layers, {} residual branches", k, b.groups, b.sslEpochs, pct(macTarget), pct(relative), byEpoch,
-                    coupled.size(), branches.size());
+            log.info("[sparsify {}] Group Lasso {} for {} epochs{}, MAC target {} of the dense network ({} of this one) by epoch {}; "
+                    + "{} batch-norm-coupled layers, {} residual branches", k, b.groups, b.sslEpochs, lowered ? " on the lowered layers" : "",
+                    pct(macTarget), pct(relative), byEpoch, coupled.size(), branches.size());
             CompressionReport.Phase p = train(net, "sparsify-" + k, 10 + k, b.sslEpochs, extra);
             report.phases.add(p);
             for (MacBudgetController.Step s : controller.getHistory()) {
@@ -671,6 +687,9 @@ public final class SslCompression {
                 st.reference = controller.reference((double) s.iteration / ((long) byEpoch * ipe)) * currentMacs / dense.getMacs();
                 st.strength = s.strengthScale;
                 report.history.add(st);
+            }
+            if (lowered) {
+                net = net.restored();
             }
             round.macFraction = prunedFraction(net);
             round.sparseAccuracy = net.accuracy(validation.all());
@@ -750,11 +769,12 @@ public final class SslCompression {
          * Per-iteration cost of the sparsify phase's listeners and regularizers (Group Lasso, controller, budgeted
          * zeroing, batch-norm groups) over plain training, measured in one process: copies of the input trained in
          * alternating blocks of {@code frequency} iterations (each block holds one controller update), after one
-         * warm-up block each; the ratio of the summed times of OVERHEAD_BLOCKS blocks each (order alternating). Same layer implementation on both sides.
+         * warm-up block each; the ratio of the summed times of OVERHEAD_BLOCKS blocks each (order alternating). Same layer implementation on both sides: the lowered one when the sparsify phase trains lowered.
          */
         private double interleavedOverhead(AnyNetwork start, double macTarget) {
-            AnyNetwork plain = start.copy();
-            AnyNetwork reg = regularized(start, b.initialStrength);
+            boolean lowered = Boolean.TRUE.equals(report.loweredTraining);   // the layers the sparsify phase trains on
+            AnyNetwork plain = lowered ? start.copy().lowered() : start.copy();
+            AnyNetwork reg = lowered ? regularized(start, b.initialStrength).lowered() : regularized(start, b.initialStrength);
             int ipe = train.size();
             int byEpoch = Math.max(1, (int) Math.ceil(b.sslEpochs * b.targetAt));
             List<NormGroups.Coupled> coupled = normCoupled(start);
@@ -789,7 +809,7 @@ public final class SslCompression {
             }
             reg.setListeners(List.of());
             report.overheadMeasure = String.format("interleaved: " + OVERHEAD_BLOCKS + " blocks of %d iterations each (one controller update each), plain %.3f s, Group Lasso + controller + "
-                    + "zeroing %.3f s (after one warm-up block each)", block, plainSeconds, regSeconds);
+                    + "zeroing %.3f s (after one warm-up block each), %s layers on both sides", block, plainSeconds, regSeconds, lowered ? "lowered" : "DL4J's");
             log.info("[overhead] {}: {}x", report.overheadMeasure, String.format("%.3f", regSeconds / plainSeconds));
             return regSeconds / plainSeconds;
         }
@@ -871,6 +891,9 @@ public final class SslCompression {
             if (lowered.configurationJson().equals(net.configurationJson())) {
                 return false;
             }
+            if (b.alwaysLowered) {
+                return true;
+            }
             AnyNetwork plain = net.copy();
             List<MultiDataSet> batches = train.all().subList(0, Math.min(train.size(), 4));
             double[] a = new double[3];
@@ -925,6 +948,7 @@ public final class SslCompression {
             p.iterations = (long) epochs * perEpoch;
             p.seconds = (System.nanoTime() - t0) / 1e9;
             p.secondsPerIteration = p.iterations == 0 ? null : fitSeconds / p.iterations;
+            p.lowered = java.util.Arrays.stream(net.layers()).anyMatch(l -> l.conf().getLayer() instanceof io.github.dl4jcompress.layers.LoweredConvolution);
             return p;
         }
 
@@ -1060,9 +1084,25 @@ public final class SslCompression {
         private boolean resume;
         private EpochTrainer trainer = EpochTrainer.LOCAL;
         private String stopAfter;
+        private boolean alwaysLowered;
         private boolean normWeightRate;
+        private final Map<String, Double> layerStrengthScales = new java.util.TreeMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * A factor on the Group Lasso strengths of one layer (default 1): λ0·{@code factor}·sqrt(|g|)·rms(W), steered like
+         * the others. SSL's LeNet recipe gives the first convolution a smaller strength (its few filters feed everything);
+         * e.g. {@code layerStrengthScale("conv1", 0.3)}.
+         */
+        public Builder layerStrengthScale(String layer, double factor) {
+            if (layer == null || !(factor > 0) || Double.isInfinite(factor)) {
+                throw new IllegalArgumentException("SslCompression: layerStrengthScale needs a layer name and a finite factor > 0, got '"
+                        + layer + "', " + factor);
+            }
+            layerStrengthScales.put(layer, factor);
+            return this;
         }
 
         /**
@@ -1314,6 +1354,12 @@ public final class SslCompression {
             return this;
         }
 
+        /** Test hook: train lowered whenever {@link #lowerTraining} allows it, without timing which is faster. */
+        Builder alwaysLoweredForTest() {
+            this.alwaysLowered = true;
+            return this;
+        }
+
         private static int atLeast(int min, int v, String what) {
             if (v < min) {
                 throw new IllegalArgumentException("SslCompression: " + what + " must be >= " + min + ", got " + v);
@@ -1325,7 +1371,8 @@ public final class SslCompression {
             return budget.getKind() + ":" + budget.getValue() + ":" + budget.getBatch() + "|" + groups + "|" + sslEpochs + "|" + finetuneEpochs
                     + "|" + maxDrop + "|" + seed + "|" + initialStrength + "|" + candidateThreshold + "|" + tolerance + "|" + targetAt + "|"
                     + frequency + "|" + maxStep + "|" + maxRounds + "|" + maxBackoffs + "|" + lowering + "|" + trajectory + "|" + rankedLead
-                    + "|" + finetuneDecay + "|" + lowerTraining + "|" + rankedMaxScale + (normWeightRate ? "|normWeightRate" : "");
+                    + "|" + finetuneDecay + "|" + lowerTraining + "|" + rankedMaxScale + (normWeightRate ? "|normWeightRate" : "")
+                    + (layerStrengthScales.isEmpty() ? "" : "|" + layerStrengthScales);
         }
 
         public SslCompression build() {

@@ -75,6 +75,25 @@ final class TinyProblems {
         return net;
     }
 
+    /** conv-BN-ReLU twice, then dense and softmax: a chain whose filters the procedure groups by the norms. */
+    static MultiLayerNetwork trainedMlnWithBatchNorm() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(7).updater(new Nesterovs(0.02, 0.9))
+                .weightInit(WeightInit.RELU).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv1").nOut(6).activation(Activation.IDENTITY).hasBias(false).build())
+                .layer(new BatchNormalization.Builder().name("bn1").build())
+                .layer(new ActivationLayer.Builder().name("relu1").activation(Activation.RELU).build())
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv2").nOut(12).activation(Activation.IDENTITY).hasBias(false).build())
+                .layer(new BatchNormalization.Builder().name("bn2").build())
+                .layer(new ActivationLayer.Builder().name("relu2").activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().name("fc").nOut(16).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nOut(3).activation(Activation.SOFTMAX).build())
+                .setInputType(FLAT).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        net.fit(batches(data(240, 1, false), 16), 3);
+        return net;
+    }
+
     /** Stem conv + BN, one basic residual block (conv-BN-ReLU-conv-BN + identity), a second conv, GAP, softmax. */
     static ComputationGraph trainedResidualGraph() {
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(7).updater(new Nesterovs(0.02, 0.9))
