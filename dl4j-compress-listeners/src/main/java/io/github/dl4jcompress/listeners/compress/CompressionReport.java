@@ -46,8 +46,6 @@ public final class CompressionReport {
         /** Whether the phase trained on the lowered layers (true) or DL4J's own (false). */
         public Boolean lowered;
         public String note;
-        /** Trained on the lowered layers (true) or DL4J's (null/false): per-iteration times compare only alike. */
-        public Boolean lowered;
     }
 
     /** One Group Lasso round: steered to a MAC fraction, then pruned and measured against the budget. */

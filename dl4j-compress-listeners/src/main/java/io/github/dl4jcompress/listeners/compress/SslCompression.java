@@ -1009,8 +1009,8 @@ public final class SslCompression {
                 }
             }
             if (mixed) {
-                report.overheadMeasure = "not measured: the control trained on the lowered layers, the Group Lasso phase on DL4J's "
-                        + "(measureOverhead(true) measures it interleaved on the same layers)";
+                report.overheadMeasure = "not measured: the control and the Group Lasso phase trained different layers (lowered vs "
+                        + "DL4J's; measureOverhead(true) measures it interleaved on the same layers)";
                 return null;
             }
             return plain == null || glIterations == 0 ? null : gl / glIterations / plain;
