@@ -196,32 +196,12 @@ public final class BudgetedZeroing {
             List<Candidate> rest = order;
             for (int skip = 0; skip <= maxSkips && !rest.isEmpty(); skip++) {
                 // largest k with r(chosen ∪ rest[0..k)) ≥ floor (r falls as k grows); k = 0 qualifies. Gallop, then bisect.
-                int lo = 0;
-                double rLo = after;
-                int hi = rest.size();
-                int step = Math.max(1, lastZeroed);           // consecutive updates zero similar numbers of groups
-                while (lo < hi) {
-                    int probe = Math.min(hi, lo + step);
-                    double r = measure(copy, base, concat(chosen, rest.subList(0, probe)));
-                    if (r >= floor) {
-                        lo = probe;
-                        rLo = r;
-                        step *= 2;
-                    } else {
-                        hi = probe - 1;
-                        break;
-                    }
-                }
-                while (lo < hi) {
-                    int mid = (lo + hi + 1) >>> 1;
-                    double r = measure(copy, base, concat(chosen, rest.subList(0, mid)));
-                    if (r >= floor) {
-                        lo = mid;
-                        rLo = r;
-                    } else {
-                        hi = mid - 1;
-                    }
-                }
+                List<Candidate> taken = chosen;
+                List<Candidate> from = rest;
+                LongestPrefix prefix = LongestPrefix.search(from.size(), lastZeroed, after,
+                        k -> measure(copy, base, concat(taken, from.subList(0, k))), r -> r >= floor);
+                int lo = prefix.length;
+                double rLo = prefix.value;
                 chosen.addAll(rest.subList(0, lo));
                 after = rLo;
                 if (lo >= rest.size() - 1) {

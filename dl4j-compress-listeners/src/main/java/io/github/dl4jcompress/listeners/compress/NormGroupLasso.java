@@ -2,6 +2,7 @@ package io.github.dl4jcompress.listeners.compress;
 
 import io.github.dl4jcompress.prune.AnyNetwork;
 import io.github.dl4jcompress.cost.CostModel;
+import io.github.dl4jcompress.listeners.LongestPrefix;
 import io.github.dl4jcompress.listeners.MacBudgetController;
 import io.github.dl4jcompress.prune.PruningException;
 import io.github.dl4jcompress.prune.StructuredPruner;
@@ -321,8 +322,8 @@ final class NormGroupLasso extends BaseTrainingListener {
 
     /**
      * Ranked filters ({@link #rankFilters}): zeroes the longest prefix of {@link #rankedFilters} whose exactly pruned MAC
-     * fraction stays at or above {@code floor} — found by galloping (1, 2, 4, … filters from the last call's count)
-     * and bisection, since the fraction only falls as more filters are zeroed; a prefix the pruner refuses counts as
+     * fraction stays at or above {@code floor} ({@link LongestPrefix}: galloping from the last call's count, then
+     * bisection, since the fraction only falls as more filters are zeroed); a prefix the pruner refuses counts as
      * crossing the floor.
      */
     private void rationRankedFilters(Model model, int iteration, double floor) {
@@ -331,32 +332,10 @@ final class NormGroupLasso extends BaseTrainingListener {
         if (ranked.isEmpty() || before < floor) {
             return;
         }
-        int lo = 0;
-        int hi = ranked.size();
-        int step = Math.max(1, lastRankedZeroed);
-        double after = before;
-        while (lo < hi) {
-            int probe = Math.min(hi, lo + step);
-            double r = prunedFraction(model, ranked.subList(0, probe));
-            if (r >= floor && r <= before) {
-                lo = probe;
-                after = r;
-                step *= 2;
-            } else {
-                hi = probe - 1;
-                break;
-            }
-        }
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            double r = prunedFraction(model, ranked.subList(0, mid));
-            if (r >= floor && r <= before) {
-                lo = mid;
-                after = r;
-            } else {
-                hi = mid - 1;
-            }
-        }
+        LongestPrefix prefix = LongestPrefix.search(ranked.size(), lastRankedZeroed, before,
+                k -> prunedFraction(model, ranked.subList(0, k)), r -> r >= floor && r <= before);
+        int lo = prefix.length;
+        double after = prefix.value;
         for (Group g : ranked.subList(0, lo)) {
             zeroed.add(g);
             zero(model, g);
