@@ -8,6 +8,7 @@ import org.nd4j.linalg.dataset.adapter.MultiDataSetIteratorAdapter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -53,8 +54,15 @@ class LoweredGraphTrainingTest {
         CompressionResult<ComputationGraph> lowered = run(net, true);
         CompressionReport r = lowered.report();
         assertEquals(Boolean.TRUE, r.loweredTraining);
-        // the control trained lowered, the Group Lasso phase on DL4J's layers: no overhead ratio from their times
-        assertEquals(null, r.overhead, "overhead from phases on different layers");
+        // control, Group Lasso phase and fine-tuning all trained on the lowered layers (the graph's sparsify phase too),
+        // so the overhead is a ratio of times on the same layers
+        for (CompressionReport.Phase p : r.phases) {
+            if (p.secondsPerIteration != null) {
+                assertEquals(Boolean.TRUE, p.lowered, "phase " + p.name + " trained on the lowered layers");
+            }
+        }
+        assertTrue(r.phases.stream().anyMatch(p -> p.name.startsWith("sparsify")), "a Group Lasso phase ran");
+        assertNotNull(r.overhead, "overhead from phases on the same layers");
         CompressionReport.Round round = r.rounds.get(r.rounds.size() - 1);
         assertEquals(round.macFraction, r.result.macFraction, 1e-9, "fine-tuning keeps the pruned structure");
         assertEquals(AnyNetwork.of(lowered.network()).configurationJson(), AnyNetwork.of(lowered.network()).restored().configurationJson(),
@@ -66,6 +74,9 @@ class LoweredGraphTrainingTest {
         INDArray p = plain.network().params();
         assertEquals(p.length(), a.length());
         double rel = a.sub(p).norm2Number().doubleValue() / p.norm2Number().doubleValue();
-        assertTrue(rel < 1e-3, "lowered vs DL4J's layers: relative parameter difference " + rel);
+        // every phase (Group Lasso included, since this session) sums in another float order on the lowered layers:
+        // the same structure, parameters apart by float rounding carried through ~10 epochs (1.03e-3 measured)
+        assertEquals(plain.report().result.macFraction, r.result.macFraction, 1e-12, "the same structure either way");
+        assertTrue(rel < 5e-3, "lowered vs DL4J's layers: relative parameter difference " + rel);
     }
 }
